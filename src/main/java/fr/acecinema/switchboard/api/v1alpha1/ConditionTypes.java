@@ -1,0 +1,55 @@
+package fr.acecinema.switchboard.api.v1alpha1;
+
+import java.util.List;
+
+/** Condition types and reasons shared by the reconcilers, the CLI and the docs. */
+public final class ConditionTypes {
+  private ConditionTypes() {}
+
+  /** The manifest was parsed, validated and is the only declaration of its kind/name. */
+  public static final String ACCEPTED = "Accepted";
+
+  /** The resource does its job: a backend takes traffic, a service or site has a ready backend. */
+  public static final String READY = "Ready";
+
+  /** A backend answers its health check (hysteresis applied). */
+  public static final String HEALTHY = "Healthy";
+
+  /** A service's routes are live in Caddy. */
+  public static final String ROUTED = "Routed";
+
+  /** A site's WireGuard peer has a recent handshake. */
+  public static final String TUNNEL_UP = "TunnelUp";
+
+  /** The resource's records are in PostgreSQL. */
+  public static final String RECORDS_SYNCED = "RecordsSynced";
+
+  private static final List<String> ORDER =
+      List.of(ACCEPTED, READY, HEALTHY, ROUTED, TUNNEL_UP, RECORDS_SYNCED);
+
+  static int order(String type) {
+    int i = ORDER.indexOf(type);
+    return i < 0 ? ORDER.size() : i;
+  }
+
+  /** Reasons. */
+  public static final String VALID = "Valid";
+
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String YAML_SYNTAX_ERROR = "YamlSyntaxError";
+  public static final String CONFLICT = "Conflict";
+  public static final String SITE_NOT_FOUND = "SiteNotFound";
+  public static final String SERVICE_NOT_FOUND = "ServiceNotFound";
+  public static final String ADDRESS_OUTSIDE_SUBNET = "AddressOutsideSubnet";
+  public static final String NO_BACKENDS = "NoBackends";
+  public static final String NO_HEALTHY_BACKENDS = "NoHealthyBackends";
+  public static final String NO_READY_BACKENDS = "NoReadyBackends";
+  public static final String BACKENDS_READY = "BackendsReady";
+  public static final String PROBE_SUCCEEDED = "ProbeSucceeded";
+  public static final String PROBE_FAILED = "ProbeFailed";
+  public static final String PROBE_PENDING = "ProbePending";
+  public static final String DRAINING = "Draining";
+  public static final String SITE_MAINTENANCE = "SiteMaintenance";
+  public static final String SITE_DOWN = "SiteDown";
+  public static final String SERVING = "Serving";
+}
