@@ -63,6 +63,27 @@ public final class ResourceStore {
     return previous;
   }
 
+  /**
+   * Replaces the stored resource's status, only if the stored resource still has {@code
+   * generation}: a reconcile of an older version must not overwrite a newer spec.
+   *
+   * @return true when the status was stored
+   */
+  public boolean updateStatus(ResourceKey key, long generation, HasMetadata withStatus) {
+    HasMetadata previous;
+    synchronized (this) {
+      previous = resources.get(key);
+      if (previous == null
+          || previous.getMetadata().getGeneration() == null
+          || previous.getMetadata().getGeneration() != generation) {
+        return false;
+      }
+      resources.put(key, withStatus);
+    }
+    listeners.forEach(l -> l.onChange(key, previous, withStatus));
+    return true;
+  }
+
   /** Removes a resource; returns it, or null when it was not there. */
   public HasMetadata remove(ResourceKey key) {
     HasMetadata previous;

@@ -1,0 +1,100 @@
+package fr.acecinema.switchboard.reconciler;
+
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.BACKENDS_READY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_BACKENDS;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_READY_BACKENDS;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
+
+import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.Service;
+import fr.acecinema.switchboard.api.v1alpha1.ServiceStatus;
+import fr.acecinema.switchboard.api.v1alpha1.ServiceStatus.SiteEndpoints;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles a Service: counts its endpoints, ready and total, per site.
+ *
+ * <p>Owns: nothing outside its status (Caddy routes are the router's). Conditions: {@code Accepted}
+ * (always True once it reaches here: schema errors never make it to the store), {@code Ready}
+ * ({@code BackendsReady}, {@code NoReadyBackends}, {@code NoBackends}). Requeue: none; any change
+ * of one of its backends (spec or status) enqueues it, and the runtime's resync.
+ */
+public final class ServiceReconciler implements Reconciler<Service> {
+  private final Clock clock;
+
+  public ServiceReconciler(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public UpdateControl<Service> reconcile(Service service, Context<Service> context) {
+    Set<Backend> backends = context.getSecondaryResources(Backend.class);
+    ServiceStatus status = service.getStatus() == null ? new ServiceStatus() : service.getStatus();
+    service.setStatus(status);
+    var now = clock.instant();
+
+    Map<String, int[]> perSite = new TreeMap<>();
+    for (Backend b : backends) {
+      int[] counts = perSite.computeIfAbsent(b.getSpec().site, s -> new int[2]);
+      counts[1]++;
+      if (Conditions.isTrue(b.getStatus(), READY)) {
+        counts[0]++;
+      }
+    }
+    List<SiteEndpoints> endpoints =
+        perSite.entrySet().stream()
+            .map(e -> new SiteEndpoints(e.getKey(), e.getValue()[0], e.getValue()[1]))
+            .toList();
+    int ready = endpoints.stream().mapToInt(e -> e.ready).sum();
+    int total = endpoints.stream().mapToInt(e -> e.total).sum();
+    status.endpoints = new java.util.ArrayList<>(endpoints);
+    status.readyEndpoints = ready;
+    status.totalEndpoints = total;
+    status.observedGeneration = Conditions.generation(service);
+
+    Conditions.set(status, service, now, ACCEPTED, true, VALID, "spec is valid");
+    String perSiteText =
+        endpoints.stream()
+            .map(e -> e.site + " " + e.ready + "/" + e.total)
+            .collect(Collectors.joining(", "));
+    if (total == 0) {
+      Conditions.set(
+          status,
+          service,
+          now,
+          READY,
+          false,
+          NO_BACKENDS,
+          "no Backend declares spec.service: " + service.getMetadata().getName());
+    } else if (ready == 0) {
+      Conditions.set(
+          status,
+          service,
+          now,
+          READY,
+          false,
+          NO_READY_BACKENDS,
+          "none of " + total + " backends is ready (" + perSiteText + ")");
+    } else {
+      Conditions.set(
+          status,
+          service,
+          now,
+          READY,
+          true,
+          BACKENDS_READY,
+          ready + " of " + total + " backends ready (" + perSiteText + ")");
+    }
+    return UpdateControl.patchStatus(service);
+  }
+}

@@ -1,0 +1,93 @@
+package fr.acecinema.switchboard.runtime;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * How the standalone runtime drives one JOSDK {@link Reconciler}: its kind, the secondary resources
+ * its Context can look up, and which changes of other kinds enqueue which primaries (the standalone
+ * counterpart of JOSDK's secondary-to-primary mappers).
+ */
+public final class Controller<R extends HasMetadata> {
+  private final String kind;
+  private final Class<R> type;
+  private final Reconciler<R> reconciler;
+  private final Map<Class<?>, BiFunction<R, ResourceStore, Set<?>>> secondaries = new HashMap<>();
+  private final Map<String, Watch> watches = new HashMap<>();
+
+  /** A mapping from changes of another kind to the primaries they concern. */
+  record Watch(Function<HasMetadata, Set<ResourceKey>> mapper, boolean specOnly) {}
+
+  private GenericRetry retry =
+      new GenericRetry().setInitialInterval(500).setIntervalMultiplier(2).setMaxInterval(30_000);
+
+  public Controller(String kind, Class<R> type, Reconciler<R> reconciler) {
+    this.kind = kind;
+    this.type = type;
+    this.reconciler = reconciler;
+    retry.withoutMaxAttempts();
+  }
+
+  /** Lets {@code Context.getSecondaryResources(secondary)} answer from the store. */
+  public <S> Controller<R> secondary(
+      Class<S> secondary, BiFunction<R, ResourceStore, Set<S>> lookup) {
+    secondaries.put(secondary, lookup::apply);
+    return this;
+  }
+
+  /**
+   * Enqueues the primaries {@code mapper} names whenever a resource of {@code otherKind} changes
+   * (spec or status), is added or removed. The mapper sees the old and the new version in turn.
+   */
+  public Controller<R> watch(String otherKind, Function<HasMetadata, Set<ResourceKey>> mapper) {
+    watches.put(otherKind, new Watch(mapper, false));
+    return this;
+  }
+
+  /** Like {@link #watch} but ignores status-only changes of {@code otherKind}. */
+  public Controller<R> watchSpec(String otherKind, Function<HasMetadata, Set<ResourceKey>> mapper) {
+    watches.put(otherKind, new Watch(mapper, true));
+    return this;
+  }
+
+  public Controller<R> retry(GenericRetry retry) {
+    this.retry = retry;
+    return this;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  public Class<R> type() {
+    return type;
+  }
+
+  public Reconciler<R> reconciler() {
+    return reconciler;
+  }
+
+  @SuppressWarnings("unchecked")
+  public Cleaner<R> cleaner() {
+    return reconciler instanceof Cleaner<?> c ? (Cleaner<R>) c : null;
+  }
+
+  GenericRetry retryPolicy() {
+    return retry;
+  }
+
+  Map<Class<?>, BiFunction<R, ResourceStore, Set<?>>> secondaries() {
+    return secondaries;
+  }
+
+  Map<String, Watch> watches() {
+    return watches;
+  }
+}

@@ -1,0 +1,316 @@
+package fr.acecinema.switchboard.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.source.StatusWriter.Outcome;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.retry.RetryExecution;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives JOSDK reconcilers without a Kubernetes API server. Store changes only enqueue keys; a
+ * bounded pool of workers takes keys from a de-duplicating queue (one reconcile per key at a time),
+ * hands the reconciler a private copy of the stored resource, publishes the status it returns,
+ * honours {@code rescheduleAfter}, retries exceptions with JOSDK's {@code GenericRetry}, and
+ * re-enqueues everything every resync period as a safety net.
+ */
+public final class StandaloneRuntime implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StandaloneRuntime.class);
+
+  private record Published(long generation, ObjectNode status) {}
+
+  private final ResourceStore store;
+  private final StatusPublisher publisher;
+  private final MeterRegistry meters;
+  private final ObjectMapper mapper;
+  private final int workers;
+  private final Duration resync;
+  private final Map<String, Controller<?>> controllers = new ConcurrentHashMap<>();
+  private final WorkQueue<ResourceKey> queue = new WorkQueue<>();
+  private final Map<ResourceKey, HasMetadata> tombstones = new ConcurrentHashMap<>();
+  private final Map<ResourceKey, RetryExecution> retries = new ConcurrentHashMap<>();
+  private final Map<ResourceKey, Published> published = new ConcurrentHashMap<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final ScheduledExecutorService resyncTimer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("resync").factory());
+  private volatile boolean running;
+
+  public StandaloneRuntime(
+      ResourceStore store,
+      StatusPublisher publisher,
+      MeterRegistry meters,
+      ObjectMapper mapper,
+      int workers,
+      Duration resync) {
+    this.store = store;
+    this.publisher = publisher;
+    this.meters = meters;
+    this.mapper = mapper;
+    this.workers = workers;
+    this.resync = resync;
+    meters.gauge("switchboard.queue.depth", queue, WorkQueue::depth);
+    store.addListener(this::onStoreChange);
+  }
+
+  public <R extends HasMetadata> StandaloneRuntime register(Controller<R> controller) {
+    controllers.put(controller.kind(), controller);
+    return this;
+  }
+
+  /** Starts the workers and the resync timer, and enqueues every stored resource. */
+  public synchronized void start() {
+    running = true;
+    for (int i = 0; i < workers; i++) {
+      threads.add(Thread.ofVirtual().name("reconcile-" + i).start(this::work));
+    }
+    resyncTimer.scheduleAtFixedRate(
+        this::resyncAll, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
+    resyncAll();
+  }
+
+  /** Enqueues every known key: the periodic safety net of a level-triggered system. */
+  public void resyncAll() {
+    for (ResourceKey key : store.keys()) {
+      if (controllers.containsKey(key.kind())) {
+        queue.add(key);
+      }
+    }
+    tombstones.keySet().forEach(queue::add);
+  }
+
+  public void enqueue(ResourceKey key) {
+    queue.add(key);
+  }
+
+  /** True when nothing waits and nothing is being reconciled (tests and benchmarks). */
+  public boolean idle() {
+    return queue.idle();
+  }
+
+  private void onStoreChange(ResourceKey key, HasMetadata previous, HasMetadata current) {
+    if (controllers.containsKey(key.kind())) {
+      if (current == null) {
+        tombstones.put(key, previous);
+        published.remove(key);
+        queue.add(key);
+      } else if (previous == null || !Objects.equals(generation(previous), generation(current))) {
+        tombstones.remove(key);
+        queue.add(key);
+      }
+    }
+    boolean specChanged =
+        previous == null
+            || current == null
+            || !Objects.equals(generation(previous), generation(current));
+    for (Controller<?> c : controllers.values()) {
+      Controller.Watch watch = c.watches().get(key.kind());
+      if (watch == null || (watch.specOnly() && !specChanged)) {
+        continue;
+      }
+      if (previous != null) {
+        watch.mapper().apply(previous).forEach(queue::add);
+      }
+      if (current != null) {
+        watch.mapper().apply(current).forEach(queue::add);
+      }
+    }
+  }
+
+  private void work() {
+    while (running) {
+      ResourceKey key;
+      try {
+        key = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (key == null) {
+        return;
+      }
+      try {
+        process(key);
+      } catch (RuntimeException e) {
+        log.error("unexpected failure processing {}", key, e);
+      } finally {
+        queue.done(key);
+      }
+    }
+  }
+
+  private void process(ResourceKey key) {
+    Controller<?> controller = controllers.get(key.kind());
+    if (controller == null) {
+      return;
+    }
+    Optional<HasMetadata> current = store.get(key);
+    if (current.isPresent()) {
+      reconcile(controller, key, current.get());
+    } else {
+      HasMetadata gone = tombstones.remove(key);
+      if (gone != null) {
+        cleanup(controller, key, gone);
+      }
+    }
+  }
+
+  private <R extends HasMetadata> void reconcile(
+      Controller<R> controller, ResourceKey key, HasMetadata stored) {
+    R resource = copy(controller.type(), stored);
+    RetryExecution retry = retries.get(key);
+    var context = new StandaloneContext<>(resource, controller, store, retry, false);
+    Timer.Sample sample = Timer.start(meters);
+    String result = "success";
+    try {
+      UpdateControl<R> control = controller.reconciler().reconcile(resource, context);
+      retries.remove(key);
+      if (control.isPatchResource() || control.isPatchResourceAndStatus()) {
+        log.warn("{}: the standalone runtime never rewrites a user's spec; patch ignored", key);
+      }
+      if (control.isPatchStatus() || control.isPatchResourceAndStatus()) {
+        publish(key, control.getResource().orElse(resource));
+      }
+      control.getScheduleDelay().ifPresent(ms -> queue.addAfter(key, Duration.ofMillis(ms)));
+    } catch (Exception e) {
+      result = "error";
+      onError(controller, key, resource, context, e);
+    } finally {
+      sample.stop(meters.timer("switchboard.reconcile", "kind", key.kind(), "result", result));
+    }
+  }
+
+  private <R extends HasMetadata> void onError(
+      Controller<R> controller,
+      ResourceKey key,
+      R resource,
+      StandaloneContext<R> context,
+      Exception e) {
+    RetryExecution retry =
+        retries.computeIfAbsent(key, k -> controller.retryPolicy().initExecution());
+    Optional<Long> delay = retry.nextDelay();
+    Counter.builder("switchboard.reconcile.retries")
+        .tag("kind", key.kind())
+        .register(meters)
+        .increment();
+    if (delay.isPresent()) {
+      log.warn(
+          "reconcile of {} failed (attempt {}), retrying in {} ms: {}",
+          key,
+          retry.getAttemptCount(),
+          delay.get(),
+          e.toString());
+      queue.addAfter(key, Duration.ofMillis(delay.get()));
+    } else {
+      log.error("reconcile of {} failed, retries exhausted until the next change", key, e);
+      retries.remove(key);
+    }
+    try {
+      ErrorStatusUpdateControl<R> errorControl =
+          controller.reconciler().updateErrorStatus(resource, context, e);
+      if (errorControl.getResource().isPresent()) {
+        publish(key, errorControl.getResource().get());
+      }
+    } catch (Exception inner) {
+      log.warn("updateErrorStatus of {} failed: {}", key, inner.toString());
+    }
+  }
+
+  private <R extends HasMetadata> void cleanup(
+      Controller<R> controller, ResourceKey key, HasMetadata gone) {
+    if (controller.cleaner() == null) {
+      return;
+    }
+    R resource = copy(controller.type(), gone);
+    var context = new StandaloneContext<>(resource, controller, store, retries.get(key), true);
+    try {
+      DeleteControl control = controller.cleaner().cleanup(resource, context);
+      retries.remove(key);
+      if (!control.isRemoveFinalizer()) {
+        tombstones.putIfAbsent(key, gone);
+        control.getScheduleDelay().ifPresent(ms -> queue.addAfter(key, Duration.ofMillis(ms)));
+      }
+    } catch (Exception e) {
+      tombstones.putIfAbsent(key, gone);
+      RetryExecution retry =
+          retries.computeIfAbsent(key, k -> controller.retryPolicy().initExecution());
+      retry.nextDelay().ifPresent(ms -> queue.addAfter(key, Duration.ofMillis(ms)));
+      log.warn("cleanup of {} failed: {}", key, e.toString());
+    }
+  }
+
+  private void publish(ResourceKey key, HasMetadata resource) {
+    Long generation = generation(resource);
+    if (generation == null || !(resource instanceof CustomResource<?, ?> cr)) {
+      return;
+    }
+    ObjectNode status = mapper.valueToTree(cr.getStatus());
+    store
+        .get(key)
+        .filter(s -> !status.equals(statusOf(s)))
+        .ifPresent(s -> store.updateStatus(key, generation, resource));
+    Published last = published.get(key);
+    if (last != null && last.generation() == generation && last.status().equals(status)) {
+      return;
+    }
+    try {
+      Outcome outcome = publisher.publish(key, generation, status);
+      meters
+          .counter("switchboard.status.writes", "kind", key.kind(), "outcome", outcome.name())
+          .increment();
+      if (outcome != Outcome.STALE) {
+        published.put(key, new Published(generation, status));
+      }
+    } catch (Exception e) {
+      meters
+          .counter("switchboard.status.writes", "kind", key.kind(), "outcome", "ERROR")
+          .increment();
+      log.warn("writing status of {} failed, will retry: {}", key, e.toString());
+      queue.addAfter(key, Duration.ofSeconds(1));
+    }
+  }
+
+  private ObjectNode statusOf(HasMetadata r) {
+    return r instanceof CustomResource<?, ?> cr ? mapper.valueToTree(cr.getStatus()) : null;
+  }
+
+  private <R> R copy(Class<R> type, HasMetadata source) {
+    return mapper.convertValue(source, type);
+  }
+
+  private static Long generation(HasMetadata r) {
+    return r.getMetadata() == null ? null : r.getMetadata().getGeneration();
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    resyncTimer.shutdownNow();
+    queue.close();
+    for (Thread t : threads) {
+      try {
+        t.join(Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package fr.acecinema.switchboard.runtime;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A de-duplicating keyed work queue in the style of client-go's: a key waits at most once; a key
+ * being processed is never handed out twice, and if it is added meanwhile it is handed out again
+ * once {@link #done} is called. Delayed adds serve rescheduling and retry backoff.
+ */
+public final class WorkQueue<K> implements AutoCloseable {
+  private final LinkedHashSet<K> waiting = new LinkedHashSet<>();
+  private final Set<K> processing = new HashSet<>();
+  private final Set<K> dirtyWhileProcessing = new HashSet<>();
+  private final ScheduledExecutorService delays;
+  private boolean closed;
+
+  public WorkQueue() {
+    this.delays =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("workqueue-delays").factory());
+  }
+
+  /** Makes the key due now. */
+  public synchronized void add(K key) {
+    if (closed) {
+      return;
+    }
+    if (processing.contains(key)) {
+      dirtyWhileProcessing.add(key);
+      return;
+    }
+    if (waiting.add(key)) {
+      notifyAll();
+    }
+  }
+
+  /** Makes the key due after {@code delay}. */
+  public void addAfter(K key, Duration delay) {
+    if (delay.isZero() || delay.isNegative()) {
+      add(key);
+      return;
+    }
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+    }
+    delays.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Blocks until a key is due; returns null once the queue is closed. */
+  public synchronized K take() throws InterruptedException {
+    while (waiting.isEmpty() && !closed) {
+      wait();
+    }
+    if (closed) {
+      return null;
+    }
+    var it = waiting.iterator();
+    K key = it.next();
+    it.remove();
+    processing.add(key);
+    return key;
+  }
+
+  /** Marks the key as processed; re-queues it if it was added while being processed. */
+  public synchronized void done(K key) {
+    processing.remove(key);
+    if (dirtyWhileProcessing.remove(key) && !closed) {
+      waiting.add(key);
+      notifyAll();
+    }
+  }
+
+  /** Keys waiting (not counting those being processed). */
+  public synchronized int depth() {
+    return waiting.size();
+  }
+
+  public synchronized boolean idle() {
+    return waiting.isEmpty() && processing.isEmpty();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
+    delays.shutdownNow();
+  }
+}

@@ -1,0 +1,225 @@
+package fr.acecinema.switchboard.source;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
+import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.runtime.StatusPublisher;
+import fr.acecinema.switchboard.source.StatusWriter.Outcome;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registry of who declares what, across every source (files, table rows). It turns the sources'
+ * level-triggered reports into store updates: a kind/name declared once is put in the store;
+ * declared twice, anywhere, it is taken out and every declaration gets a {@code Conflict} status,
+ * so neither wins silently; rejected documents get their error as status. It also routes reconciled
+ * statuses back to the one declaration they belong to.
+ */
+public final class Declarations implements DeclarationSink, StatusPublisher {
+  private static final Logger log = LoggerFactory.getLogger(Declarations.class);
+
+  private record Location(String source, String location) {}
+
+  private record Content(List<Declaration> accepted, List<Rejection> rejected) {}
+
+  private final ResourceStore store;
+  private final ObjectMapper mapper;
+  private final Clock clock;
+  private final Map<String, StatusWriter> writers = new ConcurrentHashMap<>();
+  private final Map<Location, Content> byLocation = new HashMap<>();
+  private final Map<ResourceKey, List<Declaration>> claims = new HashMap<>();
+  // Rejection text -> when first seen, so rewriting the same rejection is a no-op for the writer.
+  private final Map<String, String> rejectedSince = new ConcurrentHashMap<>();
+
+  public Declarations(ResourceStore store, ObjectMapper mapper, Clock clock) {
+    this.store = store;
+    this.mapper = mapper;
+    this.clock = clock;
+  }
+
+  public void registerWriter(String source, StatusWriter writer) {
+    writers.put(source, writer);
+  }
+
+  @Override
+  public void replace(
+      String source, String location, List<Declaration> accepted, List<Rejection> rejected) {
+    List<Runnable> writes = new ArrayList<>();
+    synchronized (this) {
+      Location loc = new Location(source, location);
+      Content old = byLocation.put(loc, new Content(List.copyOf(accepted), List.copyOf(rejected)));
+      Set<ResourceKey> affected = new LinkedHashSet<>();
+      if (old != null) {
+        for (Declaration d : old.accepted()) {
+          affected.add(d.key());
+          List<Declaration> list = claims.get(d.key());
+          if (list != null) {
+            list.removeIf(c -> c.origin().equals(d.origin()));
+          }
+        }
+      }
+      for (Declaration d : accepted) {
+        affected.add(d.key());
+        claims.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(d);
+      }
+      for (ResourceKey key : affected) {
+        resolve(key, writes);
+      }
+      String prefix = source + "\0" + location + "\0";
+      Set<String> live = new HashSet<>();
+      for (Rejection r : rejected) {
+        live.add(sinceKey(r));
+      }
+      rejectedSince.keySet().removeIf(k -> k.startsWith(prefix) && !live.contains(k));
+      for (Rejection r : rejected) {
+        log.warn("{} rejected ({}): {}", r.origin().describe(), r.reason(), r.message());
+        if (r.writable()) {
+          writes.add(() -> write(r.origin(), r.generation(), rejectedStatus(r)));
+        }
+      }
+    }
+    writes.forEach(Runnable::run);
+  }
+
+  @Override
+  public void removeLocation(String source, String location) {
+    replace(source, location, List.of(), List.of());
+    synchronized (this) {
+      byLocation.remove(new Location(source, location));
+    }
+  }
+
+  @Override
+  public synchronized Set<String> locations(String source) {
+    return byLocation.keySet().stream()
+        .filter(l -> l.source().equals(source))
+        .map(Location::location)
+        .collect(Collectors.toCollection(HashSet::new));
+  }
+
+  /** The declaration the store's resource came from, when declared exactly once. */
+  public synchronized Optional<Origin> originOf(ResourceKey key) {
+    List<Declaration> list = claims.get(key);
+    return list != null && list.size() == 1 ? Optional.of(list.get(0).origin()) : Optional.empty();
+  }
+
+  /** Every rejected document, for {@code sbctl get} and the API. */
+  public synchronized List<Rejection> rejections() {
+    return byLocation.values().stream().flatMap(c -> c.rejected().stream()).toList();
+  }
+
+  /** Keys currently declared more than once. */
+  public synchronized Set<ResourceKey> conflicts() {
+    return claims.entrySet().stream()
+        .filter(e -> e.getValue().size() > 1)
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+  }
+
+  @Override
+  public Outcome publish(ResourceKey key, long generation, ObjectNode status) throws IOException {
+    Optional<Origin> origin = originOf(key);
+    if (origin.isEmpty()) {
+      return Outcome.STALE;
+    }
+    StatusWriter writer = writers.get(origin.get().source());
+    if (writer == null) {
+      throw new IllegalStateException("no status writer for source " + origin.get().source());
+    }
+    return writer.write(origin.get(), generation, status);
+  }
+
+  private void resolve(ResourceKey key, List<Runnable> writes) {
+    List<Declaration> list = claims.getOrDefault(key, List.of());
+    if (list.isEmpty()) {
+      claims.remove(key);
+      store.remove(key);
+    } else if (list.size() == 1) {
+      Declaration d = list.get(0);
+      HasMetadata stored = store.get(key).orElse(null);
+      if (stored == null
+          || !stored.getMetadata().getGeneration().equals(generation(d.resource()))) {
+        store.put(d.resource());
+      }
+    } else {
+      store.remove(key);
+      List<Declaration> sorted =
+          list.stream().sorted(Comparator.comparing(x -> x.origin().describe())).toList();
+      for (Declaration d : sorted) {
+        String others =
+            sorted.stream()
+                .filter(o -> o != d)
+                .map(o -> o.origin().describe())
+                .collect(Collectors.joining(", "));
+        String message =
+            key
+                + " is also declared in "
+                + others
+                + "; neither is applied until only one declaration is left (delete or rename one)";
+        log.warn("{}: {}", d.origin().describe(), message);
+        Rejection conflict =
+            new Rejection(
+                key, d.origin(), generation(d.resource()), ConditionTypes.CONFLICT, message, true);
+        writes.add(() -> write(d.origin(), conflict.generation(), rejectedStatus(conflict)));
+      }
+    }
+  }
+
+  private static String sinceKey(Rejection r) {
+    Origin o = r.origin();
+    return o.source() + "\0" + o.location() + "\0" + o.document() + r.reason() + r.message();
+  }
+
+  private ObjectNode rejectedStatus(Rejection r) {
+    var now =
+        rejectedSince.computeIfAbsent(
+            sinceKey(r), k -> clock.instant().truncatedTo(ChronoUnit.SECONDS).toString());
+    ObjectNode status = mapper.createObjectNode();
+    if (r.generation() > 0) {
+      status.put("observedGeneration", r.generation());
+    }
+    var conditions = status.putArray("conditions");
+    for (String type : List.of(ConditionTypes.ACCEPTED, ConditionTypes.READY)) {
+      Condition c = new Condition(type, Condition.FALSE, r.reason(), r.message());
+      c.lastTransitionTime = now;
+      c.observedGeneration = r.generation() > 0 ? r.generation() : null;
+      conditions.add(mapper.valueToTree(c));
+    }
+    return status;
+  }
+
+  private void write(Origin origin, long generation, ObjectNode status) {
+    StatusWriter writer = writers.get(origin.source());
+    if (writer == null) {
+      return;
+    }
+    try {
+      writer.write(origin, generation, status);
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not write status into {}: {}", origin.describe(), e.toString());
+    }
+  }
+
+  private static long generation(HasMetadata r) {
+    Long g = r.getMetadata().getGeneration();
+    return g == null ? 0 : g;
+  }
+}
