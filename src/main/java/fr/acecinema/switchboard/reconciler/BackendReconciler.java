@@ -1,0 +1,205 @@
+package fr.acecinema.switchboard.reconciler;
+
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ADDRESS_OUTSIDE_SUBNET;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.DRAINING;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HEALTHY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.INVALID_SPEC;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROBE_FAILED;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROBE_PENDING;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROBE_SUCCEEDED;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVICE_NOT_FOUND;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVING;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_MAINTENANCE;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_NOT_FOUND;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
+
+import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
+import fr.acecinema.switchboard.api.v1alpha1.BackendStatus.Health;
+import fr.acecinema.switchboard.api.v1alpha1.BackendStatus.Health.State;
+import fr.acecinema.switchboard.api.v1alpha1.ResolvedHealthCheck;
+import fr.acecinema.switchboard.api.v1alpha1.Service;
+import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.probe.HealthSnapshot;
+import fr.acecinema.switchboard.probe.ProbeScheduler;
+import fr.acecinema.switchboard.probe.ProbeTarget;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.validation.Subnets;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reconciles a Backend: keeps its probe loop in line with its spec, and reports its health.
+ *
+ * <p>Owns: the backend's probe loop in the {@link ProbeScheduler} (started, retargeted, and
+ * stopped on deletion by {@link #cleanup}). Conditions: {@code Accepted} ({@code Valid}, {@code
+ * SiteNotFound}, {@code ServiceNotFound}, {@code AddressOutsideSubnet}, {@code InvalidSpec});
+ * {@code Healthy} ({@code ProbeSucceeded}, {@code ProbeFailed}, {@code ProbePending}); {@code
+ * Ready}: healthy and taking traffic ({@code Serving}), or why not ({@code Draining}, {@code
+ * SiteMaintenance}, the health reason). A backend that is not accepted is never probed: the
+ * subnet check is what keeps the hub from probing arbitrary hosts. Requeue: none of its own;
+ * health transitions, Site and Service spec changes and the runtime's resync enqueue it. The
+ * probe time and latency, which change every probe, are refreshed in the status only on a
+ * transition or once {@code probeTimeRefresh} has passed, so files are not rewritten every probe.
+ */
+public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Backend> {
+  private final ProbeScheduler probes;
+  private final Clock clock;
+  private final Duration probeTimeRefresh;
+
+  public BackendReconciler(ProbeScheduler probes, Clock clock, Duration probeTimeRefresh) {
+    this.probes = probes;
+    this.clock = clock;
+    this.probeTimeRefresh = probeTimeRefresh;
+  }
+
+  @Override
+  public UpdateControl<Backend> reconcile(Backend backend, Context<Backend> context) {
+    ResourceKey key = ResourceKey.of(backend);
+    Optional<Site> site = context.getSecondaryResource(Site.class);
+    Optional<Service> service = context.getSecondaryResource(Service.class);
+    BackendStatus status = backend.getStatus() == null ? new BackendStatus() : backend.getStatus();
+    backend.setStatus(status);
+    status.observedGeneration = Conditions.generation(backend);
+    Instant now = clock.instant();
+
+    Rejection rejection = reject(backend, site, service);
+    ResolvedHealthCheck check = null;
+    if (rejection == null) {
+      try {
+        check =
+            ResolvedHealthCheck.resolve(
+                service.get().getSpec().healthCheck, backend.getSpec().healthCheck);
+      } catch (IllegalArgumentException e) {
+        rejection = new Rejection(INVALID_SPEC, "health check: " + e.getMessage());
+      }
+    }
+    if (rejection != null) {
+      probes.remove(key);
+      status.health = null;
+      Conditions.set(status, backend, now, ACCEPTED, false, rejection.reason, rejection.message);
+      Conditions.unknown(status, backend, now, HEALTHY, rejection.reason, "not probed: " + rejection.message);
+      Conditions.set(status, backend, now, READY, false, rejection.reason, rejection.message);
+      return UpdateControl.patchStatus(backend);
+    }
+
+    probes.ensure(key, new ProbeTarget(backend.getSpec().address, backend.getSpec().port, check));
+    HealthSnapshot snapshot = probes.snapshot(key).orElse(HealthSnapshot.unknown());
+    status.health = health(status.health, snapshot.toHealth(), now);
+
+    Conditions.set(status, backend, now, ACCEPTED, true, VALID, "spec is valid");
+    String target = backend.getSpec().address + ":" + backend.getSpec().port;
+    switch (snapshot.state()) {
+      case Healthy ->
+          Conditions.set(
+              status, backend, now, HEALTHY, true, PROBE_SUCCEEDED, describe(check, target) + " passes");
+      case Unhealthy ->
+          Conditions.set(
+              status,
+              backend,
+              now,
+              HEALTHY,
+              false,
+              PROBE_FAILED,
+              describe(check, target) + " fails: " + snapshot.lastError());
+      default ->
+          Conditions.unknown(
+              status, backend, now, HEALTHY, PROBE_PENDING, describe(check, target) + " not probed yet");
+    }
+    boolean healthy = snapshot.state() == State.Healthy;
+    if (backend.getSpec().draining()) {
+      Conditions.set(
+          status, backend, now, READY, false, DRAINING, "spec.drain is true: takes no new requests");
+    } else if (site.get().getSpec().inMaintenance()) {
+      Conditions.set(
+          status,
+          backend,
+          now,
+          READY,
+          false,
+          SITE_MAINTENANCE,
+          "site " + site.get().getMetadata().getName() + " is in maintenance");
+    } else if (healthy) {
+      Conditions.set(status, backend, now, READY, true, SERVING, "healthy and taking traffic");
+    } else {
+      var h = status.condition(HEALTHY).orElseThrow();
+      Conditions.set(status, backend, now, READY, false, h.reason, h.message);
+    }
+    return UpdateControl.patchStatus(backend);
+  }
+
+  @Override
+  public DeleteControl cleanup(Backend backend, Context<Backend> context) {
+    probes.remove(ResourceKey.of(backend));
+    return DeleteControl.defaultDelete();
+  }
+
+  private record Rejection(String reason, String message) {}
+
+  /** Checks that need other resources; null when the backend can be probed. */
+  static Rejection reject(Backend backend, Optional<Site> site, Optional<Service> service) {
+    var spec = backend.getSpec();
+    if (site.isEmpty()) {
+      return new Rejection(
+          SITE_NOT_FOUND,
+          "spec.site: no Site named '" + spec.site + "'; declare it or fix the name");
+    }
+    if (service.isEmpty()) {
+      return new Rejection(
+          SERVICE_NOT_FOUND,
+          "spec.service: no Service named '" + spec.service + "'; declare it or fix the name");
+    }
+    String subnet = site.get().getSpec().subnet;
+    if (!Subnets.contains(subnet, spec.address)) {
+      return new Rejection(
+          ADDRESS_OUTSIDE_SUBNET,
+          "spec.address: "
+              + spec.address
+              + " is outside site "
+              + spec.site
+              + "'s subnet "
+              + subnet
+              + "; use an address of that subnet or the right site");
+    }
+    return null;
+  }
+
+  /**
+   * The health to write: the probe's view, except that probe time and latency keep their previous
+   * values until something else changes or they are older than the refresh period.
+   */
+  Health health(Health previous, Health current, Instant now) {
+    if (previous == null || current.lastProbeTime == null || previous.lastProbeTime == null) {
+      return current;
+    }
+    boolean sameFacts =
+        previous.state == current.state
+            && Objects.equals(previous.lastTransitionTime, current.lastTransitionTime)
+            && Objects.equals(previous.consecutiveFailures, current.consecutiveFailures)
+            && Objects.equals(previous.lastError, current.lastError);
+    boolean fresh =
+        Duration.between(Instant.parse(previous.lastProbeTime), now).compareTo(probeTimeRefresh)
+            < 0;
+    if (sameFacts && fresh) {
+      current.lastProbeTime = previous.lastProbeTime;
+      current.latencyMillis = previous.latencyMillis;
+    }
+    return current;
+  }
+
+  private static String describe(ResolvedHealthCheck check, String target) {
+    return check.type() == fr.acecinema.switchboard.api.v1alpha1.HealthCheck.Type.TCP
+        ? "TCP connect to " + target
+        : "GET http://" + target + check.path();
+  }
+}
