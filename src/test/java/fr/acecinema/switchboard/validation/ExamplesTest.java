@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -64,8 +65,11 @@ class ExamplesTest {
       files = s.filter(p -> p.toString().matches(".*\\.ya?ml$")).sorted().toList();
     }
     for (Path f : files) {
-      List<JsonNode> nodes =
-          YAML.readerFor(JsonNode.class).<JsonNode>readValues(f.toFile()).readAll();
+      List<JsonNode> nodes;
+      // A parser of our own: readValues(File) would unwrap a document that is a list.
+      try (JsonParser p = YAML.createParser(f.toFile())) {
+        nodes = YAML.readerFor(JsonNode.class).<JsonNode>readValues(p).readAll();
+      }
       for (int i = 0; i < nodes.size(); i++) {
         docs.add(new Doc(f, i, nodes.get(i)));
       }
