@@ -1,0 +1,287 @@
+package fr.acecinema.switchboard.probe;
+
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one probe loop per backend, each on its own virtual thread, so a thousand backends cost a
+ * thousand parked virtual threads, a slow probe delays nobody else, and the probes of one backend
+ * never overlap.
+ *
+ * <p>Reconcilers call {@link #ensure} on every pass; it only starts or restarts a loop when the
+ * target changed. The first probe of a loop is delayed by a random part of its interval so loops
+ * started together do not fire in lockstep.
+ *
+ * <p>Metrics, when a registry is given: timer {@code switchboard.probe.latency} tagged {@code
+ * backend} (the key's name) and {@code result} ({@code success}/{@code failure}); a backend's
+ * timers are removed with it.
+ */
+public final class ProbeScheduler implements AutoCloseable {
+  /** Timer name of probe latency. */
+  public static final String LATENCY_METRIC = "switchboard.probe.latency";
+
+  private static final Logger log = LoggerFactory.getLogger(ProbeScheduler.class);
+
+  private final Prober prober;
+  private final ProbeListener listener;
+  private final MeterRegistry registry;
+  private final ConcurrentHashMap<ResourceKey, Loop> loops = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /** A scheduler without metrics. */
+  public ProbeScheduler(Prober prober, ProbeListener listener) {
+    this(prober, listener, null);
+  }
+
+  /**
+   * @param prober runs the probes
+   * @param listener told after every probe
+   * @param registry where to record probe latency; null for none
+   */
+  public ProbeScheduler(Prober prober, ProbeListener listener, MeterRegistry registry) {
+    this.prober = Objects.requireNonNull(prober, "prober");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.registry = registry;
+  }
+
+  /**
+   * Makes sure {@code key} is probed as {@code target}: starts its loop, restarts it when the
+   * target differs from the running one, does nothing when it is the same.
+   *
+   * <p>A restart on the same address and port keeps the health (state, counters, times), so
+   * changing an interval or threshold does not send a backend back to Unknown; a new address or
+   * port starts from Unknown since the old facts were about another endpoint.
+   *
+   * @return whether a loop was started or restarted
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public boolean ensure(ResourceKey key, ProbeTarget target) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(target, "target");
+    if (closed) {
+      throw new IllegalStateException("probe scheduler is closed");
+    }
+    Loop current = loops.get(key);
+    if (current != null && current.target.equals(target)) {
+      return false;
+    }
+    boolean[] started = {false};
+    loops.compute(
+        key,
+        (k, old) -> {
+          if (old != null && old.target.equals(target)) {
+            return old;
+          }
+          HealthSnapshot carried = HealthSnapshot.unknown();
+          if (old != null) {
+            HealthSnapshot last = old.stop();
+            if (old.target.sameEndpoint(target)) {
+              carried = last;
+            }
+            log.debug("Restarting probes of {}: {} -> {}", k, old.target, target);
+          }
+          Loop loop = new Loop(k, target, carried);
+          loop.start();
+          started[0] = true;
+          return loop;
+        });
+    return started[0];
+  }
+
+  /**
+   * Stops probing {@code key} and forgets its health. A probe already in flight finishes but is not
+   * reported.
+   *
+   * @return whether {@code key} was probed
+   */
+  public boolean remove(ResourceKey key) {
+    Loop loop = loops.remove(key);
+    if (loop == null) {
+      return false;
+    }
+    loop.stop();
+    loop.removeMeters();
+    return true;
+  }
+
+  /** Health of {@code key}, empty when it is not probed. */
+  public Optional<HealthSnapshot> snapshot(ResourceKey key) {
+    Loop loop = loops.get(key);
+    return loop == null ? Optional.empty() : Optional.of(loop.snapshot());
+  }
+
+  /** The keys being probed, e.g. to remove the loops of deleted backends. */
+  public Set<ResourceKey> keys() {
+    return Set.copyOf(loops.keySet());
+  }
+
+  /** Stops every loop and waits (bounded by each probe's timeout) for in-flight probes to end. */
+  @Override
+  public void close() {
+    closed = true;
+    List<Loop> stopped = List.copyOf(loops.values());
+    for (Loop loop : stopped) {
+      remove(loop.key);
+    }
+    for (Loop loop : stopped) {
+      loop.join();
+    }
+  }
+
+  /** One backend's probe loop. */
+  private final class Loop implements Runnable {
+    final ResourceKey key;
+    final ProbeTarget target;
+    private final HealthTracker tracker;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition stopping = lock.newCondition();
+    private final Timer successTimer;
+    private final Timer failureTimer;
+    private HealthSnapshot current;
+    private boolean stopped;
+    private Thread thread;
+
+    Loop(ResourceKey key, ProbeTarget target, HealthSnapshot initial) {
+      this.key = key;
+      this.target = target;
+      this.tracker =
+          new HealthTracker(target.check().healthyThreshold(), target.check().unhealthyThreshold());
+      this.current = initial;
+      this.successTimer = timer("success");
+      this.failureTimer = timer("failure");
+    }
+
+    private Timer timer(String result) {
+      return registry == null
+          ? null
+          : Timer.builder(LATENCY_METRIC)
+              .description("Duration of one health probe")
+              .tag("backend", key.name())
+              .tag("result", result)
+              .register(registry);
+    }
+
+    void start() {
+      thread = Thread.ofVirtual().name("probe " + key).start(this);
+    }
+
+    @Override
+    public void run() {
+      long interval = Math.max(1, target.check().interval().toNanos());
+      long next = System.nanoTime() + ThreadLocalRandom.current().nextLong(interval);
+      while (waitUntil(next)) {
+        long started = System.nanoTime();
+        ProbeResult result = probeOnce();
+        long took = System.nanoTime() - started;
+        HealthSnapshot before;
+        HealthSnapshot after;
+        lock.lock();
+        try {
+          if (stopped) {
+            return;
+          }
+          before = current;
+          after = tracker.next(before, result);
+          current = after;
+        } finally {
+          lock.unlock();
+        }
+        Timer timer = result.success() ? successTimer : failureTimer;
+        if (timer != null) {
+          timer.record(took, TimeUnit.NANOSECONDS);
+        }
+        boolean changed = after.state() != before.state();
+        if (changed) {
+          log.info(
+              "{} is now {} ({}){}",
+              key,
+              after.state(),
+              target,
+              after.lastError() == null ? "" : ": " + after.lastError());
+        }
+        try {
+          listener.onProbe(key, after, changed);
+        } catch (RuntimeException e) {
+          log.warn("Probe listener failed for {}", key, e);
+        }
+        // Fixed rate; a probe that overran its interval is followed at once, never overlapped.
+        next = Math.max(next + interval, System.nanoTime());
+      }
+    }
+
+    private ProbeResult probeOnce() {
+      try {
+        return prober.probe(target);
+      } catch (RuntimeException e) {
+        log.warn("Probe of {} ({}) failed unexpectedly", key, target, e);
+        return ProbeResult.failure(0, "probe error: " + e, Instant.now());
+      }
+    }
+
+    /** Waits until {@code deadline} (System.nanoTime); false when stopped meanwhile. */
+    private boolean waitUntil(long deadline) {
+      lock.lock();
+      try {
+        long remaining;
+        while (!stopped && (remaining = deadline - System.nanoTime()) > 0) {
+          stopping.awaitNanos(remaining);
+        }
+        return !stopped;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Stops the loop and returns its last health. */
+    HealthSnapshot stop() {
+      lock.lock();
+      try {
+        stopped = true;
+        stopping.signalAll();
+        return current;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    HealthSnapshot snapshot() {
+      lock.lock();
+      try {
+        return current;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    void join() {
+      try {
+        thread.join(target.check().timeout().plusSeconds(1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    void removeMeters() {
+      if (registry != null) {
+        registry.remove(successTimer);
+        registry.remove(failureTimer);
+      }
+    }
+  }
+}
