@@ -41,16 +41,16 @@ import java.util.Optional;
 /**
  * Reconciles a Backend: keeps its probe loop in line with its spec, and reports its health.
  *
- * <p>Owns: the backend's probe loop in the {@link ProbeScheduler} (started, retargeted, and
- * stopped on deletion by {@link #cleanup}). Conditions: {@code Accepted} ({@code Valid}, {@code
+ * <p>Owns: the backend's probe loop in the {@link ProbeScheduler} (started, retargeted, and stopped
+ * on deletion by {@link #cleanup}). Conditions: {@code Accepted} ({@code Valid}, {@code
  * SiteNotFound}, {@code ServiceNotFound}, {@code AddressOutsideSubnet}, {@code InvalidSpec});
  * {@code Healthy} ({@code ProbeSucceeded}, {@code ProbeFailed}, {@code ProbePending}); {@code
  * Ready}: healthy and taking traffic ({@code Serving}), or why not ({@code Draining}, {@code
- * SiteMaintenance}, the health reason). A backend that is not accepted is never probed: the
- * subnet check is what keeps the hub from probing arbitrary hosts. Requeue: none of its own;
- * health transitions, Site and Service spec changes and the runtime's resync enqueue it. The
- * probe time and latency, which change every probe, are refreshed in the status only on a
- * transition or once {@code probeTimeRefresh} has passed, so files are not rewritten every probe.
+ * SiteMaintenance}, the health reason). A backend that is not accepted is never probed: the subnet
+ * check is what keeps the hub from probing arbitrary hosts. Requeue: none of its own; health
+ * transitions, Site and Service spec changes and the runtime's resync enqueue it. The probe time
+ * and latency, which change every probe, are refreshed in the status only on a transition or once
+ * {@code probeTimeRefresh} has passed, so files are not rewritten every probe.
  */
 public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Backend> {
   private final ProbeScheduler probes;
@@ -88,7 +88,8 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
       probes.remove(key);
       status.health = null;
       Conditions.set(status, backend, now, ACCEPTED, false, rejection.reason, rejection.message);
-      Conditions.unknown(status, backend, now, HEALTHY, rejection.reason, "not probed: " + rejection.message);
+      Conditions.unknown(
+          status, backend, now, HEALTHY, rejection.reason, "not probed: " + rejection.message);
       Conditions.set(status, backend, now, READY, false, rejection.reason, rejection.message);
       return UpdateControl.patchStatus(backend);
     }
@@ -102,7 +103,13 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
     switch (snapshot.state()) {
       case Healthy ->
           Conditions.set(
-              status, backend, now, HEALTHY, true, PROBE_SUCCEEDED, describe(check, target) + " passes");
+              status,
+              backend,
+              now,
+              HEALTHY,
+              true,
+              PROBE_SUCCEEDED,
+              describe(check, target) + " passes");
       case Unhealthy ->
           Conditions.set(
               status,
@@ -114,12 +121,23 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
               describe(check, target) + " fails: " + snapshot.lastError());
       default ->
           Conditions.unknown(
-              status, backend, now, HEALTHY, PROBE_PENDING, describe(check, target) + " not probed yet");
+              status,
+              backend,
+              now,
+              HEALTHY,
+              PROBE_PENDING,
+              describe(check, target) + " not probed yet");
     }
     boolean healthy = snapshot.state() == State.Healthy;
     if (backend.getSpec().draining()) {
       Conditions.set(
-          status, backend, now, READY, false, DRAINING, "spec.drain is true: takes no new requests");
+          status,
+          backend,
+          now,
+          READY,
+          false,
+          DRAINING,
+          "spec.drain is true: takes no new requests");
     } else if (site.get().getSpec().inMaintenance()) {
       Conditions.set(
           status,
