@@ -94,7 +94,9 @@ public class SwitchboardConfig {
       paramLabel = "LEVEL",
       defaultValue = "info",
       scope = ScopeType.INHERIT,
-      description = "Log threshold of 'sbctl run': error, warn, info, debug or trace.")
+      description =
+          "Log threshold: error, warn, info, debug or trace (commands other than run log"
+              + " warnings only unless debug or trace).")
   LogLevel logLevel;
 
   @Option(
