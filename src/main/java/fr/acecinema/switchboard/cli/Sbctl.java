@@ -136,7 +136,21 @@ public final class Sbctl implements Runnable {
   private static int usageError(CommandLine.ParameterException e, String[] args) {
     CommandLine line = e.getCommandLine();
     PrintWriter err = line.getErr();
-    err.println("error: " + e.getMessage());
+    String hint =
+        e.getArgSpec() == null
+            ? ""
+            : EnvDefaults.variableFor(e.getArgSpec())
+                .map(
+                    v ->
+                        " (from --"
+                            + v.substring("SWITCHBOARD_".length())
+                                .toLowerCase(java.util.Locale.ROOT)
+                                .replace('_', '-')
+                            + " or "
+                            + v
+                            + ")")
+                .orElse("");
+    err.println("error: " + e.getMessage() + hint);
     String path = line.getCommandSpec().qualifiedName();
     err.println("Run '" + path + " --help' for usage.");
     err.flush();
@@ -167,7 +181,7 @@ public final class Sbctl implements Runnable {
                 EnvDefaults.variableFor(o)
                     .ifPresent(v -> out.append(String.format("  %-30s %s%n", v, o.longestName())));
               }
-              return out.length() > 47 ? out.toString() : "";
+              return out.length() > 47 ? out.append('\n').toString() : "";
             });
     cl.getCommandSpec().usageMessage().showDefaultValues(true);
     cl.getSubcommands().values().forEach(Sbctl::addEnvironmentSection);

@@ -147,7 +147,11 @@ class SbctlTest {
         .contains("unknown kind 'pods'; use one of site (st), service (svc), backend (be)");
     assertThat(run("get", "be", "-o", "xml").code()).isEqualTo(2);
     assertThat(run("wait", "backend/x", "--for=Ready").err()).contains("--for=condition=Ready");
-    assertThat(run("--workers=many", "get", "be").code()).isEqualTo(2);
+    env.put("SWITCHBOARD_WORKERS", "many");
+    Run badEnv = run("get", "be");
+    assertThat(badEnv.code()).isEqualTo(2);
+    assertThat(badEnv.err())
+        .contains("'many' is not an int (from --workers or SWITCHBOARD_WORKERS)");
   }
 
   @Test
