@@ -1,0 +1,60 @@
+package fr.acecinema.switchboard.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sbctl apply -f FILE|DIR}: checks every file first and writes nothing unless all are valid,
+ * so a half-applied change never reaches the operator.
+ */
+@Command(
+    name = "apply",
+    description =
+        "Validate manifest files and write them atomically into the watched directory; nothing is"
+            + " written when any file is invalid.")
+final class ApplyCommand implements Callable<Integer> {
+  @ParentCommand Sbctl root;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = {"-f", "--filename"},
+      required = true,
+      paramLabel = "FILE|DIR",
+      description = "A manifest file, or a directory of *.yaml/*.yml files.")
+  Path path;
+
+  @Override
+  public Integer call() throws Exception {
+    root.setUpLogging(false);
+    FleetWriter writer = root.wiring("apply manifests").writer(root.config());
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    List<ManifestFiles.ManifestFile> files = ManifestFiles.read(path);
+    boolean valid = true;
+    for (ManifestFiles.ManifestFile f : files) {
+      FleetWriter.Check check = writer.check(f.name(), f.text());
+      for (String problem : check.problems()) {
+        err.println("error: " + f.path() + ": " + problem);
+        valid = false;
+      }
+    }
+    if (!valid) {
+      err.println("nothing was applied; fix the errors above and apply again");
+      err.flush();
+      return Sbctl.FAILURE;
+    }
+    for (ManifestFiles.ManifestFile f : files) {
+      for (FleetWriter.Applied a : writer.apply(f.name(), f.text())) {
+        out.println(ResourceRef.display(a.key()) + " " + a.change());
+      }
+    }
+    out.flush();
+    return Sbctl.OK;
+  }
+}

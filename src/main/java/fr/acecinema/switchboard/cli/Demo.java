@@ -1,0 +1,14 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.config.SwitchboardConfig;
+import java.io.PrintWriter;
+
+/** {@code sbctl demo}: a self-contained tour on 127.0.0.x (the lead wires it). */
+public interface Demo {
+  /**
+   * Runs the demo, narrating on {@code out}; cleans up everything it started, also on failure.
+   *
+   * @return the process exit code, 0 when every step behaved as announced
+   */
+  int run(SwitchboardConfig config, PrintWriter out, PrintWriter err) throws Exception;
+}

@@ -1,0 +1,26 @@
+package fr.acecinema.switchboard.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sbctl demo}. */
+@Command(
+    name = "demo",
+    description =
+        "Run a self-contained tour on 127.0.0.x: two sites, a service, backends failing and"
+            + " recovering, with Caddy routing around them.")
+final class DemoCommand implements Callable<Integer> {
+  @ParentCommand Sbctl root;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    root.setUpLogging(false);
+    return root.wiring("run the demo")
+        .demo()
+        .run(root.config(), spec.commandLine().getOut(), spec.commandLine().getErr());
+  }
+}

@@ -1,0 +1,17 @@
+package fr.acecinema.switchboard.cli;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What {@code sbctl get/describe/wait} read: the resources declared in the watched directory with
+ * the status last written into them. Implemented over the manifest parser (the lead wires it).
+ */
+public interface FleetView {
+  /**
+   * Everything declared now: one row per accepted resource and one error row per document that
+   * could not be accepted (syntax or schema error, duplicate name), sorted by kind then name. Never
+   * throws on bad manifests; throws only when the directory itself cannot be read.
+   */
+  List<ResourceRow> list() throws IOException;
+}

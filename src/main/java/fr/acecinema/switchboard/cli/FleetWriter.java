@@ -1,0 +1,58 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What {@code sbctl apply/validate/delete} change: manifests in the watched directory. Implemented
+ * over the manifest parser and validator (the lead wires it).
+ */
+public interface FleetWriter {
+  /**
+   * Result of checking one file.
+   *
+   * @param declares kind/name of every document that could be read
+   * @param problems one line per problem, each naming the document (file:line), the field and the
+   *     fix, e.g. {@code api.yaml:12 (document 2): spec.port: 70000 is above 65535; use a TCP port
+   *     between 1 and 65535}; empty when the file is valid
+   */
+  record Check(List<ResourceKey> declares, List<String> problems) {
+    public boolean valid() {
+      return problems.isEmpty();
+    }
+  }
+
+  /** What {@link #apply} did to one resource, kubectl's words. */
+  enum Change {
+    created,
+    configured,
+    unchanged
+  }
+
+  /** One line of {@code apply} output. */
+  record Applied(ResourceKey key, Change change) {}
+
+  /**
+   * Checks {@code text} exactly as the running operator would accept it (syntax, schema, names that
+   * another file already declares), without writing anything.
+   *
+   * @param fileName the file's name relative to what the user passed, e.g. {@code api.yaml}
+   */
+  Check check(String fileName, String text);
+
+  /**
+   * Writes {@code text} as {@code fileName} into the watched directory atomically (temporary file +
+   * rename, so the watcher never sees half a file). Called only after {@link #check} found no
+   * problem.
+   */
+  List<Applied> apply(String fileName, String text) throws IOException;
+
+  /**
+   * Removes the declaration of {@code key} from the watched directory (the document, or the file
+   * when it held only that document).
+   *
+   * @return false when nothing declares {@code key}
+   */
+  boolean delete(ResourceKey key) throws IOException;
+}

@@ -1,0 +1,43 @@
+package fr.acecinema.switchboard.cli;
+
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
+import fr.acecinema.switchboard.config.SwitchboardConfig.LogFormat;
+import fr.acecinema.switchboard.config.SwitchboardConfig.LogLevel;
+import java.net.URL;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the configured log format and level once the command line is parsed: sets the properties
+ * {@code logback.xml} reads and reloads it. Logback's {@code <if>} would need janino; reloading
+ * keeps the choice in one XML file.
+ */
+public final class LogSetup {
+  static final String FORMAT_PROPERTY = "switchboard.log.format";
+  static final String LEVEL_PROPERTY = "switchboard.log.level";
+
+  private LogSetup() {}
+
+  /** Switches every logger to {@code format} at {@code level}. */
+  public static void apply(LogFormat format, LogLevel level) {
+    System.setProperty(FORMAT_PROPERTY, format.name());
+    System.setProperty(LEVEL_PROPERTY, level.name());
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return; // another SLF4J binding (e.g. in an embedding application) configures itself
+    }
+    URL xml = LogSetup.class.getResource("/logback.xml");
+    if (xml == null) {
+      return;
+    }
+    context.reset();
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    try {
+      configurator.doConfigure(xml);
+    } catch (JoranException e) {
+      // Logback already printed its status; logging falls back to nothing rather than crashing.
+      System.err.println("sbctl: cannot configure logging: " + e.getMessage());
+    }
+  }
+}

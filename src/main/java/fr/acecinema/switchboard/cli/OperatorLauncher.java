@@ -1,0 +1,22 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.config.SwitchboardConfig;
+
+/** Starts the whole control plane for {@code sbctl run} (the lead wires it). */
+public interface OperatorLauncher {
+  /** A started control plane. */
+  interface Running extends AutoCloseable {
+    /** True once the first full scan of the manifests has been reconciled (drives /readyz). */
+    boolean ready();
+
+    /**
+     * Stops taking new work, lets in-flight reconciles finish their status writes, releases Caddy,
+     * database and watcher resources. Called once, on SIGTERM/SIGINT.
+     */
+    @Override
+    void close() throws Exception;
+  }
+
+  /** Starts everything {@code config} describes and returns without waiting for readiness. */
+  Running start(SwitchboardConfig config) throws Exception;
+}

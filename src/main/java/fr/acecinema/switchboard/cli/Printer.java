@@ -1,0 +1,295 @@
+package fr.acecinema.switchboard.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import fr.acecinema.switchboard.api.v1alpha1.Site;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Renders rows as kubectl does: a table ({@code NAME READY REASON AGE}, more columns with {@code -o
+ * wide}), YAML, JSON, or a {@code describe} page. Pure: the same rows and time give the same text.
+ */
+public final class Printer {
+  /** Output formats of {@code sbctl get -o}. */
+  public enum Format {
+    table,
+    wide,
+    yaml,
+    json
+  }
+
+  private record Column(String header, Function<ResourceRow, String> value) {}
+
+  private static final Map<String, List<Column>> WIDE =
+      Map.of(
+          "Backend",
+          List.of(
+              new Column("SERVICE", r -> text(r.spec().path("service"))),
+              new Column("SITE", r -> text(r.spec().path("site"))),
+              new Column("ADDRESS", Printer::address),
+              new Column("ROLE", r -> r.spec().path("role").asText(r.rejected() ? "-" : "primary")),
+              new Column("WEIGHT", r -> r.spec().path("weight").asText(r.rejected() ? "-" : "1")),
+              new Column("HEALTH", r -> text(r.status().path("health").path("state")))),
+          "Service",
+          List.of(
+              new Column("HOSTS", Printer::hosts),
+              new Column("PATH", r -> text(r.spec().path("pathPrefix"))),
+              new Column("ENDPOINTS", Printer::endpoints),
+              new Column(
+                  "MODE",
+                  r ->
+                      r.spec()
+                          .path("failover")
+                          .path("mode")
+                          .asText(r.rejected() ? "-" : "spread"))),
+          "Site",
+          List.of(
+              new Column("SUBNET", r -> text(r.spec().path("subnet"))),
+              new Column(
+                  "PRIORITY", r -> r.spec().path("priority").asText(r.rejected() ? "-" : "100")),
+              new Column(
+                  "MAINTENANCE",
+                  r -> r.spec().path("maintenance").asText(r.rejected() ? "-" : "false")),
+              new Column("BACKENDS", Printer::siteBackends)));
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+  private Printer() {}
+
+  /** Renders {@code rows} of one kind in {@code format}. */
+  public static String render(List<ResourceRow> rows, Format format, Instant now) {
+    return switch (format) {
+      case table -> table(rows, false, now);
+      case wide -> table(rows, true, now);
+      case yaml -> write(YAML, document(rows));
+      case json -> write(JSON, document(rows)) + "\n";
+    };
+  }
+
+  /**
+   * A kubectl-like table. Rejected documents appear as not ready with their reason; unreadable ones
+   * are named by their file. {@code wide} adds the kind's columns and SOURCE.
+   */
+  public static String table(List<ResourceRow> rows, boolean wide, Instant now) {
+    List<String> headers = new ArrayList<>(List.of("NAME", "READY", "REASON", "AGE"));
+    List<Column> extra = new ArrayList<>();
+    if (wide) {
+      String kind =
+          rows.stream().map(ResourceRow::kind).filter(k -> k != null).findFirst().orElse("");
+      extra.addAll(WIDE.getOrDefault(kind, List.of()));
+      extra.add(new Column("SOURCE", r -> r.origin() == null ? "-" : r.origin().describe()));
+      extra.forEach(c -> headers.add(c.header()));
+    }
+    List<List<String>> lines = new ArrayList<>();
+    lines.add(headers);
+    for (ResourceRow r : rows) {
+      ResourceRow.Ready ready = r.ready();
+      List<String> cells = new ArrayList<>();
+      cells.add(displayName(r));
+      cells.add(ready.status());
+      cells.add(ready.reason() == null || ready.reason().isEmpty() ? "-" : ready.reason());
+      cells.add(r.created() == null ? "<unknown>" : Ages.of(r.created(), now));
+      extra.forEach(c -> cells.add(c.value().apply(r)));
+      lines.add(cells);
+    }
+    return columns(lines);
+  }
+
+  /** {@code kubectl describe}: identity, source, spec, status, then the conditions table. */
+  public static String describe(ResourceRow r, Instant now) {
+    StringBuilder out = new StringBuilder();
+    field(out, "Name", displayName(r));
+    field(out, "Kind", r.kind() == null ? "<unreadable>" : r.kind());
+    field(out, "API Version", Site.API_VERSION);
+    field(out, "Source", r.origin() == null ? "<unknown>" : r.origin().describe());
+    field(out, "Generation", r.generation() > 0 ? Long.toString(r.generation()) : "<unknown>");
+    field(
+        out,
+        "Created",
+        r.created() == null
+            ? "<unknown>"
+            : r.created() + " (" + Ages.of(r.created(), now) + " ago)");
+    ResourceRow.Ready ready = r.ready();
+    field(
+        out,
+        "Ready",
+        ready.status()
+            + (ready.reason() == null || ready.reason().isEmpty()
+                ? ""
+                : " (" + ready.reason() + ")"));
+    if (r.rejected()) {
+      field(out, "Error", r.error());
+    }
+    out.append("Spec:\n").append(indent(yamlOrNone(r.spec())));
+    JsonNode status = r.status().deepCopy();
+    if (status instanceof ObjectNode o) {
+      o.remove("conditions");
+    }
+    out.append("Status:\n").append(indent(yamlOrNone(status)));
+    out.append("Conditions:\n");
+    if (!r.status().path("conditions").isArray() || r.status().path("conditions").isEmpty()) {
+      out.append("  <none>\n");
+    } else {
+      List<List<String>> lines = new ArrayList<>();
+      lines.add(List.of("Type", "Status", "Reason", "Age", "Generation", "Message"));
+      for (JsonNode c : r.status().path("conditions")) {
+        lines.add(
+            List.of(
+                c.path("type").asText("-"),
+                c.path("status").asText("-"),
+                c.path("reason").asText("-"),
+                Ages.of(Ages.parse(c.path("lastTransitionTime").asText(null)), now),
+                c.path("observedGeneration").asText("-") + (r.observed(c) ? "" : " (stale)"),
+                c.path("message").asText("")));
+      }
+      out.append(indent(columns(lines)));
+    }
+    return out.toString();
+  }
+
+  private static JsonNode document(List<ResourceRow> rows) {
+    if (rows.size() == 1) {
+      return object(rows.get(0));
+    }
+    ObjectNode list = JSON.createObjectNode();
+    list.put("apiVersion", "v1");
+    list.put("kind", "List");
+    ArrayNode items = list.putArray("items");
+    rows.forEach(r -> items.add(object(r)));
+    return list;
+  }
+
+  /** The resource as a manifest: apiVersion, kind, metadata, spec, status. */
+  static ObjectNode object(ResourceRow r) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("apiVersion", Site.API_VERSION);
+    o.put("kind", r.kind());
+    ObjectNode metadata = o.putObject("metadata");
+    metadata.put("name", r.name());
+    if (r.generation() > 0) {
+      metadata.put("generation", r.generation());
+    }
+    if (r.created() != null) {
+      metadata.put("creationTimestamp", r.created().toString());
+    }
+    if (r.origin() != null) {
+      metadata
+          .putObject("annotations")
+          .put("switchboard.acecinema.fr/source", r.origin().describe());
+    }
+    if (!r.spec().isMissingNode()) {
+      o.set("spec", r.spec());
+    }
+    if (!r.status().isMissingNode()) {
+      o.set("status", r.status());
+    }
+    return o;
+  }
+
+  private static String displayName(ResourceRow r) {
+    if (r.name() != null) {
+      return r.name();
+    }
+    return "<" + (r.origin() == null ? "unknown" : r.origin().describe()) + ">";
+  }
+
+  private static String text(JsonNode node) {
+    return node.isMissingNode() || node.isNull() ? "-" : node.asText();
+  }
+
+  private static String address(ResourceRow r) {
+    JsonNode a = r.spec().path("address");
+    JsonNode p = r.spec().path("port");
+    if (a.isMissingNode()) {
+      return "-";
+    }
+    String host = a.asText().contains(":") ? "[" + a.asText() + "]" : a.asText();
+    return p.isMissingNode() ? host : host + ":" + p.asText();
+  }
+
+  private static String hosts(ResourceRow r) {
+    List<String> hosts = new ArrayList<>();
+    r.spec().path("hosts").forEach(h -> hosts.add(h.asText()));
+    return hosts.isEmpty() ? "-" : String.join(",", hosts);
+  }
+
+  private static String endpoints(ResourceRow r) {
+    JsonNode s = r.status();
+    if (!s.has("totalEndpoints")) {
+      return "-";
+    }
+    return s.path("readyEndpoints").asInt(0) + "/" + s.path("totalEndpoints").asInt(0);
+  }
+
+  private static String siteBackends(ResourceRow r) {
+    JsonNode b = r.status().path("backends");
+    return b.isMissingNode()
+        ? "-"
+        : b.path("healthy").asInt(0) + "/" + b.path("total").asInt(0) + " healthy";
+  }
+
+  private static void field(StringBuilder out, String label, String value) {
+    out.append(String.format("%-13s %s%n", label + ":", value));
+  }
+
+  private static String yamlOrNone(JsonNode node) {
+    if (node.isMissingNode() || node.isNull() || node.isEmpty()) {
+      return "<none>\n";
+    }
+    return write(YAML, node);
+  }
+
+  private static String indent(String text) {
+    StringBuilder out = new StringBuilder();
+    text.lines().forEach(l -> out.append("  ").append(l).append('\n'));
+    return out.toString();
+  }
+
+  /** Left-aligned columns separated by three spaces, like kubectl; no trailing spaces. */
+  private static String columns(List<List<String>> lines) {
+    int n = lines.get(0).size();
+    int[] width = new int[n];
+    for (List<String> line : lines) {
+      for (int i = 0; i < n; i++) {
+        width[i] = Math.max(width[i], line.get(i).length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (List<String> line : lines) {
+      StringBuilder l = new StringBuilder();
+      for (int i = 0; i < n; i++) {
+        l.append(line.get(i));
+        if (i < n - 1) {
+          l.append(" ".repeat(width[i] - line.get(i).length() + 3));
+        }
+      }
+      out.append(l.toString().stripTrailing()).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String write(ObjectMapper mapper, JsonNode node) {
+    try {
+      return mapper.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.config.Listen;
+import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.server.HealthServer;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sbctl run}: starts the control plane and the health endpoints, then blocks until SIGTERM
+ * or SIGINT, on which in-flight writes finish and the process exits 0.
+ */
+@Command(
+    name = "run",
+    description =
+        "Run the control plane: watch the manifests, probe, route, record; serve /healthz and"
+            + " /readyz. Stops cleanly on SIGTERM.")
+final class RunCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @ParentCommand Sbctl root;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    SwitchboardConfig config = root.config();
+    List<String> problems = config.problems();
+    if (!problems.isEmpty()) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), String.join("\n       ", problems));
+    }
+    root.setUpLogging(true);
+    CountDownLatch stop = new CountDownLatch(1);
+    Signals.onTermination(stop::countDown);
+    return run(config, root.wiring("run the control plane").launcher(), stop);
+  }
+
+  /**
+   * Starts {@code launcher} and the health server, waits for {@code stop}, then shuts both down.
+   *
+   * @return 0 after a clean stop, 1 when starting or stopping failed
+   */
+  static int run(SwitchboardConfig config, OperatorLauncher launcher, CountDownLatch stop)
+      throws InterruptedException {
+    LOG.atInfo()
+        .addKeyValue("manifests", config.manifests())
+        .addKeyValue("listen", Listen.format(config.listen()))
+        .addKeyValue("caddyAdmin", config.caddyAdmin())
+        .addKeyValue("workers", config.workers())
+        .log("starting switchboard");
+    OperatorLauncher.Running running;
+    try {
+      running = launcher.start(config);
+    } catch (Exception e) {
+      LOG.error("could not start: {}", e.getMessage(), e);
+      return Sbctl.FAILURE;
+    }
+    AtomicBoolean stopping = new AtomicBoolean(false);
+    int code = Sbctl.OK;
+    try (HealthServer health =
+        HealthServer.start(config.listen(), () -> !stopping.get() && running.ready())) {
+      stop.await();
+      LOG.info("stop requested; finishing in-flight work");
+      // Not ready from here on, so a load balancer stops sending before the routes go away.
+      stopping.set(true);
+    } catch (java.io.IOException e) {
+      LOG.error("{}", e.getMessage());
+      code = Sbctl.FAILURE;
+    } finally {
+      try {
+        running.close();
+      } catch (Exception e) {
+        LOG.error("stopping failed: {}", e.getMessage(), e);
+        code = Sbctl.FAILURE;
+      }
+    }
+    LOG.info("stopped");
+    return code;
+  }
+}

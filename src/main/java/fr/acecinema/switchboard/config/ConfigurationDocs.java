@@ -1,0 +1,100 @@
+package fr.acecinema.switchboard.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Generates {@code docs/configuration.md} from {@link SwitchboardConfig}'s annotations, so the
+ * documented flags, variables and defaults are the ones the code reads. {@code
+ * ConfigurationDocsTest} fails when the committed file differs.
+ */
+public final class ConfigurationDocs {
+  /** Where the generated file lives, relative to the repository root. */
+  public static final Path FILE = Path.of("docs", "configuration.md");
+
+  /** The command that rewrites {@link #FILE} (the test writes it when the property is set). */
+  public static final String REGENERATE =
+      "mvn -B -q -o test -Dtest=ConfigurationDocsTest -Dswitchboard.writeDocs=true";
+
+  @Command(name = "switchboard")
+  private static final class Holder {
+    @Mixin SwitchboardConfig config = new SwitchboardConfig();
+  }
+
+  private ConfigurationDocs() {}
+
+  /** The Markdown text of {@code docs/configuration.md}. */
+  public static String markdown() {
+    StringBuilder md = new StringBuilder();
+    md.append("# Configuration\n\n")
+        .append("<!-- Generated from fr.acecinema.switchboard.config.SwitchboardConfig by\n")
+        .append("     ConfigurationDocs; do not edit by hand. Regenerate with:\n")
+        .append("     ")
+        .append(REGENERATE)
+        .append(" -->\n\n")
+        .append(
+            """
+            Every setting is a command-line flag and an environment variable with a default.
+            A flag wins over the variable, the variable wins over the default. The flags work
+            on every `sbctl` subcommand (`sbctl get backends --manifests DIR`) and before it
+            (`sbctl --manifests DIR get backends`); `sbctl --help` lists them too.
+
+            | Flag | Environment variable | Default | Description |
+            |------|----------------------|---------|-------------|
+            """);
+    for (OptionSpec option : new CommandLine(new Holder()).getCommandSpec().options()) {
+      String variable = EnvDefaults.variableFor(option).orElseThrow();
+      md.append("| `")
+          .append(option.longestName())
+          .append(' ')
+          .append(option.paramLabel().replace("|", "\\|"))
+          .append("` | `")
+          .append(variable)
+          .append("` | ")
+          .append(option.defaultValue().isEmpty() ? "*(empty)*" : "`" + option.defaultValue() + "`")
+          .append(" | ")
+          .append(String.join(" ", option.description()).replace("|", "\\|"))
+          .append(" |\n");
+    }
+    md.append(
+        """
+
+        ## Why these defaults
+
+        - `--manifests ./manifests`, `--data-dir ./var`: relative to the working directory, so
+          a checkout, a container `WORKDIR` or a systemd `WorkingDirectory=` works without any
+          setting, and the two directories sit side by side (`var/` is git-ignored).
+        - `--listen 127.0.0.1:7070`: health endpoints are for the local supervisor (systemd,
+          Docker health check); exposing them further is an explicit choice.
+        - `--resync 30s`: file events can be lost (editors, network file systems); a full
+          rescan every 30 s bounds how long a missed change stays unseen, at the cost of
+          re-reading the manifest files.
+        - `--workers 4`: reconciles wait mostly on I/O (probes, Caddy, PostgreSQL); four keep a
+          small fleet converging quickly without crowding a small hub.
+        - `--caddy-admin http://127.0.0.1:2019`: Caddy's own default admin address.
+        - `--caddy-listen :80`, `--caddy-auto-https off`: plain HTTP works everywhere (tests,
+          demo, a hub behind a TLS terminator). On a public hub with DNS pointing at it, set
+          `SWITCHBOARD_CADDY_AUTO_HTTPS=on` so Caddy obtains certificates.
+        - `--database-url` empty: an embedded PostgreSQL in the data dir, so one process is a
+          complete installation; point it at a real server for production.
+        - `--log-format text`: readable in a terminal; use `json` under a log collector.
+          Logs go to stderr so `sbctl get -o json` output stays clean.
+        """);
+    return md.toString();
+  }
+
+  /** Writes the file under {@code root} (the repository root by default). */
+  public static void main(String[] args) throws IOException {
+    Path root = Path.of(args.length > 0 ? args[0] : ".");
+    Path file = root.resolve(FILE);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, markdown(), StandardCharsets.UTF_8);
+    System.out.println("wrote " + file);
+  }
+}

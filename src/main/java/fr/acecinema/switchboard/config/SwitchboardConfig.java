@@ -1,0 +1,226 @@
+package fr.acecinema.switchboard.config;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * Every setting of a Switchboard process, in one place. Each option is a flag ({@code --listen})
+ * and an environment variable named after it ({@code SWITCHBOARD_LISTEN}, see {@link EnvDefaults})
+ * with a default; a flag wins over the variable, the variable over the default. Used as a picocli
+ * {@code @Mixin}; {@code docs/configuration.md} is generated from these annotations by {@link
+ * ConfigurationDocs}.
+ */
+public class SwitchboardConfig {
+  /** Log line format. Lower-case constants because they are what users type. */
+  public enum LogFormat {
+    text,
+    json
+  }
+
+  /** Log threshold. */
+  public enum LogLevel {
+    error,
+    warn,
+    info,
+    debug,
+    trace
+  }
+
+  /** Caddy automatic HTTPS. */
+  public enum Switch {
+    on,
+    off
+  }
+
+  @Option(
+      names = "--manifests",
+      paramLabel = "DIR",
+      defaultValue = "./manifests",
+      scope = ScopeType.INHERIT,
+      description = "Watched directory of Site, Service and Backend manifests (*.yaml, *.yml).")
+  Path manifests;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:7070",
+      converter = Listen.class,
+      scope = ScopeType.INHERIT,
+      description = "Address of the /healthz and /readyz endpoints.")
+  InetSocketAddress listen;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      defaultValue = "./var",
+      scope = ScopeType.INHERIT,
+      description = "Directory for state the process owns (embedded PostgreSQL data, locks).")
+  Path dataDir;
+
+  @Option(
+      names = "--resync",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description = "Interval of full rescans and re-reconciles, e.g. 30s or 1m30s.")
+  Duration resync;
+
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      defaultValue = "4",
+      scope = ScopeType.INHERIT,
+      description =
+          "Reconcile workers running in parallel (one key is never reconciled twice at once).")
+  int workers;
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "text|json",
+      defaultValue = "text",
+      scope = ScopeType.INHERIT,
+      description = "Log line format on stderr: text for people, json for log collectors.")
+  LogFormat logFormat;
+
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      defaultValue = "info",
+      scope = ScopeType.INHERIT,
+      description =
+          "Log threshold: error, warn, info, debug or trace (commands other than run log"
+              + " warnings only unless debug or trace).")
+  LogLevel logLevel;
+
+  @Option(
+      names = "--caddy-admin",
+      paramLabel = "URL",
+      defaultValue = "http://127.0.0.1:2019",
+      converter = HttpUrlConverter.class,
+      scope = ScopeType.INHERIT,
+      description = "Caddy admin API that receives the routes.")
+  URI caddyAdmin;
+
+  @Option(
+      names = "--caddy-listen",
+      paramLabel = "[HOST]:PORT",
+      defaultValue = ":80",
+      scope = ScopeType.INHERIT,
+      description = "Address Caddy serves the public hosts on.")
+  String caddyListen;
+
+  @Option(
+      names = "--caddy-auto-https",
+      paramLabel = "on|off",
+      defaultValue = "off",
+      scope = ScopeType.INHERIT,
+      description = "Let Caddy obtain certificates and redirect HTTP to HTTPS for the hosts.")
+  Switch caddyAutoHttps;
+
+  @Option(
+      names = "--database-url",
+      paramLabel = "JDBC-URL",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "PostgreSQL JDBC URL, e.g. jdbc:postgresql://db:5432/switchboard; empty runs an embedded"
+              + " PostgreSQL in the data dir.")
+  String databaseUrl;
+
+  /** Watched manifest directory. */
+  public Path manifests() {
+    return manifests;
+  }
+
+  /** Address of the health endpoints. */
+  public InetSocketAddress listen() {
+    return listen;
+  }
+
+  /** Directory for process-owned state. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Full resync interval. */
+  public Duration resync() {
+    return resync;
+  }
+
+  /** Number of reconcile workers. */
+  public int workers() {
+    return workers;
+  }
+
+  public LogFormat logFormat() {
+    return logFormat;
+  }
+
+  public LogLevel logLevel() {
+    return logLevel;
+  }
+
+  /** Caddy admin API base URL. */
+  public URI caddyAdmin() {
+    return caddyAdmin;
+  }
+
+  /** Caddy's public listen address, as Caddy writes it ({@code :80}, {@code 127.0.0.1:8080}). */
+  public String caddyListen() {
+    return caddyListen;
+  }
+
+  public boolean caddyAutoHttps() {
+    return caddyAutoHttps == Switch.on;
+  }
+
+  /** Empty when an embedded PostgreSQL should be started in {@link #dataDir()}. */
+  public String databaseUrl() {
+    return databaseUrl == null ? "" : databaseUrl.trim();
+  }
+
+  public boolean embeddedDatabase() {
+    return databaseUrl().isEmpty();
+  }
+
+  /**
+   * Problems picocli's type conversion cannot see (ranges, cross-field rules), each naming the
+   * flag, the variable and the fix. Empty when the configuration is usable.
+   */
+  public List<String> problems() {
+    List<String> out = new ArrayList<>();
+    if (workers < 1 || workers > 256) {
+      out.add(
+          "--workers / SWITCHBOARD_WORKERS is "
+              + workers
+              + "; use a number of workers between 1 and 256");
+    }
+    if (resync != null && resync.compareTo(Duration.ofSeconds(1)) < 0) {
+      out.add(
+          "--resync / SWITCHBOARD_RESYNC is "
+              + resync.toMillis()
+              + "ms; use at least 1s (every resync re-reads all manifests)");
+    }
+    if (!caddyListen.matches("^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]*):[0-9]{1,5}$")) {
+      out.add(
+          "--caddy-listen / SWITCHBOARD_CADDY_LISTEN is '"
+              + caddyListen
+              + "'; write [HOST]:PORT, e.g. :80 or 127.0.0.1:8080");
+    }
+    if (!embeddedDatabase() && !databaseUrl().startsWith("jdbc:postgresql:")) {
+      out.add(
+          "--database-url / SWITCHBOARD_DATABASE_URL is '"
+              + databaseUrl()
+              + "'; write jdbc:postgresql://HOST:PORT/DB or leave it empty for the embedded"
+              + " database");
+    }
+    return out;
+  }
+}

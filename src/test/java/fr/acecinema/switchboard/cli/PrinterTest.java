@@ -1,0 +1,134 @@
+package fr.acecinema.switchboard.cli;
+
+import static fr.acecinema.switchboard.cli.Rows.NOW;
+import static fr.acecinema.switchboard.cli.Rows.backend;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PrinterTest {
+  @Test
+  void printsKubectlLikeTableWithReadyReasonAndAge() {
+    String out =
+        Printer.table(
+            List.of(
+                backend("api-dijon", 2, "True", "ProbeSucceeded", 2),
+                backend("api-thory-longer-name", 1, "False", "ProbeFailed", 1)),
+            false,
+            NOW);
+    assertThat(out)
+        .isEqualTo(
+            """
+            NAME                    READY   REASON           AGE
+            api-dijon               True    ProbeSucceeded   5m
+            api-thory-longer-name   False   ProbeFailed      5m
+            """);
+  }
+
+  @Test
+  void showsStaleReadyConditionAsReconciling() {
+    String out =
+        Printer.table(List.of(backend("api-dijon", 3, "True", "ProbeSucceeded", 2)), false, NOW);
+    assertThat(out).contains("api-dijon   Unknown   Reconciling   5m");
+  }
+
+  @Test
+  void wideAddsBackendColumnsAndSource() {
+    String out =
+        Printer.table(List.of(backend("api-dijon", 2, "True", "ProbeSucceeded", 2)), true, NOW);
+    assertThat(out.lines().toList())
+        .containsExactly(
+            "NAME        READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    SOURCE",
+            "api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   backends.yaml:12 (document 2)");
+  }
+
+  @Test
+  void showsUnreadableFileAsNotReadyRowNamedByFile() {
+    String out = Printer.table(List.of(Rows.unreadable("broken.yaml")), false, NOW);
+    assertThat(out).contains("<broken.yaml:3>   False   YamlSyntaxError   <unknown>");
+  }
+
+  @Test
+  void rendersSingleResourceAsManifestYaml() throws Exception {
+    String out =
+        Printer.render(
+            List.of(backend("api-dijon", 2, "True", "ProbeSucceeded", 2)),
+            Printer.Format.yaml,
+            NOW);
+    JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(out);
+    assertThat(doc.path("apiVersion").asText()).isEqualTo("switchboard.acecinema.fr/v1alpha1");
+    assertThat(doc.path("kind").asText()).isEqualTo("Backend");
+    assertThat(doc.path("metadata").path("name").asText()).isEqualTo("api-dijon");
+    assertThat(doc.path("metadata").path("generation").asLong()).isEqualTo(2);
+    assertThat(doc.path("spec").path("port").asInt()).isEqualTo(8080);
+    assertThat(doc.path("status").path("health").path("state").asText()).isEqualTo("Healthy");
+    assertThat(out).startsWith("apiVersion: switchboard.acecinema.fr/v1alpha1\n");
+  }
+
+  @Test
+  void rendersSeveralResourcesAsJsonList() throws Exception {
+    String out =
+        Printer.render(
+            List.of(
+                backend("a", 1, "True", "ProbeSucceeded", 1),
+                backend("b", 1, "True", "ProbeSucceeded", 1)),
+            Printer.Format.json,
+            NOW);
+    JsonNode doc = new ObjectMapper().readTree(out);
+    assertThat(doc.path("kind").asText()).isEqualTo("List");
+    assertThat(doc.path("items")).hasSize(2);
+    assertThat(doc.path("items").get(1).path("metadata").path("name").asText()).isEqualTo("b");
+  }
+
+  @Test
+  void describesSourceSpecStatusAndConditions() {
+    String out = Printer.describe(backend("api-dijon", 2, "True", "ProbeSucceeded", 2), NOW);
+    assertThat(out)
+        .startsWith(
+            """
+            Name:         api-dijon
+            Kind:         Backend
+            API Version:  switchboard.acecinema.fr/v1alpha1
+            Source:       backends.yaml:12 (document 2)
+            Generation:   2
+            Created:      2026-11-21T11:55:00Z (5m ago)
+            Ready:        True (ProbeSucceeded)
+            Spec:
+              service: api
+              site: dijon
+              address: 10.200.0.23
+              port: 8080
+              weight: 10
+            Status:
+              observedGeneration: 2
+              health:
+                state: Healthy
+                latencyMillis: 3
+            Conditions:
+            """);
+    assertThat(out)
+        .contains("  Type       Status   Reason           Age   Generation   Message\n")
+        .contains("  Accepted   True     Valid            5m    2            ok\n")
+        .contains("  Ready      True     ProbeSucceeded   60s   2            probe said so\n");
+  }
+
+  @Test
+  void describeMarksConditionsOfAnOlderGenerationStale() {
+    String out = Printer.describe(backend("api-dijon", 3, "True", "ProbeSucceeded", 2), NOW);
+    assertThat(out).contains("Ready:        Unknown (Reconciling)").contains("2 (stale)");
+  }
+
+  @Test
+  void describesRejectedDocumentWithItsError() {
+    String out = Printer.describe(Rows.unreadable("broken.yaml"), NOW);
+    assertThat(out)
+        .contains("Kind:         <unreadable>")
+        .contains("Error:        broken.yaml:3: mapping values are not allowed here")
+        .contains("Spec:\n  <none>\n")
+        .contains("Conditions:\n  <none>\n");
+  }
+}

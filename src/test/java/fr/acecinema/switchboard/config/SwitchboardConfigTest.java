@@ -1,0 +1,130 @@
+package fr.acecinema.switchboard.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
+
+class SwitchboardConfigTest {
+  @Command(name = "t")
+  static class Holder {
+    @Mixin SwitchboardConfig config = new SwitchboardConfig();
+  }
+
+  private final Map<String, String> env = new HashMap<>();
+
+  private SwitchboardConfig parse(String... args) {
+    Holder holder = new Holder();
+    new CommandLine(holder).setDefaultValueProvider(new EnvDefaults(env::get)).parseArgs(args);
+    return holder.config;
+  }
+
+  @Test
+  void usesDefaultsWhenNothingIsSet() {
+    SwitchboardConfig c = parse();
+    assertThat(c.manifests()).isEqualTo(Path.of("./manifests"));
+    assertThat(c.listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 7070));
+    assertThat(c.dataDir()).isEqualTo(Path.of("./var"));
+    assertThat(c.resync()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.workers()).isEqualTo(4);
+    assertThat(c.logFormat()).isEqualTo(SwitchboardConfig.LogFormat.text);
+    assertThat(c.caddyAdmin()).isEqualTo(URI.create("http://127.0.0.1:2019"));
+    assertThat(c.caddyListen()).isEqualTo(":80");
+    assertThat(c.caddyAutoHttps()).isFalse();
+    assertThat(c.embeddedDatabase()).isTrue();
+    assertThat(c.problems()).isEmpty();
+  }
+
+  @Test
+  void readsEveryOptionFromItsEnvironmentVariable() {
+    env.put("SWITCHBOARD_MANIFESTS", "/srv/fleet");
+    env.put("SWITCHBOARD_LISTEN", "[::1]:9090");
+    env.put("SWITCHBOARD_DATA_DIR", "/var/lib/switchboard");
+    env.put("SWITCHBOARD_RESYNC", "1m30s");
+    env.put("SWITCHBOARD_WORKERS", "8");
+    env.put("SWITCHBOARD_LOG_FORMAT", "json");
+    env.put("SWITCHBOARD_LOG_LEVEL", "debug");
+    env.put("SWITCHBOARD_CADDY_ADMIN", "http://127.0.0.2:2019");
+    env.put("SWITCHBOARD_CADDY_LISTEN", "127.0.0.1:8080");
+    env.put("SWITCHBOARD_CADDY_AUTO_HTTPS", "on");
+    env.put("SWITCHBOARD_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/sb");
+    SwitchboardConfig c = parse();
+    assertThat(c.manifests()).isEqualTo(Path.of("/srv/fleet"));
+    assertThat(c.listen().getPort()).isEqualTo(9090);
+    assertThat(c.listen().getAddress().isLoopbackAddress()).isTrue();
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/switchboard"));
+    assertThat(c.resync()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.workers()).isEqualTo(8);
+    assertThat(c.logFormat()).isEqualTo(SwitchboardConfig.LogFormat.json);
+    assertThat(c.logLevel()).isEqualTo(SwitchboardConfig.LogLevel.debug);
+    assertThat(c.caddyAdmin()).isEqualTo(URI.create("http://127.0.0.2:2019"));
+    assertThat(c.caddyListen()).isEqualTo("127.0.0.1:8080");
+    assertThat(c.caddyAutoHttps()).isTrue();
+    assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/sb");
+    assertThat(c.embeddedDatabase()).isFalse();
+    assertThat(c.problems()).isEmpty();
+  }
+
+  @Test
+  void flagWinsOverEnvironmentVariable() {
+    env.put("SWITCHBOARD_WORKERS", "8");
+    env.put("SWITCHBOARD_RESYNC", "1m");
+    SwitchboardConfig c = parse("--workers", "2", "--resync=500ms");
+    assertThat(c.workers()).isEqualTo(2);
+    assertThat(c.resync()).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void emptyVariableKeepsTheDefault() {
+    env.put("SWITCHBOARD_LISTEN", "");
+    assertThat(parse().listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 7070));
+  }
+
+  @Test
+  void rejectsMalformedDurationNamingTheAcceptedForm() {
+    assertThatThrownBy(() -> parse("--resync", "30"))
+        .isInstanceOf(ParameterException.class)
+        .hasMessageContaining("--resync")
+        .hasMessageContaining("1m30s");
+  }
+
+  @Test
+  void rejectsMalformedVariableValue() {
+    env.put("SWITCHBOARD_CADDY_ADMIN", "127.0.0.1:2019");
+    assertThatThrownBy(this::parse)
+        .isInstanceOf(ParameterException.class)
+        .hasMessageContaining("--caddy-admin")
+        .hasMessageContaining("http://127.0.0.1:2019");
+  }
+
+  @Test
+  void reportsOutOfRangeValuesWithFlagVariableAndFix() {
+    SwitchboardConfig c =
+        parse("--workers=0", "--resync=100ms", "--caddy-listen=eighty", "--database-url=mysql://x");
+    assertThat(c.problems())
+        .containsExactly(
+            "--workers / SWITCHBOARD_WORKERS is 0; use a number of workers between 1 and 256",
+            "--resync / SWITCHBOARD_RESYNC is 100ms; use at least 1s (every resync re-reads all"
+                + " manifests)",
+            "--caddy-listen / SWITCHBOARD_CADDY_LISTEN is 'eighty'; write [HOST]:PORT, e.g. :80"
+                + " or 127.0.0.1:8080",
+            "--database-url / SWITCHBOARD_DATABASE_URL is 'mysql://x'; write"
+                + " jdbc:postgresql://HOST:PORT/DB or leave it empty for the embedded database");
+  }
+
+  @Test
+  void derivesVariableNamesFromLongFlags() {
+    assertThat(EnvDefaults.variableFor("--caddy-auto-https"))
+        .isEqualTo("SWITCHBOARD_CADDY_AUTO_HTTPS");
+  }
+}
