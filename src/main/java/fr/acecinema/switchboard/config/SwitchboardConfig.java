@@ -64,6 +64,17 @@ public class SwitchboardConfig {
   Path dataDir;
 
   @Option(
+      names = "--probe-status-refresh",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "How often a backend's lastProbeTime and latency are refreshed in its manifest when its"
+              + " health did not change (transitions are written at once).")
+  Duration probeStatusRefresh;
+
+  @Option(
       names = "--resync",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -152,6 +163,10 @@ public class SwitchboardConfig {
   /** Full resync interval. */
   public Duration resync() {
     return resync;
+  }
+
+  public Duration probeStatusRefresh() {
+    return probeStatusRefresh;
   }
 
   /** Number of reconcile workers. */

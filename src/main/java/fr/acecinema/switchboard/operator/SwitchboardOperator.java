@@ -50,7 +50,8 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final ProbeScheduler probes;
   private final StandaloneRuntime runtime;
   private final ManifestDirectorySource files;
-  private final HealthServer health;
+  private final OperatorSettings settings;
+  private HealthServer health;
   private volatile boolean ready;
 
   private SwitchboardOperator(OperatorSettings settings, MeterRegistry meters) throws IOException {
@@ -80,8 +81,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             new DocumentAdmission(new SchemaValidator()),
             declarations,
             settings.resync());
-    health =
-        settings.listen() == null ? null : new HealthServer(settings.listen(), () -> ready);
+    this.settings = settings;
   }
 
   /** Builds and starts everything; returns once the initial scan is done. */
@@ -89,8 +89,8 @@ public final class SwitchboardOperator implements AutoCloseable {
       throws IOException {
     SwitchboardOperator op = new SwitchboardOperator(settings, meters);
     try {
-      if (op.health != null) {
-        op.health.start();
+      if (settings.listen() != null) {
+        op.health = HealthServer.start(settings.listen(), op::ready);
       }
       op.runtime.start();
       op.files.start();

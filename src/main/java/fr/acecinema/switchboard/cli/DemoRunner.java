@@ -1,0 +1,130 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.operator.OperatorSettings;
+import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * {@code sbctl demo}: copies the loopback fleet of {@code manifests/demo/} into a scratch
+ * directory, starts its two backends, runs the operator on it and narrates what the statuses say
+ * while a backend dies and comes back. Everything runs on 127.0.10.x/127.0.11.x and is removed at
+ * the end, also on failure.
+ */
+final class DemoRunner implements Demo {
+  static final String FLEET_RESOURCE = "/demo/fleet.yaml";
+  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(20);
+
+  @Override
+  public int run(SwitchboardConfig config, PrintWriter out, PrintWriter err) throws Exception {
+    Path scratch = Files.createTempDirectory("switchboard-demo-");
+    try (DemoBackends backends = new DemoBackends()) {
+      Path fleet = scratch.resolve("fleet.yaml");
+      try (InputStream in = DemoRunner.class.getResourceAsStream(FLEET_RESOURCE)) {
+        if (in == null) {
+          err.println("the demo fleet is missing from the jar (" + FLEET_RESOURCE + ")");
+          return 1;
+        }
+        Files.copy(in, fleet);
+      }
+      out.println("Demo fleet copied to " + fleet + " (edit it while the demo runs, if you like).");
+      backends.start("demo-dijon", "127.0.10.2", 18080);
+      backends.start("demo-thory", "127.0.11.2", 18080);
+      out.println("Started demo backends on 127.0.10.2:18080 (site demo-dijon) and 127.0.11.2:18080"
+          + " (site demo-thory).");
+      out.flush();
+
+      ManifestFleet view = new ManifestFleet(scratch);
+      try (SwitchboardOperator operator =
+          SwitchboardOperator.start(
+              new OperatorSettings(
+                  scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh()),
+              new SimpleMeterRegistry())) {
+        step(out, "1. Every manifest gets a truthful status:", view,
+            rows -> ready(rows, "Service", "demo", "True") && ready(rows, "Site", "demo-thory", "True"));
+        out.println("   Status written into " + fleet.getFileName() + " for the service:");
+        printStatusOf(out, fleet, "name: demo\n");
+
+        backends.stop("demo-thory");
+        out.println("\n   (stopped the demo-thory backend)");
+        step(out, "2. The dead backend is reported within seconds; the service stays Ready:", view,
+            rows -> ready(rows, "Backend", "demo-thory", "False") && ready(rows, "Service", "demo", "True"));
+
+        backends.start("demo-thory", "127.0.11.2", 18080);
+        out.println("\n   (restarted the demo-thory backend)");
+        step(out, "3. It heals by itself:", view,
+            rows -> ready(rows, "Backend", "demo-thory", "True"));
+        out.println("\nDemo done. Run `bin/sbctl run --manifests DIR` on your own fleet.");
+        return 0;
+      } catch (StepFailed e) {
+        err.println("demo step did not happen within " + STEP_TIMEOUT.toSeconds() + " s: " + e.getMessage());
+        return 1;
+      }
+    } finally {
+      deleteTree(scratch);
+    }
+  }
+
+  private static final class StepFailed extends Exception {
+    StepFailed(String m) {
+      super(m);
+    }
+  }
+
+  private static void step(
+      PrintWriter out, String title, ManifestFleet view, Predicate<List<ResourceRow>> done)
+      throws IOException, StepFailed, InterruptedException {
+    out.println("\n" + title);
+    out.flush();
+    long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
+    List<ResourceRow> rows = view.list();
+    while (!done.test(rows)) {
+      if (System.nanoTime() > deadline) {
+        out.print(Printer.table(rows, true, Instant.now()));
+        throw new StepFailed(title);
+      }
+      Thread.sleep(100); // polling files a person is also watching; no event to wait on
+      rows = view.list();
+    }
+    out.print(Printer.table(rows, true, Instant.now()));
+    out.flush();
+  }
+
+  private static boolean ready(List<ResourceRow> rows, String kind, String name, String status) {
+    return rows.stream()
+        .anyMatch(
+            r -> kind.equals(r.kind()) && name.equals(r.name()) && status.equals(r.ready().status()));
+  }
+
+  private static void printStatusOf(PrintWriter out, Path file, String marker) throws IOException {
+    String text = Files.readString(file);
+    int doc = text.indexOf(marker);
+    int status = doc < 0 ? -1 : text.indexOf("\nstatus:", doc);
+    if (status < 0) {
+      return;
+    }
+    int end = text.indexOf("\n---", status);
+    text.substring(status + 1, end < 0 ? text.length() : end)
+        .lines()
+        .forEach(l -> out.println("   | " + l));
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp directory
+    }
+  }
+}
