@@ -124,8 +124,7 @@ public final class Database implements AutoCloseable {
           result.migrationsExecuted);
       migrated = true;
     } catch (FlywayException e) {
-      if (e.getCause() instanceof SQLException s && SqlErrors.isConnectionFailure(s)
-          || !isAvailable()) {
+      if (causedByConnectionFailure(e) || !isAvailable()) {
         throw new DatabaseUnavailableException(
             "migrating " + JdbcTarget.redact(target.jdbcUrl()) + ": database unavailable", e);
       }
@@ -167,6 +166,15 @@ public final class Database implements AutoCloseable {
     } catch (DatabaseUnavailableException e) {
       log.warn("{}; will migrate when it is reachable", e.getMessage());
     }
+  }
+
+  private static boolean causedByConnectionFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && SqlErrors.isConnectionFailure(s)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void rollbackQuietly(Connection c) {

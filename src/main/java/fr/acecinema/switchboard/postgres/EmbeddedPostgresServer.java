@@ -15,6 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +64,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     long t0 = System.nanoTime();
     try {
       Files.createDirectories(dataDirectory);
+      stopOrphanedServer();
       postgres =
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDirectory)
@@ -148,6 +152,51 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw new IOException("cannot create database " + DATABASE + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A Switchboard that died without stopping its server (kill -9, OOM) leaves the postmaster
+   * running on this data directory, and a new one cannot start beside it. Its clients died with
+   * that process, so a smart shutdown (SIGTERM) ends it promptly.
+   */
+  private void stopOrphanedServer() throws IOException {
+    Path pidFile = dataDirectory.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+    } catch (RuntimeException e) {
+      return; // Unreadable: PostgreSQL itself judges and reports a broken pid file.
+    }
+    ProcessHandle orphan = ProcessHandle.of(pid).orElse(null);
+    if (orphan == null
+        || !orphan.isAlive()
+        || !orphan.info().command().orElse("").endsWith("/postgres")) {
+      return; // Stale file, or the pid now belongs to another program: PostgreSQL handles it.
+    }
+    log.warn(
+        "stopping PostgreSQL (pid {}) left running on {} by a previous process",
+        pid,
+        dataDirectory);
+    orphan.destroy();
+    try {
+      orphan.onExit().get(30, TimeUnit.SECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      throw new IOException(
+          "PostgreSQL pid "
+              + pid
+              + " still runs on "
+              + dataDirectory
+              + " after SIGTERM; stop it (kill -INT "
+              + pid
+              + ") and start again",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while stopping PostgreSQL pid " + pid, e);
     }
   }
 

@@ -1,13 +1,17 @@
 package fr.acecinema.switchboard.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +73,73 @@ class DatabaseIT {
         assertThat(tables(db)).contains("resources");
         assertThat(Files.exists(dataDir.resolve("unused"))).isFalse();
       }
+    }
+  }
+
+  @Test
+  void opensWhileAnExternalDatabaseIsDownAndMigratesWhenItComesBack() {
+    try (EmbeddedPostgresServer server = new EmbeddedPostgresServer(dataDir.resolve("late"), 0)) {
+      server.start();
+      server.stop();
+      String url = "postgresql://postgres@127.0.0.1:" + server.port() + "/switchboard";
+      try (Database db = Database.open(url, dataDir)) {
+        RecordsRepository records = new RecordsRepository(db);
+        assertThatThrownBy(() -> records.revisions(1))
+            .isInstanceOf(DatabaseUnavailableException.class);
+        server.start();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreException(DatabaseUnavailableException.class)
+            .until(() -> records.revisions(1).isEmpty());
+        assertThat(migrationHistory(db)).containsExactly("1:true");
+      }
+    }
+  }
+
+  @Test
+  void takesOverADataDirectoryWhosePostmasterOutlivedItsProcess() throws Exception {
+    Path pgdata = dataDir.resolve("orphan");
+    EmbeddedPostgresServer first = new EmbeddedPostgresServer(pgdata, 0);
+    first.start();
+    first.stop();
+    // What a killed JVM leaves behind: a postmaster still running on the data directory. Started
+    // as zonky starts it when root: in a user namespace, since PostgreSQL refuses to run as root.
+    Path pgCtl = pgCtl();
+    Process p =
+        new ProcessBuilder(
+                "unshare",
+                "-U",
+                pgCtl.toString(),
+                "-D",
+                pgdata.toString(),
+                "-o",
+                "-p " + first.port() + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=",
+                "-w",
+                "start")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    long orphanPid = Long.parseLong(Files.readAllLines(pgdata.resolve("postmaster.pid")).get(0));
+    try (EmbeddedPostgresServer second = new EmbeddedPostgresServer(pgdata, first.port())) {
+      second.start();
+      assertThat(ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+      try (Database db = Database.open(second)) {
+        assertThat(db.isAvailable()).isTrue();
+      }
+    } finally {
+      ProcessHandle.of(orphanPid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** zonky unpacks its binaries under java.io.tmpdir/embedded-pg; take pg_ctl from there. */
+  private static Path pgCtl() throws Exception {
+    try (var dirs = Files.list(Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg"))) {
+      return dirs.map(d -> d.resolve("bin/pg_ctl"))
+          .filter(Files::isExecutable)
+          .findFirst()
+          .orElseThrow();
     }
   }
 
