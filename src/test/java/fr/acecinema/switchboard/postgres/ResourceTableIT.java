@@ -132,6 +132,26 @@ class ResourceTableIT {
   }
 
   @Test
+  void notifiesRowsDeletedWithSql() {
+    table.upsert("Site", "hard-delete", Json.MAPPER.createObjectNode(), null);
+    db.withConnection(
+        "hard delete",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM resources WHERE kind = 'Site' AND name = ?")) {
+            ps.setString(1, "hard-delete");
+            return ps.executeUpdate();
+          }
+        });
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .until(
+            () ->
+                received.contains(
+                    new Notification(Notification.Op.DELETE, "Site", "hard-delete", 1)));
+  }
+
+  @Test
   void reportsStatusWritesAsWrittenUnchangedOrStale() {
     table.upsert("Backend", "stale", spec("http://a"), null);
     assertThat(table.writeStatus("Backend", "stale", 1, status("Ready")))
