@@ -1,0 +1,293 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
+import fr.acecinema.switchboard.manifest.AtomicFiles;
+import fr.acecinema.switchboard.manifest.ManifestParser;
+import fr.acecinema.switchboard.manifest.ParsedDocument;
+import fr.acecinema.switchboard.manifest.ParsedFile;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.source.Origin;
+import fr.acecinema.switchboard.source.Rejection;
+import fr.acecinema.switchboard.source.file.DocumentAdmission;
+import fr.acecinema.switchboard.source.file.ManifestFileWriter;
+import fr.acecinema.switchboard.source.file.ManifestNames;
+import fr.acecinema.switchboard.validation.SchemaValidator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The watched directory as sbctl sees it without a running operator: every manifest parsed and
+ * admitted exactly as the operator would, with the status last written into it.
+ */
+final class ManifestFleet implements FleetView, FleetWriter {
+  private static final String SOURCE = ManifestFileWriter.SOURCE;
+  private final Path root;
+  private final ManifestParser parser = new ManifestParser();
+  private final DocumentAdmission admission =
+      new DocumentAdmission(Optional.of(new SchemaValidator()));
+
+  ManifestFleet(Path root) {
+    this.root = root;
+  }
+
+  /** One document of one file, admitted or not. */
+  private record Entry(Path file, ParsedDocument document, DocumentAdmission.Result result) {}
+
+  @Override
+  public List<ResourceRow> list() throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new NoSuchFileException(root + " (the manifests directory; see --manifests)");
+    }
+    List<ResourceRow> rows = new ArrayList<>();
+    List<Entry> entries = new ArrayList<>();
+    for (Path file : manifestFiles()) {
+      readFile(file, entries, rows);
+    }
+    Map<ResourceKey, List<Entry>> byKey = new HashMap<>();
+    for (Entry e : entries) {
+      if (e.result() instanceof DocumentAdmission.Result.Accepted a) {
+        byKey.computeIfAbsent(a.declaration().key(), k -> new ArrayList<>()).add(e);
+      }
+    }
+    for (Entry e : entries) {
+      switch (e.result()) {
+        case DocumentAdmission.Result.Accepted a -> {
+          List<Entry> same = byKey.get(a.declaration().key());
+          if (same.size() > 1) {
+            String others =
+                same.stream()
+                    .filter(o -> o != e)
+                    .map(o -> origin(o.file(), o.document()).describe())
+                    .collect(Collectors.joining(", "));
+            rows.add(
+                ResourceRow.of(
+                    new Rejection(
+                        a.declaration().key(),
+                        a.declaration().origin(),
+                        e.document().generation(),
+                        ConditionTypes.CONFLICT,
+                        a.declaration().key() + " is also declared in " + others,
+                        true),
+                    e.document().document().path("spec"),
+                    e.document().document().path("status")));
+          } else {
+            rows.add(ResourceRow.of(a.declaration(), created(e.file())));
+          }
+        }
+        case DocumentAdmission.Result.Rejected r ->
+            rows.add(
+                ResourceRow.of(
+                    r.rejection(),
+                    e.document().document().path("spec"),
+                    e.document().document().path("status")));
+      }
+    }
+    rows.sort(
+        Comparator.comparing((ResourceRow r) -> r.kind() == null ? "" : r.kind())
+            .thenComparing(r -> r.name() == null ? "" : r.name()));
+    return rows;
+  }
+
+  private void readFile(Path file, List<Entry> entries, List<ResourceRow> rows) {
+    String location = root.relativize(file).toString();
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      rows.add(
+          ResourceRow.of(
+              new Rejection(
+                  null,
+                  new Origin(SOURCE, location, 0, 0),
+                  0,
+                  DocumentAdmission.FILE_UNREADABLE,
+                  location + ": cannot be read (" + e.getMessage() + ")",
+                  false),
+              null,
+              null));
+      return;
+    }
+    ParsedFile parsed = parser.parse(bytes);
+    if (parsed.error().isPresent()) {
+      rows.add(
+          ResourceRow.of(
+              DocumentAdmission.syntaxError(SOURCE, location, parsed.error().get()), null, null));
+      return;
+    }
+    for (ParsedDocument d : parsed.documents()) {
+      entries.add(new Entry(file, d, admission.admit(origin(file, d), d)));
+    }
+  }
+
+  private Origin origin(Path file, ParsedDocument d) {
+    return new Origin(SOURCE, root.relativize(file).toString(), d.index(), d.line());
+  }
+
+  private List<Path> manifestFiles() throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      return walk.filter(Files::isRegularFile)
+          .filter(p -> ManifestNames.isManifest(root.relativize(p)))
+          .sorted()
+          .toList();
+    }
+  }
+
+  private static Instant created(Path file) {
+    try {
+      return Files.readAttributes(file, BasicFileAttributes.class).creationTime().toInstant();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public Check check(String fileName, String text) {
+    List<ResourceKey> declares = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    Path target;
+    try {
+      target = target(fileName);
+    } catch (IllegalArgumentException e) {
+      return new Check(declares, List.of(e.getMessage()));
+    }
+    ParsedFile parsed = parser.parse(text.getBytes(StandardCharsets.UTF_8));
+    if (parsed.error().isPresent()) {
+      problems.add(DocumentAdmission.syntaxError(SOURCE, fileName, parsed.error().get()).message());
+      return new Check(declares, problems);
+    }
+    Map<ResourceKey, String> elsewhere = declaredElsewhere(target);
+    for (ParsedDocument d : parsed.documents()) {
+      Origin origin = new Origin(SOURCE, fileName, d.index(), d.line());
+      switch (admission.admit(origin, d)) {
+        case DocumentAdmission.Result.Accepted a -> {
+          ResourceKey key = a.declaration().key();
+          if (declares.contains(key)) {
+            problems.add(origin.describe() + ": " + key + " is declared twice in this file");
+          } else if (elsewhere.containsKey(key)) {
+            problems.add(
+                origin.describe()
+                    + ": "
+                    + key
+                    + " is already declared in "
+                    + elsewhere.get(key)
+                    + "; apply that file instead, or delete it first");
+          }
+          declares.add(key);
+        }
+        case DocumentAdmission.Result.Rejected r -> problems.add(r.rejection().message());
+      }
+    }
+    if (parsed.documents().isEmpty()) {
+      problems.add(fileName + ": declares nothing; write at least one Site, Service or Backend");
+    }
+    return new Check(declares, problems);
+  }
+
+  private Map<ResourceKey, String> declaredElsewhere(Path target) {
+    Map<ResourceKey, String> out = new HashMap<>();
+    try {
+      for (ResourceRow r : Files.isDirectory(root) ? list() : List.<ResourceRow>of()) {
+        if (r.key().isPresent() && !root.resolve(r.origin().location()).equals(target)) {
+          out.put(r.key().get(), r.origin().describe());
+        }
+      }
+    } catch (IOException e) {
+      // An unreadable directory shows up when the file is written.
+    }
+    return out;
+  }
+
+  @Override
+  public List<Applied> apply(String fileName, String text) throws IOException {
+    Path target = target(fileName);
+    Map<ResourceKey, Long> before = new HashMap<>();
+    if (Files.isDirectory(root)) {
+      for (ResourceRow r : list()) {
+        r.key().ifPresent(k -> before.put(k, r.generation()));
+      }
+    }
+    List<Applied> applied = new ArrayList<>();
+    for (ParsedDocument d : parser.parse(text.getBytes(StandardCharsets.UTF_8)).documents()) {
+      ResourceKey key = new ResourceKey(d.kind(), d.name());
+      Long previous = before.get(key);
+      Change change =
+          previous == null
+              ? Change.created
+              : previous == d.generation() ? Change.unchanged : Change.configured;
+      applied.add(new Applied(key, change));
+    }
+    Files.createDirectories(target.getParent());
+    if (!(Files.exists(target) && Files.readString(target).equals(text))) {
+      AtomicFiles.write(target, text);
+    }
+    return applied;
+  }
+
+  @Override
+  public boolean delete(ResourceKey key) throws IOException {
+    for (ResourceRow r : list()) {
+      if (r.key().filter(key::equals).isEmpty() || r.origin() == null) {
+        continue;
+      }
+      Path file = root.resolve(r.origin().location());
+      String text = Files.readString(file);
+      ParsedFile parsed = parser.parse(text.getBytes(StandardCharsets.UTF_8));
+      if (parsed.documents().size() <= 1) {
+        Files.delete(file);
+      } else {
+        AtomicFiles.write(file, withoutDocument(text, parsed, r.origin().document()));
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The text minus one document and the separator in front of it. */
+  static String withoutDocument(String text, ParsedFile parsed, int index) {
+    List<String> lines = text.lines().toList();
+    int from = separatorBefore(lines, parsed.documents().get(index).line() - 1);
+    int to =
+        index + 1 < parsed.documents().size()
+            ? separatorBefore(lines, parsed.documents().get(index + 1).line() - 1)
+            : lines.size();
+    List<String> kept = new ArrayList<>(lines.subList(0, from));
+    kept.addAll(lines.subList(to, lines.size()));
+    return String.join("\n", kept) + "\n";
+  }
+
+  private static int separatorBefore(List<String> lines, int line) {
+    for (int i = Math.min(line, lines.size() - 1); i >= 0; i--) {
+      if (lines.get(i).startsWith("---")) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  /** Resolves a file name inside the watched directory, refusing escapes and non-YAML names. */
+  private Path target(String fileName) {
+    Path relative = Path.of(fileName).normalize();
+    if (relative.isAbsolute() || relative.startsWith("..") || relative.toString().isEmpty()) {
+      throw new IllegalArgumentException(
+          fileName + ": must be a relative path inside the manifests directory");
+    }
+    if (!ManifestNames.isManifest(relative)) {
+      throw new IllegalArgumentException(
+          fileName + ": only visible .yaml or .yml files are watched; rename it");
+    }
+    return root.resolve(relative);
+  }
+}
