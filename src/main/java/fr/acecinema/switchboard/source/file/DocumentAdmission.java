@@ -35,6 +35,9 @@ public final class DocumentAdmission {
   /** Condition reason for a file that is not valid YAML. */
   public static final String YAML_SYNTAX_ERROR = "YamlSyntaxError";
 
+  /** Condition reason for a file that exists but cannot be read (permissions, not a file). */
+  public static final String FILE_UNREADABLE = "FileUnreadable";
+
   /** Condition reason for a document that is YAML but not a valid resource. */
   public static final String INVALID_SPEC = "InvalidSpec";
 
