@@ -1,0 +1,218 @@
+package fr.acecinema.switchboard.manifest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.util.Optional;
+
+/**
+ * Replaces the top-level {@code status} of one document of a manifest's text, leaving every other
+ * character as the user wrote it: comments, key order, quoting, blank lines, other documents,
+ * document markers, line endings, a missing final newline, a byte-order mark. Pure: text in, text
+ * out.
+ *
+ * <p>What belongs to the status: its key line, its value, and comment lines indented deeper than
+ * the top-level keys that follow it (they sit "under" status). A comment at the top-level
+ * indentation after the status belongs to what follows. A status that is absent is added after the
+ * document's last content (and the comments indented under it), before any trailing top-level
+ * comment.
+ */
+public final class StatusSplicer {
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder()
+          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+          .disable(YAMLGenerator.Feature.SPLIT_LINES)
+          .build();
+
+  private final ManifestParser parser;
+
+  public StatusSplicer() {
+    this(new ManifestParser());
+  }
+
+  public StatusSplicer(ManifestParser parser) {
+    this.parser = parser;
+  }
+
+  /** The top-level status of document {@code documentIndex}, if the text parses and has one. */
+  public Optional<JsonNode> readStatus(String text, int documentIndex) {
+    ParsedFile file = parser.parse(text);
+    if (file.error().isPresent()) {
+      return Optional.empty();
+    }
+    return file.document(documentIndex)
+        .filter(d -> d.problem().isEmpty())
+        .map(d -> d.document().get("status"));
+  }
+
+  /**
+   * {@code text} with the status of document {@code documentIndex} (0-based stream index) replaced
+   * by {@code status}, or added when absent.
+   *
+   * @throws IllegalArgumentException when the text does not parse, the document does not exist or
+   *     is not a block mapping, or the status key cannot be rewritten in place
+   */
+  public String splice(String text, int documentIndex, ObjectNode status) {
+    ParsedFile file = parser.parse(text);
+    if (file.error().isPresent()) {
+      throw new IllegalArgumentException(
+          "cannot write status: " + file.error().get().describe("file"));
+    }
+    ParsedDocument document =
+        file.document(documentIndex)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "cannot write status: no document " + documentIndex));
+    if (document.problem().isPresent()) {
+      throw new IllegalArgumentException("cannot write status: " + document.problem().get());
+    }
+    ParsedDocument.Spans spans = document.spans();
+    if (spans.flow()) {
+      throw new IllegalArgumentException(
+          "cannot write status: the document is a flow mapping ({...}); write it in block style");
+    }
+    String eol = lineEnding(text);
+    String block = render(status, spans.indent(), eol);
+    String result;
+    if (spans.hasStatus()) {
+      int from = lineStart(text, spans.statusKeyStart());
+      if (from == 0 && text.startsWith("\uFEFF")) {
+        from = 1; // the byte-order mark is not part of the status line
+      }
+      if (!text.substring(from, spans.statusKeyStart()).isBlank()) {
+        throw new IllegalArgumentException(
+            "cannot write status: the status key does not start its line");
+      }
+      int ownedEnd = ownedEnd(text, spans.statusValueEnd(), spans.indent());
+      int after = afterTerminator(text, ownedEnd);
+      result =
+          text.substring(0, from) + block + (after > ownedEnd ? eol : "") + text.substring(after);
+    } else {
+      int ownedEnd = ownedEnd(text, spans.end(), spans.indent());
+      int after = afterTerminator(text, ownedEnd);
+      if (after > ownedEnd) {
+        result = text.substring(0, after) + block + eol + text.substring(after);
+      } else {
+        result = text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
+      }
+    }
+    verify(text, result, document, status);
+    return result;
+  }
+
+  /**
+   * Re-reads the result: same documents, same content but the new status. A splice that would
+   * change anything else is a bug, and must never reach a user's file.
+   */
+  private void verify(String before, String after, ParsedDocument original, ObjectNode status) {
+    ParsedFile oldFile = parser.parse(before);
+    ParsedFile newFile = parser.parse(after);
+    boolean ok =
+        newFile.error().isEmpty() && oldFile.documents().size() == newFile.documents().size();
+    for (int i = 0; ok && i < oldFile.documents().size(); i++) {
+      ParsedDocument o = oldFile.documents().get(i);
+      ParsedDocument n = newFile.documents().get(i);
+      ObjectNode expected = o.document().deepCopy();
+      if (o.index() == original.index()) {
+        expected.set("status", status);
+      }
+      ok =
+          o.index() == n.index()
+              && Generations.canonical(expected).equals(Generations.canonical(n.document()));
+    }
+    if (!ok) {
+      throw new IllegalStateException(
+          "status splice of document " + original.index() + " would change other content");
+    }
+  }
+
+  /** The status as block YAML lines at {@code indent}, joined by {@code eol}, no final break. */
+  static String render(ObjectNode status, int indent, String eol) {
+    ObjectNode wrapper = JsonNodeFactory.instance.objectNode();
+    wrapper.set("status", status);
+    String yaml;
+    try {
+      yaml = YAML.writeValueAsString(wrapper);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("status cannot be written as YAML", e);
+    }
+    String[] lines = yaml.replace("\r\n", "\n").split("\n");
+    String pad = " ".repeat(indent);
+    StringBuilder out = new StringBuilder();
+    for (String line : lines) {
+      if (line.isEmpty()) {
+        continue;
+      }
+      if (!out.isEmpty()) {
+        out.append(eol);
+      }
+      out.append(pad).append(line);
+    }
+    return out.toString();
+  }
+
+  /** {@code \r\n} when the file's first line ends so, else {@code \n}. */
+  static String lineEnding(String text) {
+    int nl = text.indexOf('\n');
+    return nl > 0 && text.charAt(nl - 1) == '\r' ? "\r\n" : "\n";
+  }
+
+  /**
+   * End (before the line break) of the last line owned by content ending at {@code contentEnd}: the
+   * rest of that line, then comment lines indented deeper than {@code indent}, across blank lines
+   * between them.
+   */
+  static int ownedEnd(String text, int contentEnd, int indent) {
+    int owned = lineEnd(text, contentEnd);
+    int next = afterTerminator(text, owned);
+    while (next > owned && next < text.length()) {
+      int end = lineEnd(text, next);
+      String line = text.substring(next, end);
+      String stripped = line.stripLeading();
+      if (stripped.isEmpty()) {
+        next = afterTerminator(text, end);
+        if (next == end) {
+          break;
+        }
+        continue;
+      }
+      int lineIndent = line.length() - stripped.length();
+      if (stripped.startsWith("#") && lineIndent > indent) {
+        owned = end;
+        next = afterTerminator(text, end);
+        continue;
+      }
+      break;
+    }
+    return owned;
+  }
+
+  private static int lineStart(String text, int pos) {
+    return text.lastIndexOf('\n', pos - 1) + 1;
+  }
+
+  /** Position of the line break (or end of text) of the line holding {@code pos}. */
+  private static int lineEnd(String text, int pos) {
+    int nl = text.indexOf('\n', pos);
+    if (nl < 0) {
+      return text.length();
+    }
+    return nl > pos && text.charAt(nl - 1) == '\r' ? nl - 1 : nl;
+  }
+
+  private static int afterTerminator(String text, int pos) {
+    if (text.startsWith("\r\n", pos)) {
+      return pos + 2;
+    }
+    if (text.startsWith("\n", pos)) {
+      return pos + 1;
+    }
+    return pos;
+  }
+}

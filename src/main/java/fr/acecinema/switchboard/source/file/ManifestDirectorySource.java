@@ -1,0 +1,477 @@
+package fr.acecinema.switchboard.source.file;
+
+import fr.acecinema.switchboard.manifest.ManifestParser;
+import fr.acecinema.switchboard.manifest.ParsedDocument;
+import fr.acecinema.switchboard.manifest.ParsedFile;
+import fr.acecinema.switchboard.manifest.SyntaxError;
+import fr.acecinema.switchboard.source.Declaration;
+import fr.acecinema.switchboard.source.DeclarationSink;
+import fr.acecinema.switchboard.source.Origin;
+import fr.acecinema.switchboard.source.Rejection;
+import io.methvin.watcher.DirectoryChangeEvent;
+import io.methvin.watcher.DirectoryWatcher;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a directory of manifests into declarations. Level-triggered: a file-system event only
+ * queues the file's path (de-duplicated); one worker re-reads the file as it is now and reports
+ * everything it declares to the {@link DeclarationSink}. A periodic resync re-reads the whole tree,
+ * catching anything the events missed.
+ *
+ * <p>When the root directory disappears (an unmount, a {@code git checkout} replacing it) its
+ * declarations are kept until it comes back, then a rescan reports what it holds: a vanished root
+ * is more often a hiccup than an intent to delete every route.
+ */
+public final class ManifestDirectorySource implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ManifestDirectorySource.class);
+  private static final String SOURCE = ManifestFileWriter.SOURCE;
+  private static final Path RESCAN = Path.of("/.switchboard-queue/rescan");
+  private static final Path STOP = Path.of("/.switchboard-queue/stop");
+  private static final Duration ROOT_CHECK = Duration.ofMillis(250);
+  private static final int MAX_DEPTH = 32;
+
+  /** Reads a file; swapped in tests to simulate unreadable files (tests run as root). */
+  @FunctionalInterface
+  interface FileReader {
+    byte[] read(Path file) throws IOException;
+  }
+
+  private final Path root;
+  private final DeclarationSink sink;
+  private final DocumentAdmission admission;
+  private final ManifestParser parser;
+  private final Duration resyncInterval;
+  private final FileReader reader;
+
+  private final LinkedBlockingQueue<Path> queue = new LinkedBlockingQueue<>();
+  private final Set<Path> pending = ConcurrentHashMap.newKeySet();
+  // Only touched by the worker (and by start() before the worker exists).
+  private final Map<String, byte[]> digests = new HashMap<>();
+
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "manifest-source-timer"));
+  private final ExecutorService watcherThread =
+      Executors.newSingleThreadExecutor(r -> daemon(r, "manifest-source-watcher"));
+  private Thread worker;
+  private volatile DirectoryWatcher watcher;
+  private volatile Object watchedRootKey;
+  private volatile boolean closed;
+
+  public ManifestDirectorySource(
+      Path root,
+      DeclarationSink sink,
+      DocumentAdmission admission,
+      ManifestParser parser,
+      Duration resyncInterval) {
+    this(root, sink, admission, parser, resyncInterval, Files::readAllBytes);
+  }
+
+  ManifestDirectorySource(
+      Path root,
+      DeclarationSink sink,
+      DocumentAdmission admission,
+      ManifestParser parser,
+      Duration resyncInterval,
+      FileReader reader) {
+    this.root = root.toAbsolutePath().normalize();
+    this.sink = sink;
+    this.admission = admission;
+    this.parser = parser;
+    this.resyncInterval = resyncInterval;
+    this.reader = reader;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * Watches the root, reads every manifest once and reports it, then returns: declarations of the
+   * files present at start are in the sink when this returns.
+   */
+  public synchronized void start() throws IOException {
+    if (worker != null) {
+      throw new IllegalStateException("already started");
+    }
+    // Watch first, then scan: a change during the scan is queued and re-read afterwards.
+    if (Files.isDirectory(root)) {
+      startWatcher();
+    } else {
+      LOG.warn("manifest directory {} does not exist yet; waiting for it", root);
+    }
+    rescan();
+    worker = new Thread(this::work, "manifest-source-worker");
+    worker.setDaemon(true);
+    worker.start();
+    long check = ROOT_CHECK.toMillis();
+    timers.scheduleWithFixedDelay(this::checkRoot, check, check, TimeUnit.MILLISECONDS);
+    long resync = Math.max(1, resyncInterval.toMillis());
+    timers.scheduleWithFixedDelay(() -> enqueue(RESCAN), resync, resync, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    timers.shutdownNow();
+    stopWatcher();
+    watcherThread.shutdownNow();
+    if (worker != null) {
+      queue.add(STOP);
+      worker.interrupt();
+      try {
+        worker.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  private void onEvent(DirectoryChangeEvent event) {
+    if (event.eventType() == DirectoryChangeEvent.EventType.OVERFLOW) {
+      enqueue(RESCAN);
+      return;
+    }
+    Path path = event.path();
+    if (root.equals(path) && event.eventType() == DirectoryChangeEvent.EventType.DELETE) {
+      // The root itself went away; the next root check re-watches whatever takes its place,
+      // even a new directory that happens to reuse the old inode number.
+      watchedRootKey = null;
+      return;
+    }
+    if (path == null || path.equals(root) || !path.startsWith(root)) {
+      return;
+    }
+    Path relative = root.relativize(path);
+    if (event.isDirectory()) {
+      if (!ManifestNames.isIgnoredDirectory(relative)) {
+        enqueue(path);
+      }
+    } else if (ManifestNames.isManifest(relative)) {
+      enqueue(path);
+    }
+  }
+
+  private void enqueue(Path path) {
+    if (pending.add(path)) {
+      queue.add(path);
+    }
+  }
+
+  private void work() {
+    while (!closed) {
+      Path path;
+      try {
+        path = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (path == STOP) {
+        return;
+      }
+      pending.remove(path);
+      try {
+        if (path == RESCAN) {
+          rescan();
+        } else {
+          refresh(path);
+        }
+      } catch (RuntimeException e) {
+        LOG.error("reading {} failed; the next resync retries", path, e);
+      }
+    }
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** Re-reads one path (file or directory, present or gone) and reports what it declares now. */
+  private void refresh(Path path) {
+    Path relative = root.relativize(path);
+    if (Files.isDirectory(path)) {
+      // A directory appeared (created or moved in): read what it holds.
+      for (Path file : walk(path)) {
+        read(file);
+      }
+      forgetVanished(ManifestNames.location(relative) + "/", path);
+      return;
+    }
+    if (Files.exists(path) || Files.isSymbolicLink(path)) {
+      if (ManifestNames.isManifest(relative)) {
+        read(path);
+      }
+      return;
+    }
+    // Gone: a file, or a directory with everything under it.
+    String location = ManifestNames.location(relative);
+    forget(location);
+    forgetVanished(location + "/", path);
+  }
+
+  /** Full resync: read every manifest, forget locations whose file vanished. */
+  private void rescan() {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    Set<String> present = new HashSet<>();
+    for (Path file : walk(root)) {
+      present.add(ManifestNames.location(root.relativize(file)));
+      read(file);
+    }
+    Set<String> known = new HashSet<>(digests.keySet());
+    known.addAll(sink.locations(SOURCE));
+    for (String location : known) {
+      if (!present.contains(location)) {
+        forget(location);
+      }
+    }
+  }
+
+  private void forgetVanished(String prefix, Path directory) {
+    Set<String> known = new HashSet<>(digests.keySet());
+    known.addAll(sink.locations(SOURCE));
+    for (String location : known) {
+      if (location.startsWith(prefix) && !Files.exists(root.resolve(location))) {
+        forget(location);
+      }
+    }
+  }
+
+  private void forget(String location) {
+    if (digests.remove(location) != null || sink.locations(SOURCE).contains(location)) {
+      LOG.debug("{} is gone", location);
+      sink.removeLocation(SOURCE, location);
+    }
+  }
+
+  /** Reads one manifest and reports it, unless its content is what was last reported. */
+  private void read(Path file) {
+    String location = ManifestNames.location(root.relativize(file));
+    byte[] bytes;
+    try {
+      if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
+          forget(location);
+        } else {
+          report(
+              location,
+              null,
+              unreadable(location, "is not a regular file; replace it with a YAML file"));
+        }
+        return;
+      }
+      long size = Files.size(file);
+      if (size > parser.maxBytes()) {
+        report(
+            location,
+            null,
+            DocumentAdmission.syntaxError(
+                SOURCE,
+                location,
+                new SyntaxError(
+                    0,
+                    0,
+                    "file is "
+                        + size
+                        + " bytes, larger than the limit of "
+                        + parser.maxBytes()
+                        + " bytes; split it into several files")));
+        return;
+      }
+      bytes = reader.read(file);
+    } catch (NoSuchFileException e) {
+      forget(location);
+      return;
+    } catch (AccessDeniedException e) {
+      report(
+          location,
+          null,
+          unreadable(
+              location, "cannot be read: permission denied; make it readable by Switchboard"));
+      return;
+    } catch (IOException e) {
+      report(location, null, unreadable(location, "cannot be read: " + e));
+      return;
+    }
+    byte[] digest = sha256(bytes);
+    if (Arrays.equals(digests.get(location), digest)) {
+      return;
+    }
+    ParsedFile parsed = parser.parse(bytes);
+    List<Declaration> accepted = new ArrayList<>();
+    List<Rejection> rejected = new ArrayList<>();
+    if (parsed.error().isPresent()) {
+      rejected.add(DocumentAdmission.syntaxError(SOURCE, location, parsed.error().get()));
+    } else {
+      for (ParsedDocument document : parsed.documents()) {
+        Origin origin = new Origin(SOURCE, location, document.index(), document.line());
+        switch (admission.admit(origin, document)) {
+          case DocumentAdmission.Result.Accepted a -> accepted.add(a.declaration());
+          case DocumentAdmission.Result.Rejected r -> rejected.add(r.rejection());
+        }
+      }
+    }
+    sink.replace(SOURCE, location, accepted, rejected);
+    digests.put(location, digest);
+  }
+
+  private void report(String location, byte[] digest, Rejection rejection) {
+    sink.replace(SOURCE, location, List.of(), List.of(rejection));
+    // No digest: a file that could not be read is read again at the next event or resync.
+    digests.put(location, digest == null ? new byte[0] : digest);
+  }
+
+  private static Rejection unreadable(String location, String problem) {
+    return new Rejection(
+        null,
+        new Origin(SOURCE, location, 0, 0),
+        0,
+        DocumentAdmission.FILE_UNREADABLE,
+        location + ": file " + problem,
+        false);
+  }
+
+  /** Manifest files under {@code start}, following symlinks but never around a loop. */
+  private List<Path> walk(Path start) {
+    List<Path> files = new ArrayList<>();
+    try {
+      Files.walkFileTree(
+          start,
+          EnumSet.of(FileVisitOption.FOLLOW_LINKS),
+          MAX_DEPTH,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+              return dir.equals(root) || !ManifestNames.isIgnoredDirectory(root.relativize(dir))
+                  ? FileVisitResult.CONTINUE
+                  : FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (!attrs.isDirectory() && ManifestNames.isManifest(root.relativize(file))) {
+                files.add(file);
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              if (e instanceof FileSystemLoopException) {
+                LOG.warn("{} links back to a parent directory; not followed", file);
+              } else if (ManifestNames.isManifest(root.relativize(file))) {
+                files.add(file); // read() reports why it cannot be read
+              }
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", start, e.toString());
+    }
+    return files;
+  }
+
+  // ---- watching the root -------------------------------------------------------------------
+
+  private void startWatcher() throws IOException {
+    DirectoryWatcher next =
+        DirectoryWatcher.builder()
+            .path(root)
+            .fileHashing(false)
+            .listener(this::onEvent)
+            .logger(LoggerFactory.getLogger(DirectoryWatcher.class))
+            .build();
+    watchedRootKey = rootKey();
+    watcher = next;
+    next.watchAsync(watcherThread);
+  }
+
+  private void stopWatcher() {
+    DirectoryWatcher current = watcher;
+    watcher = null;
+    if (current != null) {
+      try {
+        current.close();
+      } catch (IOException e) {
+        LOG.debug("closing the directory watcher: {}", e.toString());
+      }
+    }
+  }
+
+  /** Notices the root vanishing or being replaced, and watches the new one. */
+  private void checkRoot() {
+    if (closed) {
+      return;
+    }
+    try {
+      Object key = rootKey();
+      if (key == null) {
+        if (watcher != null) {
+          LOG.warn("manifest directory {} disappeared; keeping what it declared", root);
+          stopWatcher();
+        }
+      } else if (watcher == null || !key.equals(watchedRootKey)) {
+        LOG.info("manifest directory {} (re)appeared; watching and rescanning it", root);
+        stopWatcher();
+        startWatcher();
+        enqueue(RESCAN);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("checking {}: {}", root, e.toString());
+    }
+  }
+
+  private Object rootKey() {
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(root, BasicFileAttributes.class);
+      // Inode numbers are reused; the birth time tells a recreated directory apart.
+      return attrs.isDirectory()
+          ? List.of(String.valueOf(attrs.fileKey()), attrs.creationTime())
+          : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}
