@@ -41,8 +41,9 @@ final class DemoRunner implements Demo {
       out.println("Demo fleet copied to " + fleet + " (edit it while the demo runs, if you like).");
       backends.start("demo-dijon", "127.0.10.2", 18080);
       backends.start("demo-thory", "127.0.11.2", 18080);
-      out.println("Started demo backends on 127.0.10.2:18080 (site demo-dijon) and 127.0.11.2:18080"
-          + " (site demo-thory).");
+      out.println(
+          "Started demo backends on 127.0.10.2:18080 (site demo-dijon) and 127.0.11.2:18080"
+              + " (site demo-thory).");
       out.flush();
 
       ManifestFleet view = new ManifestFleet(scratch);
@@ -51,24 +52,41 @@ final class DemoRunner implements Demo {
               new OperatorSettings(
                   scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh()),
               new SimpleMeterRegistry())) {
-        step(out, "1. Every manifest gets a truthful status:", view,
-            rows -> ready(rows, "Service", "demo", "True") && ready(rows, "Site", "demo-thory", "True"));
+        step(
+            out,
+            "1. Every manifest gets a truthful status:",
+            view,
+            rows ->
+                ready(rows, "Service", "demo", "True")
+                    && ready(rows, "Site", "demo-thory", "True"));
         out.println("   Status written into " + fleet.getFileName() + " for the service:");
         printStatusOf(out, fleet, "name: demo\n");
 
         backends.stop("demo-thory");
         out.println("\n   (stopped the demo-thory backend)");
-        step(out, "2. The dead backend is reported within seconds; the service stays Ready:", view,
-            rows -> ready(rows, "Backend", "demo-thory", "False") && ready(rows, "Service", "demo", "True"));
+        step(
+            out,
+            "2. The dead backend is reported within seconds; the service stays Ready:",
+            view,
+            rows ->
+                ready(rows, "Backend", "demo-thory", "False")
+                    && ready(rows, "Service", "demo", "True"));
 
         backends.start("demo-thory", "127.0.11.2", 18080);
         out.println("\n   (restarted the demo-thory backend)");
-        step(out, "3. It heals by itself:", view,
+        step(
+            out,
+            "3. It heals by itself:",
+            view,
             rows -> ready(rows, "Backend", "demo-thory", "True"));
         out.println("\nDemo done. Run `bin/sbctl run --manifests DIR` on your own fleet.");
         return 0;
       } catch (StepFailed e) {
-        err.println("demo step did not happen within " + STEP_TIMEOUT.toSeconds() + " s: " + e.getMessage());
+        err.println(
+            "demo step did not happen within "
+                + STEP_TIMEOUT.toSeconds()
+                + " s: "
+                + e.getMessage());
         return 1;
       }
     } finally {
@@ -104,7 +122,10 @@ final class DemoRunner implements Demo {
   private static boolean ready(List<ResourceRow> rows, String kind, String name, String status) {
     return rows.stream()
         .anyMatch(
-            r -> kind.equals(r.kind()) && name.equals(r.name()) && status.equals(r.ready().status()));
+            r ->
+                kind.equals(r.kind())
+                    && name.equals(r.name())
+                    && status.equals(r.ready().status()));
   }
 
   private static void printStatusOf(PrintWriter out, Path file, String marker) throws IOException {

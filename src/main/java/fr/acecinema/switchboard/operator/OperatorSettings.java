@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * What the operator needs to start; built from {@code SwitchboardConfig} by the CLI, or directly
- * by tests and benchmarks.
+ * What the operator needs to start; built from {@code SwitchboardConfig} by the CLI, or directly by
+ * tests and benchmarks.
  *
  * @param manifests the watched directory
  * @param listen address of /healthz and /readyz, null for none (tests)

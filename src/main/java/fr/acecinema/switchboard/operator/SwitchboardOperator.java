@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
 import fr.acecinema.switchboard.reconciler.BackendReconciler;
@@ -59,7 +60,8 @@ public final class SwitchboardOperator implements AutoCloseable {
     store.addIndex(BACKENDS_BY_SERVICE, "Backend", r -> List.of(((Backend) r).getSpec().service));
     store.addIndex(BACKENDS_BY_SITE, "Backend", r -> List.of(((Backend) r).getSpec().site));
     declarations = new Declarations(store, mapper, clock);
-    http = new OkHttpClient.Builder().followRedirects(false).retryOnConnectionFailure(false).build();
+    http =
+        new OkHttpClient.Builder().followRedirects(false).retryOnConnectionFailure(false).build();
     runtime =
         new StandaloneRuntime(
             store, declarations, meters, mapper, settings.workers(), settings.resync());
@@ -74,12 +76,13 @@ public final class SwitchboardOperator implements AutoCloseable {
             meters);
     registerControllers(clock, settings);
     declarations.registerWriter(
-        ManifestDirectorySource.SOURCE, new ManifestFileWriter(settings.manifests()));
+        ManifestFileWriter.SOURCE, new ManifestFileWriter(settings.manifests()));
     files =
         new ManifestDirectorySource(
             settings.manifests(),
-            new DocumentAdmission(new SchemaValidator()),
             declarations,
+            new DocumentAdmission(Optional.of(new SchemaValidator())),
+            new ManifestParser(),
             settings.resync());
     this.settings = settings;
   }
@@ -95,8 +98,7 @@ public final class SwitchboardOperator implements AutoCloseable {
       op.runtime.start();
       op.files.start();
       op.ready = true;
-      log.info(
-          "switchboard running: {} resources from {}", op.store.size(), settings.manifests());
+      log.info("switchboard running: {} resources from {}", op.store.size(), settings.manifests());
       return op;
     } catch (IOException | RuntimeException e) {
       op.close();

@@ -123,7 +123,9 @@ class OperatorIT {
   @Test
   void keepsCommentsAndEveryByteOutsideStatus() throws IOException {
     start();
-    await().until(() -> ready("sites.yaml", 0).equals("True") && ready("sites.yaml", 1).equals("True"));
+    await()
+        .until(
+            () -> ready("sites.yaml", 0).equals("True") && ready("sites.yaml", 1).equals("True"));
     String text = Files.readString(dir.resolve("sites.yaml"));
     assertThat(text).startsWith("# Two loopback sites.\n");
     assertThat(text).contains("  subnet: 127.0.20.0/24   # the dijon LAN\n");
@@ -155,7 +157,9 @@ class OperatorIT {
     start();
     await().until(() -> ready("api/thory.yaml", 0).equals("True"));
     thory.healthStatus.set(503);
-    await().until(() -> doc("api/thory.yaml", 0).at("/status/health/state").asText().equals("Unhealthy"));
+    await()
+        .until(
+            () -> doc("api/thory.yaml", 0).at("/status/health/state").asText().equals("Unhealthy"));
     assertThat(doc("api/thory.yaml", 0).at("/status/health/lastError").asText()).contains("503");
     await().until(() -> doc("api/service.yaml", 0).at("/status/readyEndpoints").asInt() == 1);
     await().until(() -> ready("sites.yaml", 1).equals("False"));

@@ -4,11 +4,11 @@ import fr.acecinema.switchboard.manifest.AtomicFiles;
 import java.nio.file.Path;
 
 /** Which paths under the watched directory are manifests, and which are noise. */
-final class ManifestNames {
+public final class ManifestNames {
   private ManifestNames() {}
 
   /** Whether {@code relative} (a path under the root) is a manifest Switchboard reads. */
-  static boolean isManifest(Path relative) {
+  public static boolean isManifest(Path relative) {
     if (relative.getNameCount() == 0 || relative.toString().isEmpty()) {
       return false;
     }
