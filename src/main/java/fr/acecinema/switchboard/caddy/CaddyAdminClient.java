@@ -147,6 +147,10 @@ public final class CaddyAdminClient {
     Request req = new Request.Builder().url(configUrl(path)).build();
     try (Response resp = http.newCall(req).execute()) {
       String body = resp.body() == null ? "" : resp.body().string();
+      if (!resp.isSuccessful() && body.contains("invalid traversal path")) {
+        // Reading below a missing parent (e.g. no apps yet) is an error in 2.6.2: nothing there.
+        return new Snapshot(NullNode.instance, null);
+      }
       if (!resp.isSuccessful()) {
         throw failure(resp.code(), body);
       }
