@@ -12,6 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle on, keep-alive requests wait ~40 ms
+    # for the delayed ACK (measured: 46 ms per request over one connection).
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         body = b"ok\n" if self.path == "/health" else f"{NAME} {self.path}\n".encode()
