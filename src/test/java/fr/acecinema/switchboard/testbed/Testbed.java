@@ -1,0 +1,179 @@
+package fr.acecinema.switchboard.testbed;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The multi-site testbed of {@code testbed/testbed.sh}: hub namespace {@value #HUB}, sites dijon
+ * (10.200.0.0/24) and thory (10.200.1.0/24) over wireguard-go. The root namespace reaches the hub
+ * at {@value #HUB_ADDRESS} only. {@link #close()} (and a JVM shutdown hook) tears everything down.
+ * Requires root: {@link #up()} fails with a message otherwise.
+ */
+public final class Testbed implements AutoCloseable {
+  public static final String HUB = "sbhub";
+  public static final String HUB_ADDRESS = "169.254.77.2";
+
+  /** How a site is cut. */
+  public enum Cut {
+    /** The hub silently drops the site's traffic (connections hang, nothing refused). */
+    BLACKHOLE,
+    /** The site's tunnel and every process in its namespace are gone. */
+    OFF
+  }
+
+  private record BackendSpec(String site, String address, int port, String name) {}
+
+  private final Path script;
+  private final Map<BackendSpec, Process> backends = new ConcurrentHashMap<>();
+  private final List<BackendSpec> killed = new CopyOnWriteArrayList<>();
+  private final Thread hook;
+
+  private Testbed(Path script) {
+    this.script = script;
+    this.hook = new Thread(this::down, "testbed-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /** Brings the testbed up (removing leftovers of a crashed run first). */
+  public static Testbed up() {
+    if (!"root".equals(System.getProperty("user.name"))) {
+      throw new IllegalStateException(
+          "the multi-site testbed needs root (network namespaces, wireguard-go); run as root");
+    }
+    Path script = Path.of("testbed", "testbed.sh").toAbsolutePath();
+    if (!Files.isExecutable(script)) {
+      throw new IllegalStateException(script + " is missing or not executable");
+    }
+    Testbed tb = new Testbed(script);
+    try {
+      tb.run("up");
+    } catch (RuntimeException e) {
+      tb.close();
+      throw e;
+    }
+    return tb;
+  }
+
+  /** Namespace of a site, e.g. {@code sbdijon}. */
+  public static String namespace(String site) {
+    return "sb" + site;
+  }
+
+  /** Starts {@code testbed/backend.py} in the site's namespace and waits until it listens. */
+  public void startBackend(String site, String address, int port, String name) {
+    BackendSpec spec = new BackendSpec(site, address, port, name);
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "ip",
+                  "netns",
+                  "exec",
+                  namespace(site),
+                  "/usr/bin/python3",
+                  script.resolveSibling("backend.py").toString(),
+                  address,
+                  Integer.toString(port),
+                  name)
+              .redirectErrorStream(true)
+              .start();
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      if (line == null || !line.startsWith("listening")) {
+        p.destroyForcibly();
+        throw new IllegalStateException("backend " + name + " did not start: " + line);
+      }
+      backends.put(spec, p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Cuts a site. {@link Cut#OFF} also kills its backends; {@link #heal} restarts them. */
+  public void cut(Cut mode, String site) {
+    run("cut", mode.name().toLowerCase(), site);
+    if (mode == Cut.OFF) {
+      backends.keySet().stream()
+          .filter(b -> b.site().equals(site))
+          .toList()
+          .forEach(
+              b -> {
+                backends.remove(b).destroyForcibly();
+                killed.add(b);
+              });
+    }
+  }
+
+  /** Undoes a cut, restarting backends an {@code off} cut killed. */
+  public void heal(String site) {
+    run("heal", site);
+    for (BackendSpec b : List.copyOf(killed)) {
+      if (b.site().equals(site)) {
+        killed.remove(b);
+        startBackend(b.site(), b.address(), b.port(), b.name());
+      }
+    }
+  }
+
+  /** Runs a command inside a namespace and returns its output; fails on a non-zero exit. */
+  public String exec(String ns, String... cmd) {
+    List<String> args = new ArrayList<>(List.of("exec", ns));
+    args.addAll(List.of(cmd));
+    return run(args.toArray(String[]::new));
+  }
+
+  private String run(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(script.toString());
+    cmd.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("testbed.sh " + String.join(" ", args) + " hung");
+      }
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(
+            "testbed.sh " + String.join(" ", args) + " failed (" + p.exitValue() + "):\n" + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private synchronized void down() {
+    backends.values().forEach(Process::destroyForcibly);
+    backends.clear();
+    try {
+      run("down");
+    } catch (RuntimeException e) {
+      System.err.println("testbed down failed: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    down();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+  }
+}

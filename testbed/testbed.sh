@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Multi-site testbed: a hub and two sites (dijon, thory) in network namespaces, linked by
+# userspace WireGuard (wireguard-go) over veth "internet" links that exist only inside the
+# namespaces. Needs root.
+#
+#   testbed.sh up                  create everything (removes leftovers of a crashed run first)
+#   testbed.sh down                remove everything; idempotent
+#   testbed.sh cut blackhole SITE  silent cut: the hub drops every packet to/from the site's /24
+#   testbed.sh cut off SITE        the site's tunnel and every process in its namespace are gone
+#   testbed.sh heal SITE           undo either cut (processes killed by "off" are not restarted)
+#   testbed.sh exec NS CMD...      run CMD inside namespace NS (sbhub, sbdijon, sbthory)
+#   testbed.sh status              print addresses, routes and wg peers
+#
+# Addresses:
+#   root <-> hub   veth sbtb-root (root ns) 169.254.77.1/30 <-> sbtb-hub (sbhub) 169.254.77.2/30
+#                  the only link into the root namespace: Caddy's admin API and listener are
+#                  reached there; the hub does not forward, so nothing else leaves the testbed.
+#   hub  <-> site  veth 192.168.77.(4N+1)/30 (hub) <-> 192.168.77.(4N+2)/30 (site N)
+#   WireGuard      hub sbtbwg-hub 10.200.255.1, site N sbtbwg-<site> 10.200.N.254/24,
+#                  hub AllowedIPs 10.200.N.0/24 per site; backends bind 10.200.N.1-126
+#                  (10.200.N.0/25 is local on the site's loopback).
+set -euo pipefail
+
+readonly HUB=sbhub
+readonly SITES=(dijon thory)
+readonly STATE=${SBTB_STATE:-/run/switchboard-testbed}
+readonly ROOT_IF=sbtb-root
+readonly WG_PORT=51820
+export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
+
+die() {
+  echo "testbed.sh: $*" >&2
+  exit 2
+}
+
+[ "$(id -u)" = 0 ] || die "root is required (network namespaces, veth, wireguard-go); run with sudo"
+
+site_index() {
+  local i
+  for i in "${!SITES[@]}"; do
+    [ "${SITES[$i]}" = "$1" ] && { echo "$i"; return; }
+  done
+  die "unknown site '$1' (known: ${SITES[*]})"
+}
+
+ns_of() { echo "sb$1"; }
+wg_of() { echo "sbtbwg-$1"; }
+
+in_ns() {
+  local ns=$1
+  shift
+  ip netns exec "$ns" "$@"
+}
+
+kill_ns_processes() {
+  local ns=$1 pids
+  ip netns list | grep -qw "^$ns" || return 0
+  pids=$(ip netns pids "$ns" 2>/dev/null || true)
+  [ -n "$pids" ] || return 0
+  kill $pids 2>/dev/null || true
+  for _ in $(seq 1 30); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [ -n "$pids" ] || return 0
+    sleep 0.1
+  done
+  kill -9 $pids 2>/dev/null || true
+}
+
+down() {
+  local ns
+  for ns in "$HUB" $(for s in "${SITES[@]}"; do ns_of "$s"; done); do
+    kill_ns_processes "$ns"
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  ip link del "$ROOT_IF" 2>/dev/null || true
+  rm -f /var/run/wireguard/sbtbwg-*.sock
+  rm -rf "$STATE"
+}
+
+# Starts wireguard-go for SITE (or "hub") inside NS and configures it.
+start_wg() {
+  local ns=$1 name=$2 wg
+  wg=$(wg_of "$name")
+  in_ns "$ns" wireguard-go "$wg" >"$STATE/$wg.log" 2>&1
+  in_ns "$ns" wg set "$wg" listen-port "$WG_PORT" private-key "$STATE/$name.key"
+}
+
+configure_site_wg() {
+  local site=$1 n ns wg
+  n=$(site_index "$site")
+  ns=$(ns_of "$site")
+  wg=$(wg_of "$site")
+  start_wg "$ns" "$site"
+  in_ns "$ns" wg set "$wg" peer "$(cat "$STATE/hub.pub")" allowed-ips 10.200.255.1/32 \
+    endpoint "192.168.77.$((4 * n + 1)):$WG_PORT" persistent-keepalive 5
+  in_ns "$ns" ip addr add "10.200.$n.254/24" dev "$wg"
+  in_ns "$ns" ip link set "$wg" up
+  in_ns "$ns" ip route add 10.200.255.1/32 dev "$wg"
+}
+
+up() {
+  down
+  mkdir -p "$STATE"
+  local site n ns wg
+  for name in hub "${SITES[@]}"; do
+    (umask 077 && wg genkey >"$STATE/$name.key")
+    wg pubkey <"$STATE/$name.key" >"$STATE/$name.pub"
+  done
+
+  ip netns add "$HUB"
+  in_ns "$HUB" ip link set lo up
+  ip link add "$ROOT_IF" type veth peer name sbtb-hub netns "$HUB"
+  ip addr add 169.254.77.1/30 dev "$ROOT_IF"
+  ip link set "$ROOT_IF" up
+  in_ns "$HUB" ip addr add 169.254.77.2/30 dev sbtb-hub
+  in_ns "$HUB" ip link set sbtb-hub up
+  in_ns "$HUB" sysctl -qw net.ipv4.ip_forward=0
+
+  wg=$(wg_of hub)
+  start_wg "$HUB" hub
+  in_ns "$HUB" ip addr add 10.200.255.1/32 dev "$wg"
+  in_ns "$HUB" ip link set "$wg" up
+
+  for site in "${SITES[@]}"; do
+    n=$(site_index "$site")
+    ns=$(ns_of "$site")
+    ip netns add "$ns"
+    in_ns "$ns" ip link set lo up
+    in_ns "$ns" ip addr add "10.200.$n.0/25" dev lo
+    ip link add "sbtb-$site" netns "$HUB" type veth peer name sbtb-hub netns "$ns"
+    in_ns "$HUB" ip addr add "192.168.77.$((4 * n + 1))/30" dev "sbtb-$site"
+    in_ns "$HUB" ip link set "sbtb-$site" up
+    in_ns "$ns" ip addr add "192.168.77.$((4 * n + 2))/30" dev sbtb-hub
+    in_ns "$ns" ip link set sbtb-hub up
+    in_ns "$HUB" wg set "$wg" peer "$(cat "$STATE/$site.pub")" allowed-ips "10.200.$n.0/24" \
+      endpoint "192.168.77.$((4 * n + 2)):$WG_PORT" persistent-keepalive 5
+    in_ns "$HUB" ip route add "10.200.$n.0/24" dev "$wg"
+    configure_site_wg "$site"
+  done
+
+  wait_handshakes
+  echo "testbed up: hub $HUB (169.254.77.2 from the root namespace), sites ${SITES[*]}"
+}
+
+# Waits (max 5 s) until every site peer has completed a WireGuard handshake with the hub.
+wait_handshakes() {
+  local _ missing
+  for _ in $(seq 1 50); do
+    missing=$(in_ns "$HUB" wg show "$(wg_of hub)" latest-handshakes | awk '$2 == 0' | wc -l)
+    [ "$missing" = 0 ] && return 0
+    sleep 0.1
+  done
+  die "WireGuard handshake with a site did not complete within 5 s"
+}
+
+cut() {
+  local mode=$1 site=$2 n
+  n=$(site_index "$site")
+  case "$mode" in
+    blackhole)
+      # A real "ip route blackhole" fails local sends at once (EINVAL, measured), which Caddy
+      # sees as an instant dial error: not silent. DROP in the hub loses packets like a dead
+      # link does: connects and requests on pooled connections hang until their timeouts.
+      in_ns "$HUB" iptables -I OUTPUT -d "10.200.$n.0/24" -j DROP
+      in_ns "$HUB" iptables -I INPUT -s "10.200.$n.0/24" -j DROP
+      ;;
+    off)
+      in_ns "$(ns_of "$site")" ip link del "$(wg_of "$site")" 2>/dev/null || true
+      kill_ns_processes "$(ns_of "$site")"
+      rm -f "/var/run/wireguard/$(wg_of "$site").sock"
+      ;;
+    *) die "unknown cut mode '$mode' (blackhole|off)" ;;
+  esac
+}
+
+heal() {
+  local site=$1 n
+  n=$(site_index "$site")
+  while in_ns "$HUB" iptables -D OUTPUT -d "10.200.$n.0/24" -j DROP 2>/dev/null; do :; done
+  while in_ns "$HUB" iptables -D INPUT -s "10.200.$n.0/24" -j DROP 2>/dev/null; do :; done
+  if ! in_ns "$(ns_of "$site")" ip link show "$(wg_of "$site")" >/dev/null 2>&1; then
+    configure_site_wg "$site"
+  fi
+}
+
+status() {
+  for ns in "$HUB" $(for s in "${SITES[@]}"; do ns_of "$s"; done); do
+    echo "== $ns"
+    in_ns "$ns" ip -br addr || true
+    in_ns "$ns" ip route || true
+  done
+  in_ns "$HUB" wg show "$(wg_of hub)" || true
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  cut) [ $# = 2 ] || die "usage: cut blackhole|off SITE"; cut "$1" "$2" ;;
+  heal) [ $# = 1 ] || die "usage: heal SITE"; heal "$1" ;;
+  exec) [ $# -ge 2 ] || die "usage: exec NS CMD..."; ns=$1; shift; exec ip netns exec "$ns" "$@" ;;
+  status) status ;;
+  *) die "usage: testbed.sh up|down|cut blackhole|off SITE|heal SITE|exec NS CMD...|status" ;;
+esac
