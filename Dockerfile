@@ -1,0 +1,29 @@
+# Switchboard hub image: multi-stage, the runtime stage holds only a JRE and the shaded jar.
+# Build:  docker build -t switchboard .
+# Run:    see compose.yaml (Switchboard + PostgreSQL + Caddy).
+
+FROM maven:3.9-eclipse-temurin-21 AS build
+WORKDIR /src
+COPY pom.xml .
+RUN mvn -B -q dependency:go-offline -DskipTests || true
+COPY src src
+COPY crds crds
+COPY manifests manifests
+# Tests need root, network namespaces and Caddy: they run in CI (bin/test), not in the image build.
+RUN mvn -B -q package -DskipTests -DskipITs -Dspotless.apply.skip=true
+
+FROM eclipse-temurin:21-jre
+RUN useradd --system --uid 10001 --home-dir /var/lib/switchboard --create-home switchboard
+COPY --from=build /src/target/switchboard.jar /opt/switchboard/switchboard.jar
+USER switchboard
+WORKDIR /var/lib/switchboard
+ENV SWITCHBOARD_MANIFESTS=/manifests \
+    SWITCHBOARD_DATA_DIR=/var/lib/switchboard \
+    SWITCHBOARD_LISTEN=0.0.0.0:7070 \
+    SWITCHBOARD_LOG_FORMAT=json
+EXPOSE 7070
+# /healthz answers 200 while the process is alive; bash's /dev/tcp avoids needing curl in the image.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7070 && printf "GET /healthz HTTP/1.0\r\n\r\n" >&3 && head -1 <&3 | grep -q " 200 "'
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-jar", "/opt/switchboard/switchboard.jar"]
+CMD ["run"]
