@@ -65,7 +65,14 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
     List<Runnable> writes = new ArrayList<>();
     synchronized (this) {
       Location loc = new Location(source, location);
-      Content old = byLocation.put(loc, new Content(List.copyOf(accepted), List.copyOf(rejected)));
+      Content old = byLocation.get(loc);
+      List<Declaration> kept = keptFrom(old, accepted, rejected);
+      if (!kept.isEmpty()) {
+        rejected = rejected.stream().map(r -> stillApplied(r, kept)).toList();
+        accepted = new ArrayList<>(accepted);
+        accepted.addAll(kept);
+      }
+      byLocation.put(loc, new Content(List.copyOf(accepted), List.copyOf(rejected)));
       Set<ResourceKey> affected = new LinkedHashSet<>();
       if (old != null) {
         for (Declaration d : old.accepted()) {
@@ -97,6 +104,49 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
       }
     }
     writes.forEach(Runnable::run);
+  }
+
+  /**
+   * Bad input loses nothing: when a location that declared a resource now fails to parse, or the
+   * resource's new version is rejected, its last accepted version stays in effect (as an API server
+   * keeps the old object when an update is refused) instead of vanishing from routing.
+   */
+  private static List<Declaration> keptFrom(
+      Content old, List<Declaration> accepted, List<Rejection> rejected) {
+    if (old == null || rejected.isEmpty()) {
+      return List.of();
+    }
+    Set<ResourceKey> acceptedKeys =
+        accepted.stream().map(Declaration::key).collect(Collectors.toSet());
+    boolean wholeLocationUnreadable =
+        accepted.isEmpty() && rejected.stream().anyMatch(r -> r.key() == null && !r.writable());
+    Set<ResourceKey> rejectedKeys =
+        rejected.stream()
+            .map(Rejection::key)
+            .filter(java.util.Objects::nonNull)
+            .collect(Collectors.toSet());
+    return old.accepted().stream()
+        .filter(d -> !acceptedKeys.contains(d.key()))
+        .filter(d -> wholeLocationUnreadable || rejectedKeys.contains(d.key()))
+        .toList();
+  }
+
+  private static Rejection stillApplied(Rejection r, List<Declaration> kept) {
+    for (Declaration d : kept) {
+      if (d.key().equals(r.key())) {
+        return new Rejection(
+            r.key(),
+            r.origin(),
+            r.generation(),
+            r.reason(),
+            r.message()
+                + " (the last valid version, generation "
+                + d.resource().getMetadata().getGeneration()
+                + ", stays in effect until this is fixed)",
+            r.writable());
+      }
+    }
+    return r;
   }
 
   @Override

@@ -1,0 +1,150 @@
+package fr.acecinema.switchboard.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.api.v1alpha1.SiteSpec;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.runtime.ResourceStore;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class DeclarationsTest {
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final ResourceStore store = new ResourceStore();
+  private final Map<Origin, ObjectNode> written = new ConcurrentHashMap<>();
+  private Declarations declarations;
+  private static final ResourceKey DIJON = new ResourceKey("Site", "dijon");
+
+  @BeforeEach
+  void setUp() {
+    declarations =
+        new Declarations(
+            store, mapper, Clock.fixed(Instant.parse("2026-11-21T10:00:00Z"), ZoneOffset.UTC));
+    declarations.registerWriter(
+        "file",
+        (origin, generation, status) -> {
+          written.put(origin, status);
+          return StatusWriter.Outcome.WRITTEN;
+        });
+  }
+
+  private static Origin at(String file, int doc) {
+    return new Origin("file", file, doc, 1 + doc * 10);
+  }
+
+  private static Declaration site(String name, String file, long generation) {
+    Site s = new Site();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).withGeneration(generation).build());
+    s.setSpec(new SiteSpec());
+    s.getSpec().subnet = "10.200.0.0/24";
+    return new Declaration(new ResourceKey("Site", name), at(file, 0), s);
+  }
+
+  private static Rejection invalid(ResourceKey key, String file, long generation) {
+    return new Rejection(
+        key, at(file, 0), generation, "InvalidSpec", file + ":1: spec.x: bad", true);
+  }
+
+  private static Rejection syntax(String file) {
+    return new Rejection(null, at(file, 0), 0, "YamlSyntaxError", file + ":3:1: bad", false);
+  }
+
+  @Test
+  void putsADeclarationIntoTheStore() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    assertThat(store.get(DIJON)).isPresent();
+    assertThat(declarations.originOf(DIJON)).contains(at("a.yaml", 0));
+  }
+
+  @Test
+  void removesWhatALocationNoLongerDeclares() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("file", "a.yaml", List.of(), List.of());
+    assertThat(store.get(DIJON)).isEmpty();
+  }
+
+  @Test
+  void givesBothDeclarationsAConflictAndAppliesNeither() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("table", "Site/dijon", List.of(siteFromTable()), List.of());
+    assertThat(store.get(DIJON)).isEmpty();
+    assertThat(declarations.conflicts()).containsExactly(DIJON);
+    ObjectNode status = written.get(at("a.yaml", 0));
+    assertThat(status.at("/conditions/0/reason").asText()).isEqualTo("Conflict");
+    assertThat(status.at("/conditions/0/message").asText()).contains("table Site/dijon");
+  }
+
+  private static Declaration siteFromTable() {
+    Declaration d = site("dijon", "x", 2);
+    return new Declaration(d.key(), new Origin("table", "Site/dijon", 0, 0), d.resource());
+  }
+
+  @Test
+  void resolvesAConflictWhenOneDeclarationGoes() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("file", "b.yaml", List.of(site("dijon", "b.yaml", 1)), List.of());
+    assertThat(store.get(DIJON)).isEmpty();
+    declarations.removeLocation("file", "b.yaml");
+    assertThat(store.get(DIJON)).isPresent();
+    assertThat(declarations.originOf(DIJON)).contains(at("a.yaml", 0));
+  }
+
+  @Test
+  void writesARejectionIntoTheDocument() {
+    declarations.replace("file", "a.yaml", List.of(), List.of(invalid(DIJON, "a.yaml", 7)));
+    ObjectNode status = written.get(at("a.yaml", 0));
+    assertThat(status.path("observedGeneration").asLong()).isEqualTo(7);
+    assertThat(status.at("/conditions/0/type").asText()).isEqualTo("Accepted");
+    assertThat(status.at("/conditions/0/reason").asText()).isEqualTo("InvalidSpec");
+    assertThat(status.at("/conditions/1/type").asText()).isEqualTo("Ready");
+  }
+
+  @Test
+  void keepsTheLastValidVersionWhenAnEditIsRejected() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("file", "a.yaml", List.of(), List.of(invalid(DIJON, "a.yaml", 2)));
+    assertThat(store.get(DIJON).orElseThrow().getMetadata().getGeneration()).isEqualTo(1);
+    assertThat(written.get(at("a.yaml", 0)).at("/conditions/0/message").asText())
+        .contains("last valid version, generation 1, stays in effect");
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 3)), List.of());
+    assertThat(store.get(DIJON).orElseThrow().getMetadata().getGeneration()).isEqualTo(3);
+  }
+
+  @Test
+  void keepsAFilesResourcesWhileItDoesNotParse() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("file", "a.yaml", List.of(), List.of(syntax("a.yaml")));
+    assertThat(store.get(DIJON)).isPresent();
+    assertThat(declarations.rejections()).hasSize(1);
+    declarations.removeLocation("file", "a.yaml");
+    assertThat(store.get(DIJON)).isEmpty();
+  }
+
+  @Test
+  void rewritesAnUnchangedRejectionIdentically() {
+    declarations.replace("file", "a.yaml", List.of(), List.of(invalid(DIJON, "a.yaml", 2)));
+    ObjectNode first = written.get(at("a.yaml", 0));
+    declarations.replace("file", "a.yaml", List.of(), List.of(invalid(DIJON, "a.yaml", 2)));
+    assertThat(written.get(at("a.yaml", 0))).isEqualTo(first);
+  }
+
+  @Test
+  void publishesStatusToTheSingleDeclaration() throws Exception {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    ObjectNode status = mapper.createObjectNode().put("observedGeneration", 1);
+    assertThat(declarations.publish(DIJON, 1, status)).isEqualTo(StatusWriter.Outcome.WRITTEN);
+    assertThat(written.get(at("a.yaml", 0))).isEqualTo(status);
+    assertThat(declarations.publish(new ResourceKey("Site", "nope"), 1, status))
+        .isEqualTo(StatusWriter.Outcome.STALE);
+  }
+}
