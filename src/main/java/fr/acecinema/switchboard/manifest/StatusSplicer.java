@@ -1,12 +1,17 @@
 package fr.acecinema.switchboard.manifest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.Optional;
+import org.yaml.snakeyaml.DumperOptions;
 
 /**
  * Replaces the top-level {@code status} of one document of a manifest's text, leaving every other
@@ -22,7 +27,7 @@ import java.util.Optional;
  */
 public final class StatusSplicer {
   private static final YAMLMapper YAML =
-      YAMLMapper.builder()
+      YAMLMapper.builder(new StatusYamlFactory())
           .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
           .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
@@ -155,6 +160,55 @@ public final class StatusSplicer {
       out.append(pad).append(line);
     }
     return out.toString();
+  }
+
+  /**
+   * Writes a string double-quoted (escaped, on one line) when Jackson would write it in a form that
+   * does not read back the same once spliced: a literal block ({@code |+}, {@code |-}) for text
+   * with line breaks, whose chomping takes in the blank lines that follow in the file; a plain
+   * scalar that the YAML 1.2 core schema reads as a number ({@code 0x10}, {@code 1e5}, {@code
+   * .inf}); or raw characters YAML folds or drops (NEL, line/paragraph separators, BOM, control
+   * characters). Found by ManifestParserFuzzTest.
+   */
+  private static final class StatusYamlFactory extends YAMLFactory {
+    @Override
+    protected YAMLGenerator _createGenerator(Writer out, IOContext context) throws IOException {
+      return new YAMLGenerator(
+          context,
+          _generatorFeatures,
+          _yamlGeneratorFeatures,
+          _quotingChecker,
+          _objectCodec,
+          out,
+          _version) {
+        @Override
+        public void writeString(String text) throws IOException {
+          if (text != null && mustDoubleQuote(text)) {
+            _verifyValueWrite("write String value");
+            _writeScalar(text, "string", DumperOptions.ScalarStyle.DOUBLE_QUOTED);
+          } else {
+            super.writeString(text);
+          }
+        }
+      };
+    }
+
+    private static boolean mustDoubleQuote(String text) {
+      if (!ManifestParser.readsAsString(text)) {
+        return true;
+      }
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c < 0x20
+            || (c >= 0x7f && c <= 0x9f)
+            || c == '\u2028'
+            || c == '\u2029'
+            || c == '\uFEFF') {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
   /** {@code \r\n} when the file's first line ends so, else {@code \n}. */
