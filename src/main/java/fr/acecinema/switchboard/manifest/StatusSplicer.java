@@ -82,6 +82,16 @@ public final class StatusSplicer {
       throw new IllegalArgumentException(
           "cannot write status: the document is a flow mapping ({...}); write it in block style");
     }
+    int loneCr = loneCarriageReturn(text);
+    if (loneCr >= 0) {
+      // YAML reads a lone CR as a line break; the splicer's lines end at LF only (found by
+      // ManifestParserFuzzTest: a status landed past a `---` that followed a CR).
+      throw new IllegalArgumentException(
+          "cannot write status: line "
+              + (text.substring(0, loneCr).chars().filter(c -> c == '\n').count() + 1)
+              + " ends with a lone CR (old Mac line ending); save the file with LF or CRLF line"
+              + " endings");
+    }
     String eol = lineEnding(text);
     String block = render(status, spans.indent(), eol);
     String result;
@@ -209,6 +219,16 @@ public final class StatusSplicer {
       }
       return false;
     }
+  }
+
+  /** Index of the first CR not followed by LF, -1 when none. */
+  static int loneCarriageReturn(String text) {
+    for (int i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) {
+      if (i + 1 >= text.length() || text.charAt(i + 1) != '\n') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** {@code \r\n} when the file's first line ends so, else {@code \n}. */

@@ -2,7 +2,7 @@ package fr.acecinema.switchboard.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,58 +32,7 @@ class ManifestParserFuzzTest {
 
   @FuzzTest(maxDuration = "60s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  @DictionaryEntries({
-    ":",
-    ": ",
-    "- ",
-    "---",
-    "...",
-    "\n",
-    "\r\n",
-    "\t",
-    "  ",
-    "#",
-    "{",
-    "}",
-    "[",
-    "]",
-    ",",
-    "?",
-    "&a",
-    "*a",
-    "!!",
-    "!!int",
-    "!!str",
-    "!!map",
-    "|",
-    ">",
-    "|-",
-    ">+",
-    "'",
-    "\"",
-    "\\u",
-    "%YAML",
-    "%TAG",
-    "<<",
-    "\u0000",
-    "\uFEFF",
-    "status:",
-    "\nstatus:\n  a: 1\n",
-    "apiVersion:",
-    "switchboard.acecinema.fr/v1alpha1",
-    "kind: Site",
-    "kind: Service",
-    "kind: Backend",
-    "metadata:\n  name: ",
-    "spec:\n  ",
-    "0x",
-    "0o",
-    ".inf",
-    ".nan",
-    "~",
-    "null",
-    "true",
-  })
+  @DictionaryFile(resourcePath = "/fr/acecinema/switchboard/manifest/yaml.dict")
   void anyBytesParseAdmitAndSpliceWithoutLoss(byte[] input) {
     ParsedFile file = PARSER.parse(input);
 
@@ -118,8 +67,9 @@ class ManifestParserFuzzTest {
     try {
       spliced = SPLICER.splice(text, document.index(), status);
     } catch (IllegalArgumentException e) {
-      // The one documented refusal left for a block mapping: `--- status: x` on a marker's line.
-      assertThat(e).hasMessageContaining("does not start its line");
+      // Documented refusals left for a block mapping: `--- status: x` on a marker's line, and a
+      // lone CR, which YAML reads as a line break but the splicer's line model does not.
+      assertThat(e.getMessage()).containsAnyOf("does not start its line", "lone CR");
       return;
     }
     // Everything before the document is the user's and untouched, byte for byte.

@@ -56,6 +56,17 @@ class StatusSplicerTest {
   }
 
   @Test
+  void refusesFilesWithALoneCarriageReturn() {
+    // Found by ManifestParserFuzzTest: YAML ends the block scalar's line at the CR, so `---`
+    // starts a new document, but the status was placed after it, in the next document.
+    String text = "kind: Site\nnote: |\n  text\r---\n---\nkind: Backend\n";
+    assertThat(parser.parse(text).error()).isEmpty();
+    assertThatThrownBy(() -> splicer.splice(text, 0, status(7)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("line 3 ends with a lone CR");
+  }
+
+  @Test
   void addsStatusAtTheEndOfADocumentWithoutOne() {
     String text = "kind: Site # the hub\nmetadata:\n  name: hub\n";
     assertThat(splicer.splice(text, 0, status(7))).isEqualTo(text + NEW_STATUS);
