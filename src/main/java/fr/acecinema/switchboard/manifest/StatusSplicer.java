@@ -115,6 +115,9 @@ public final class StatusSplicer {
         result = text.substring(0, after) + block + eol + text.substring(after);
       } else {
         result = text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
+        if (!preserves(text, result, document, status)) {
+          result = atDocumentStart(text, spans, block, eol);
+        }
       }
     }
     verify(text, result, document, status);
@@ -122,10 +125,37 @@ public final class StatusSplicer {
   }
 
   /**
+   * The status as the document's first key. Only for a document that ends the file inside a block
+   * scalar with no final line break: a break after it would become part of the scalar's value
+   * (found by ManifestParserFuzzTest).
+   */
+  private static String atDocumentStart(
+      String text, ParsedDocument.Spans spans, String block, String eol) {
+    int from = lineStart(text, spans.start());
+    if (from == 0 && text.startsWith("\uFEFF")) {
+      from = 1;
+    }
+    if (!text.substring(from, spans.start()).isBlank()) {
+      throw new IllegalArgumentException(
+          "cannot write status: the file ends inside a block scalar (| or >) without a final"
+              + " line break; add a line break at the end of the file");
+    }
+    return text.substring(0, from) + block + eol + text.substring(from);
+  }
+
+  /**
    * Re-reads the result: same documents, same content but the new status. A splice that would
    * change anything else is a bug, and must never reach a user's file.
    */
   private void verify(String before, String after, ParsedDocument original, ObjectNode status) {
+    if (!preserves(before, after, original, status)) {
+      throw new IllegalStateException(
+          "status splice of document " + original.index() + " would change other content");
+    }
+  }
+
+  private boolean preserves(
+      String before, String after, ParsedDocument original, ObjectNode status) {
     ParsedFile oldFile = parser.parse(before);
     ParsedFile newFile = parser.parse(after);
     boolean ok =
@@ -141,10 +171,7 @@ public final class StatusSplicer {
           o.index() == n.index()
               && Generations.canonical(expected).equals(Generations.canonical(n.document()));
     }
-    if (!ok) {
-      throw new IllegalStateException(
-          "status splice of document " + original.index() + " would change other content");
-    }
+    return ok;
   }
 
   /** The status as block YAML lines at {@code indent}, joined by {@code eol}, no final break. */

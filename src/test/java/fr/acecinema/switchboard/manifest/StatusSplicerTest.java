@@ -67,6 +67,13 @@ class StatusSplicerTest {
   }
 
   @Test
+  void addsStatusFirstWhenTheFileEndsInABlockScalarWithoutFinalNewline() {
+    // Found by ManifestParserFuzzTest: a line break after `--` would make the note "--\n".
+    String text = "kind: Site # hub\nnote: |\n  --";
+    assertThat(splicer.splice(text, 0, status(7))).isEqualTo(NEW_STATUS + text);
+  }
+
+  @Test
   void addsStatusAtTheEndOfADocumentWithoutOne() {
     String text = "kind: Site # the hub\nmetadata:\n  name: hub\n";
     assertThat(splicer.splice(text, 0, status(7))).isEqualTo(text + NEW_STATUS);
