@@ -26,6 +26,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -302,6 +303,13 @@ public final class ManifestParser {
       int codePoints = Math.min(mark.getIndex(), text.codePointCount(0, text.length()));
       return surrogates ? text.offsetByCodePoints(0, codePoints) : codePoints;
     }
+  }
+
+  private static final CoreSchemaResolver RESOLVER = new CoreSchemaResolver();
+
+  /** Whether {@code value}, written unquoted, reads back as a string (not 0x10, .inf, true, ~). */
+  static boolean readsAsString(String value) {
+    return Tag.STR.equals(RESOLVER.resolve(NodeId.scalar, value, true));
   }
 
   /** Builds Jackson nodes from SnakeYAML nodes, expanding aliases within a budget. */

@@ -1,12 +1,17 @@
 package fr.acecinema.switchboard.manifest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.Optional;
+import org.yaml.snakeyaml.DumperOptions;
 
 /**
  * Replaces the top-level {@code status} of one document of a manifest's text, leaving every other
@@ -22,7 +27,7 @@ import java.util.Optional;
  */
 public final class StatusSplicer {
   private static final YAMLMapper YAML =
-      YAMLMapper.builder()
+      YAMLMapper.builder(new StatusYamlFactory())
           .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
           .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
@@ -77,6 +82,16 @@ public final class StatusSplicer {
       throw new IllegalArgumentException(
           "cannot write status: the document is a flow mapping ({...}); write it in block style");
     }
+    int loneCr = loneCarriageReturn(text);
+    if (loneCr >= 0) {
+      // YAML reads a lone CR as a line break; the splicer's lines end at LF only (found by
+      // ManifestParserFuzzTest: a status landed past a `---` that followed a CR).
+      throw new IllegalArgumentException(
+          "cannot write status: line "
+              + (text.substring(0, loneCr).chars().filter(c -> c == '\n').count() + 1)
+              + " ends with a lone CR (old Mac line ending); save the file with LF or CRLF line"
+              + " endings");
+    }
     String eol = lineEnding(text);
     String block = render(status, spans.indent(), eol);
     String result;
@@ -100,6 +115,9 @@ public final class StatusSplicer {
         result = text.substring(0, after) + block + eol + text.substring(after);
       } else {
         result = text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
+        if (!preserves(text, result, document, status)) {
+          result = atDocumentStart(text, spans, block, eol);
+        }
       }
     }
     verify(text, result, document, status);
@@ -107,10 +125,37 @@ public final class StatusSplicer {
   }
 
   /**
+   * The status as the document's first key. Only for a document that ends the file inside a block
+   * scalar with no final line break: a break after it would become part of the scalar's value
+   * (found by ManifestParserFuzzTest).
+   */
+  private static String atDocumentStart(
+      String text, ParsedDocument.Spans spans, String block, String eol) {
+    int from = lineStart(text, spans.start());
+    if (from == 0 && text.startsWith("\uFEFF")) {
+      from = 1;
+    }
+    if (!text.substring(from, spans.start()).isBlank()) {
+      throw new IllegalArgumentException(
+          "cannot write status: the file ends inside a block scalar (| or >) without a final"
+              + " line break; add a line break at the end of the file");
+    }
+    return text.substring(0, from) + block + eol + text.substring(from);
+  }
+
+  /**
    * Re-reads the result: same documents, same content but the new status. A splice that would
    * change anything else is a bug, and must never reach a user's file.
    */
   private void verify(String before, String after, ParsedDocument original, ObjectNode status) {
+    if (!preserves(before, after, original, status)) {
+      throw new IllegalStateException(
+          "status splice of document " + original.index() + " would change other content");
+    }
+  }
+
+  private boolean preserves(
+      String before, String after, ParsedDocument original, ObjectNode status) {
     ParsedFile oldFile = parser.parse(before);
     ParsedFile newFile = parser.parse(after);
     boolean ok =
@@ -126,10 +171,7 @@ public final class StatusSplicer {
           o.index() == n.index()
               && Generations.canonical(expected).equals(Generations.canonical(n.document()));
     }
-    if (!ok) {
-      throw new IllegalStateException(
-          "status splice of document " + original.index() + " would change other content");
-    }
+    return ok;
   }
 
   /** The status as block YAML lines at {@code indent}, joined by {@code eol}, no final break. */
@@ -155,6 +197,65 @@ public final class StatusSplicer {
       out.append(pad).append(line);
     }
     return out.toString();
+  }
+
+  /**
+   * Writes a string double-quoted (escaped, on one line) when Jackson would write it in a form that
+   * does not read back the same once spliced: a literal block ({@code |+}, {@code |-}) for text
+   * with line breaks, whose chomping takes in the blank lines that follow in the file; a plain
+   * scalar that the YAML 1.2 core schema reads as a number ({@code 0x10}, {@code 1e5}, {@code
+   * .inf}); or raw characters YAML folds or drops (NEL, line/paragraph separators, BOM, control
+   * characters). Found by ManifestParserFuzzTest.
+   */
+  private static final class StatusYamlFactory extends YAMLFactory {
+    @Override
+    protected YAMLGenerator _createGenerator(Writer out, IOContext context) throws IOException {
+      return new YAMLGenerator(
+          context,
+          _generatorFeatures,
+          _yamlGeneratorFeatures,
+          _quotingChecker,
+          _objectCodec,
+          out,
+          _version) {
+        @Override
+        public void writeString(String text) throws IOException {
+          if (text != null && mustDoubleQuote(text)) {
+            _verifyValueWrite("write String value");
+            _writeScalar(text, "string", DumperOptions.ScalarStyle.DOUBLE_QUOTED);
+          } else {
+            super.writeString(text);
+          }
+        }
+      };
+    }
+
+    private static boolean mustDoubleQuote(String text) {
+      if (!ManifestParser.readsAsString(text)) {
+        return true;
+      }
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c < 0x20
+            || (c >= 0x7f && c <= 0x9f)
+            || c == '\u2028'
+            || c == '\u2029'
+            || c == '\uFEFF') {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Index of the first CR not followed by LF, -1 when none. */
+  static int loneCarriageReturn(String text) {
+    for (int i = text.indexOf('\r'); i >= 0; i = text.indexOf('\r', i + 1)) {
+      if (i + 1 >= text.length() || text.charAt(i + 1) != '\n') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** {@code \r\n} when the file's first line ends so, else {@code \n}. */

@@ -36,6 +36,44 @@ class StatusSplicerTest {
       """;
 
   @Test
+  void quotesStringsThatWouldNotReadBackTheSame() {
+    // Found by ManifestParserFuzzTest: Jackson wrote these plain or as literal blocks, and the
+    // splice was refused because they read back as numbers or with other line breaks.
+    String text = "kind: Site\n";
+    ObjectNode status = JsonNodeFactory.instance.objectNode();
+    status.put("hex", "0x10");
+    status.put("exponent", "1e5");
+    status.put("infinity", ".inf");
+    status.put("body", "ok\n");
+    status.put("paragraphs", "a\n\nb");
+    status.put("nextLine", "x\u0085y");
+    String spliced = splicer.splice(text, 0, status);
+    assertThat(spliced)
+        .isEqualTo(
+            "kind: Site\nstatus:\n  hex: \"0x10\"\n  exponent: \"1e5\"\n  infinity: \".inf\"\n"
+                + "  body: \"ok\\n\"\n  paragraphs: \"a\\n\\nb\"\n  nextLine: \"x\\Ny\"\n");
+    assertThat(splicer.readStatus(spliced, 0)).contains(status);
+  }
+
+  @Test
+  void refusesFilesWithALoneCarriageReturn() {
+    // Found by ManifestParserFuzzTest: YAML ends the block scalar's line at the CR, so `---`
+    // starts a new document, but the status was placed after it, in the next document.
+    String text = "kind: Site\nnote: |\n  text\r---\n---\nkind: Backend\n";
+    assertThat(parser.parse(text).error()).isEmpty();
+    assertThatThrownBy(() -> splicer.splice(text, 0, status(7)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("line 3 ends with a lone CR");
+  }
+
+  @Test
+  void addsStatusFirstWhenTheFileEndsInABlockScalarWithoutFinalNewline() {
+    // Found by ManifestParserFuzzTest: a line break after `--` would make the note "--\n".
+    String text = "kind: Site # hub\nnote: |\n  --";
+    assertThat(splicer.splice(text, 0, status(7))).isEqualTo(NEW_STATUS + text);
+  }
+
+  @Test
   void addsStatusAtTheEndOfADocumentWithoutOne() {
     String text = "kind: Site # the hub\nmetadata:\n  name: hub\n";
     assertThat(splicer.splice(text, 0, status(7))).isEqualTo(text + NEW_STATUS);
