@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Timeout;
 class ManifestParserFuzzTest {
   private static final ManifestParser PARSER = new ManifestParser();
   private static final StatusSplicer SPLICER = new StatusSplicer(PARSER);
-  private static final DocumentAdmission ADMISSION = new DocumentAdmission();
+  private static final DocumentAdmission ADMISSION =
+      new DocumentAdmission(
+          java.util.Optional.of(new fr.acecinema.switchboard.validation.SchemaValidator()));
 
   /** Statuses that are hard to render: quotes, colons, comments, breaks, unicode, deep values. */
   private static final List<ObjectNode> STATUSES = statuses();
