@@ -129,6 +129,40 @@ class SbctlTest {
   }
 
   @Test
+  void helpListsEveryEnvironmentVariableAligned() {
+    CommandLine cl = Sbctl.commandLine(new Sbctl(Optional.of(fleet), Clock.systemUTC()), env::get);
+    List<String> variables =
+        cl.getCommandSpec().options().stream()
+            .map(o -> fr.acecinema.switchboard.config.EnvDefaults.variableFor(o))
+            .flatMap(Optional::stream)
+            .toList();
+    assertThat(variables).hasSizeGreaterThanOrEqualTo(12);
+    String help = run("--help").out();
+    String section = help.substring(help.indexOf("Environment"));
+    for (String v : variables) {
+      assertThat(section).containsPattern("(?m)^  " + v + " +--");
+    }
+    // One column for the flags, whatever the longest variable.
+    assertThat(
+            section
+                .lines()
+                .filter(l -> l.startsWith("  SWITCHBOARD_"))
+                .map(l -> l.indexOf("--"))
+                .distinct())
+        .hasSize(1);
+  }
+
+  @Test
+  void everyCommandAnswersHelp() {
+    for (String command :
+        List.of("run", "apply", "get", "describe", "delete", "wait", "validate", "demo")) {
+      Run r = run(command, "--help");
+      assertThat(r.code()).as(command).isZero();
+      assertThat(r.out()).as(command).startsWith("Usage: sbctl " + command).contains("--help");
+    }
+  }
+
+  @Test
   void versionExitsZero() {
     Run r = run("--version");
     assertThat(r.code()).isZero();
