@@ -59,7 +59,7 @@ final class DemoRunner implements Demo {
             rows ->
                 ready(rows, "Service", "demo", "True")
                     && ready(rows, "Site", "demo-thory", "True"));
-        out.println("   Status written into " + fleet.getFileName() + " for the service:");
+        out.println("\n   Status written into " + fleet.getFileName() + " for the service:");
         printStatusOf(out, fleet, "name: demo\n");
 
         backends.stop("demo-thory");
