@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     description =
-        "Run a self-contained tour on 127.0.0.x: two sites, a service, backends failing and"
-            + " recovering, with Caddy routing around them.")
+        "Run a self-contained tour on 127.0.0.x: two sites, a service and two backends; one"
+            + " backend dies and comes back while the statuses in the manifests follow.")
 final class DemoCommand implements Callable<Integer> {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;

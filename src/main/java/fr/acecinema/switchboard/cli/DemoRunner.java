@@ -59,7 +59,7 @@ final class DemoRunner implements Demo {
             rows ->
                 ready(rows, "Service", "demo", "True")
                     && ready(rows, "Site", "demo-thory", "True"));
-        out.println("   Status written into " + fleet.getFileName() + " for the service:");
+        out.println("\n   Status written into " + fleet.getFileName() + " for the service:");
         printStatusOf(out, fleet, "name: demo\n");
 
         backends.stop("demo-thory");
@@ -109,13 +109,13 @@ final class DemoRunner implements Demo {
     List<ResourceRow> rows = view.list();
     while (!done.test(rows)) {
       if (System.nanoTime() > deadline) {
-        out.print(Printer.table(rows, true, Instant.now()));
+        out.print(Printer.tables(rows, true, true, Instant.now()));
         throw new StepFailed(title);
       }
       Thread.sleep(100); // polling files a person is also watching; no event to wait on
       rows = view.list();
     }
-    out.print(Printer.table(rows, true, Instant.now()));
+    out.print(Printer.tables(rows, true, true, Instant.now()));
     out.flush();
   }
 

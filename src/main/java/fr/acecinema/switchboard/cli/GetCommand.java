@@ -48,24 +48,14 @@ final class GetCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     List<ResourceRow> unreadable = rows.stream().filter(r -> r.kind() == null).toList();
     List<ResourceRow> selected = new ArrayList<>();
-    List<List<ResourceRow>> sections = new ArrayList<>();
     for (String k : kinds) {
-      List<ResourceRow> ofKind =
-          rows.stream()
-              .filter(r -> k.equals(r.kind()))
-              .filter(r -> name == null || name.equals(r.name()))
-              .toList();
-      List<ResourceRow> section = new ArrayList<>(ofKind);
-      if (!all && name == null) {
-        section.addAll(unreadable);
-      }
-      if (!section.isEmpty()) {
-        sections.add(section);
-        selected.addAll(section);
-      }
+      rows.stream()
+          .filter(r -> k.equals(r.kind()))
+          .filter(r -> name == null || name.equals(r.name()))
+          .forEach(selected::add);
     }
-    if (all && !unreadable.isEmpty()) {
-      sections.add(unreadable);
+    // A file that is not YAML might declare what was asked for: show it whenever listing.
+    if (name == null) {
       selected.addAll(unreadable);
     }
     if (name != null && selected.isEmpty()) {
@@ -84,20 +74,15 @@ final class GetCommand implements Callable<Integer> {
     }
     var now = root.clock().instant();
     if (output == Printer.Format.yaml || output == Printer.Format.json) {
-      List<ResourceRow> readable = selected.stream().filter(r -> r.kind() != null).toList();
-      unreadable.stream()
-          .filter(selected::contains)
-          .forEach(r -> err.println("warning: " + r.origin() + ": " + r.error()));
-      if (!readable.isEmpty()) {
-        out.print(Printer.render(readable, output, now));
-      }
+      // An unreadable file has no object to print: say so on stderr, keep stdout parseable.
+      selected.stream()
+          .filter(r -> r.kind() == null)
+          .forEach(r -> err.println("warning: " + r.error()));
+      out.print(
+          Printer.render(
+              selected.stream().filter(r -> r.kind() != null).toList(), output, name == null, now));
     } else {
-      for (int i = 0; i < sections.size(); i++) {
-        if (i > 0) {
-          out.println();
-        }
-        out.print(Printer.table(sections.get(i), output == Printer.Format.wide, now));
-      }
+      out.print(Printer.tables(selected, output == Printer.Format.wide, all, now));
     }
     out.flush();
     return Sbctl.OK;

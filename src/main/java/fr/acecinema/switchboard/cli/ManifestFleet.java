@@ -17,8 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -81,18 +79,13 @@ final class ManifestFleet implements FleetView, FleetWriter {
                         ConditionTypes.CONFLICT,
                         a.declaration().key() + " is also declared in " + others,
                         true),
-                    e.document().document().path("spec"),
-                    e.document().document().path("status")));
+                    e.document().document()));
           } else {
-            rows.add(ResourceRow.of(a.declaration(), created(e.file())));
+            rows.add(ResourceRow.of(a.declaration(), ResourceRow.created(e.document().document())));
           }
         }
         case DocumentAdmission.Result.Rejected r ->
-            rows.add(
-                ResourceRow.of(
-                    r.rejection(),
-                    e.document().document().path("spec"),
-                    e.document().document().path("status")));
+            rows.add(ResourceRow.of(r.rejection(), e.document().document()));
       }
     }
     rows.sort(
@@ -116,7 +109,6 @@ final class ManifestFleet implements FleetView, FleetWriter {
                   DocumentAdmission.FILE_UNREADABLE,
                   location + ": cannot be read (" + e.getMessage() + ")",
                   false),
-              null,
               null));
       return;
     }
@@ -124,7 +116,7 @@ final class ManifestFleet implements FleetView, FleetWriter {
     if (parsed.error().isPresent()) {
       rows.add(
           ResourceRow.of(
-              DocumentAdmission.syntaxError(SOURCE, location, parsed.error().get()), null, null));
+              DocumentAdmission.syntaxError(SOURCE, location, parsed.error().get()), null));
       return;
     }
     for (ParsedDocument d : parsed.documents()) {
@@ -142,14 +134,6 @@ final class ManifestFleet implements FleetView, FleetWriter {
           .filter(p -> ManifestNames.isManifest(root.relativize(p)))
           .sorted()
           .toList();
-    }
-  }
-
-  private static Instant created(Path file) {
-    try {
-      return Files.readAttributes(file, BasicFileAttributes.class).creationTime().toInstant();
-    } catch (IOException e) {
-      return null;
     }
   }
 

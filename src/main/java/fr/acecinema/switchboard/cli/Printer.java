@@ -73,41 +73,88 @@ public final class Printer {
 
   private Printer() {}
 
-  /** Renders {@code rows} of one kind in {@code format}. */
+  /** Renders {@code rows} in {@code format}; one row alone is printed as an object, not a List. */
   public static String render(List<ResourceRow> rows, Format format, Instant now) {
+    return render(rows, format, rows.size() != 1, now);
+  }
+
+  /**
+   * Renders {@code rows} in {@code format}; tables are one per kind, names unqualified.
+   *
+   * @param asList for yaml/json, print a {@code List} even for one row (kubectl does for {@code get
+   *     KIND}, and prints a bare object only for {@code get KIND NAME})
+   */
+  public static String render(List<ResourceRow> rows, Format format, boolean asList, Instant now) {
     return switch (format) {
-      case table -> table(rows, false, now);
-      case wide -> table(rows, true, now);
-      case yaml -> write(YAML, document(rows));
-      case json -> write(JSON, document(rows)) + "\n";
+      case table -> tables(rows, false, false, now);
+      case wide -> tables(rows, true, false, now);
+      case yaml -> write(YAML, document(rows, asList));
+      case json -> write(JSON, document(rows, asList)) + "\n";
     };
   }
 
   /**
-   * A kubectl-like table. Rejected documents appear as not ready with their reason; unreadable ones
-   * are named by their file. {@code wide} adds the kind's columns and SOURCE.
+   * kubectl's tables for rows of any kinds: one table per kind (Sites, Services, Backends, then
+   * documents that could not be read), a blank line between them, each with only its kind's
+   * columns.
+   *
+   * @param qualified name rows {@code backend/api-dijon} as {@code kubectl get all} does; callers
+   *     pass true when several kinds were asked for
+   */
+  public static String tables(
+      List<ResourceRow> rows, boolean wide, boolean qualified, Instant now) {
+    List<String> sections = new ArrayList<>();
+    for (String kind : Kinds.ALL) {
+      List<ResourceRow> ofKind = rows.stream().filter(r -> kind.equals(r.kind())).toList();
+      if (!ofKind.isEmpty()) {
+        sections.add(table(ofKind, wide, qualified, now));
+      }
+    }
+    List<ResourceRow> unreadable =
+        rows.stream().filter(r -> r.kind() == null || !Kinds.ALL.contains(r.kind())).toList();
+    if (!unreadable.isEmpty()) {
+      sections.add(table(unreadable, wide, qualified, now));
+    }
+    return String.join("\n", sections);
+  }
+
+  /**
+   * One kubectl-like table of rows of ONE kind (its columns come from the first row's kind).
+   * Rejected documents appear as not ready with their reason; unreadable ones are named by their
+   * file and show the error (file:line:column and fix) instead of an age. {@code wide} adds the
+   * kind's columns and SOURCE.
    */
   public static String table(List<ResourceRow> rows, boolean wide, Instant now) {
-    List<String> headers = new ArrayList<>(List.of("NAME", "READY", "REASON", "AGE"));
-    List<Column> extra = new ArrayList<>();
-    if (wide) {
-      String kind =
-          rows.stream().map(ResourceRow::kind).filter(k -> k != null).findFirst().orElse("");
-      extra.addAll(WIDE.getOrDefault(kind, List.of()));
-      extra.add(new Column("SOURCE", r -> r.origin() == null ? "-" : r.origin().describe()));
-      extra.forEach(c -> headers.add(c.header()));
+    return table(rows, wide, false, now);
+  }
+
+  private static String table(
+      List<ResourceRow> rows, boolean wide, boolean qualified, Instant now) {
+    String kind = rows.isEmpty() ? null : rows.get(0).kind();
+    List<Column> columns = new ArrayList<>();
+    columns.add(new Column("NAME", r -> qualified ? qualifiedName(r) : displayName(r)));
+    columns.add(new Column("READY", r -> r.ready().status()));
+    columns.add(
+        new Column(
+            "REASON",
+            r -> {
+              String reason = r.ready().reason();
+              return reason == null || reason.isEmpty() ? "-" : reason;
+            }));
+    if (kind == null) {
+      // Nothing to describe for a file that is not YAML: the error is the only useful column.
+      columns.add(new Column("MESSAGE", r -> r.error() == null ? "-" : r.error()));
+    } else {
+      columns.add(new Column("AGE", r -> Ages.of(r.created(), now)));
+      if (wide) {
+        columns.addAll(WIDE.getOrDefault(kind, List.of()));
+        columns.add(new Column("SOURCE", r -> r.origin() == null ? "-" : r.origin().describe()));
+      }
     }
     List<List<String>> lines = new ArrayList<>();
-    lines.add(headers);
+    lines.add(columns.stream().map(Column::header).toList());
     for (ResourceRow r : rows) {
-      ResourceRow.Ready ready = r.ready();
-      List<String> cells = new ArrayList<>();
-      cells.add(displayName(r));
-      cells.add(ready.status());
-      cells.add(ready.reason() == null || ready.reason().isEmpty() ? "-" : ready.reason());
-      cells.add(r.created() == null ? "<unknown>" : Ages.of(r.created(), now));
-      extra.forEach(c -> cells.add(c.value().apply(r)));
-      lines.add(cells);
+      lines.add(columns.stream().map(c -> c.value().apply(r)).toList());
     }
     return columns(lines);
   }
@@ -164,8 +211,8 @@ public final class Printer {
     return out.toString();
   }
 
-  private static JsonNode document(List<ResourceRow> rows) {
-    if (rows.size() == 1) {
+  private static JsonNode document(List<ResourceRow> rows, boolean asList) {
+    if (!asList && rows.size() == 1) {
       return object(rows.get(0));
     }
     ObjectNode list = JSON.createObjectNode();
@@ -201,6 +248,12 @@ public final class Printer {
       o.set("status", r.status());
     }
     return o;
+  }
+
+  private static String qualifiedName(ResourceRow r) {
+    return r.kind() == null
+        ? displayName(r)
+        : r.kind().toLowerCase(java.util.Locale.ROOT) + "/" + displayName(r);
   }
 
   private static String displayName(ResourceRow r) {

@@ -20,7 +20,8 @@ import java.util.Optional;
  * @param name metadata.name; null when unreadable
  * @param origin where the document lives
  * @param generation the document's derived metadata.generation, 0 when unknown
- * @param created metadata.creationTimestamp (or the file's creation time), null when unknown
+ * @param created when the resource came to be, stable across status writes (see {@link
+ *     #created(JsonNode)}), null when unknown
  * @param spec the spec as declared, {@link MissingNode} when unreadable
  * @param status the status last written back, {@link MissingNode} when none
  * @param errorReason for rejected documents, e.g. {@code YamlSyntaxError}; else null
@@ -63,19 +64,45 @@ public record ResourceRow(
         null);
   }
 
-  /** A row for a rejected document; {@code status} is what the file holds, may be null. */
-  public static ResourceRow of(Rejection rejection, JsonNode spec, JsonNode status) {
+  /**
+   * A row for a rejected document.
+   *
+   * @param document the document as read (spec and status are shown from it); null or missing when
+   *     the file could not be read as YAML
+   */
+  public static ResourceRow of(Rejection rejection, JsonNode document) {
     ResourceKey key = rejection.key();
+    JsonNode d = document == null ? MissingNode.getInstance() : document;
     return new ResourceRow(
         key == null ? null : key.kind(),
         key == null ? null : key.name(),
         rejection.origin(),
         rejection.generation(),
-        null,
-        spec,
-        status,
+        created(d),
+        d.path("spec"),
+        d.path("status"),
         rejection.reason(),
         rejection.message());
+  }
+
+  /**
+   * The AGE of a manifest document. The file's own times cannot serve: every status write is an
+   * atomic rename, a new inode, so they would always say "just now". Uses {@code
+   * metadata.creationTimestamp} when the user set one, else the {@code lastTransitionTime} of a
+   * true {@code Accepted} condition (when the operator first accepted it), else null (unknown).
+   */
+  public static Instant created(JsonNode document) {
+    Instant declared = Ages.parse(document.path("metadata").path("creationTimestamp").asText(null));
+    if (declared != null) {
+      return declared;
+    }
+    for (JsonNode c : document.path("status").path("conditions")) {
+      if (ConditionTypes.ACCEPTED.equals(c.path("type").asText())
+          && Condition.TRUE.equals(c.path("status").asText())) {
+        return Ages.parse(c.path("lastTransitionTime").asText(null));
+      }
+    }
+    return null;
   }
 
   /** Kind/name, empty for unreadable documents. */

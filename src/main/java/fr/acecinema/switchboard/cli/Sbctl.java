@@ -165,8 +165,19 @@ public final class Sbctl implements Runnable {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
-  /** Lists the SWITCHBOARD_* variables under the options of every command's help. */
+  /**
+   * Gives every command {@code -h/--help} (the usage error says "Run 'sbctl get --help'", so it
+   * must work) and lists the SWITCHBOARD_* variables under the options of every command's help.
+   */
   private static void addEnvironmentSection(CommandLine cl) {
+    CommandSpec command = cl.getCommandSpec();
+    if (command.options().stream().noneMatch(OptionSpec::usageHelp)) {
+      command.addOption(
+          OptionSpec.builder("-h", "--help")
+              .usageHelp(true)
+              .description("Show this help message and exit.")
+              .build());
+    }
     List<String> keys = new ArrayList<>(cl.getHelpSectionKeys());
     int at = keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST);
     keys.add(at + 1, ENVIRONMENT_SECTION);
@@ -175,15 +186,22 @@ public final class Sbctl implements Runnable {
         .put(
             ENVIRONMENT_SECTION,
             help -> {
-              StringBuilder out =
-                  new StringBuilder("\nEnvironment (a flag wins over its variable):\n");
+              List<String[]> lines = new ArrayList<>();
               for (OptionSpec o : help.commandSpec().options()) {
                 EnvDefaults.variableFor(o)
-                    .ifPresent(v -> out.append(String.format("  %-30s %s%n", v, o.longestName())));
+                    .ifPresent(v -> lines.add(new String[] {v, o.longestName()}));
               }
-              return out.length() > 47 ? out.append('\n').toString() : "";
+              if (lines.isEmpty()) {
+                return "";
+              }
+              int width = lines.stream().mapToInt(l -> l[0].length()).max().orElse(0);
+              StringBuilder out =
+                  new StringBuilder("\nEnvironment (a flag wins over its variable):\n");
+              lines.forEach(
+                  l -> out.append(String.format("  %-" + width + "s   %s%n", l[0], l[1])));
+              return out.append('\n').toString();
             });
-    cl.getCommandSpec().usageMessage().showDefaultValues(true);
+    command.usageMessage().showDefaultValues(true);
     cl.getSubcommands().values().forEach(Sbctl::addEnvironmentSection);
   }
 

@@ -132,7 +132,7 @@ public final class Waiter {
                 + " waiting for "
                 + target
                 + " on "
-                + key
+                + ResourceRef.display(key)
                 + "; last seen: "
                 + last,
             polls);
@@ -141,7 +141,10 @@ public final class Waiter {
         ticker.sleep(Duration.ofNanos(Math.min(left, interval.toNanos())));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return new Result(1, "interrupted while waiting for " + target + " on " + key, polls);
+        return new Result(
+            1,
+            "interrupted while waiting for " + target + " on " + ResourceRef.display(key),
+            polls);
       }
     }
   }

@@ -49,7 +49,67 @@ class PrinterTest {
   @Test
   void showsUnreadableFileAsNotReadyRowNamedByFile() {
     String out = Printer.table(List.of(Rows.unreadable("broken.yaml")), false, NOW);
-    assertThat(out).contains("<broken.yaml:3>   False   YamlSyntaxError   <unknown>");
+    assertThat(out.lines().toList())
+        .containsExactly(
+            "NAME              READY   REASON            MESSAGE",
+            "<broken.yaml:3>   False   YamlSyntaxError   broken.yaml:3: mapping values are not"
+                + " allowed here; indent the key under its parent");
+  }
+
+  @Test
+  void printsOneTablePerKindWithOnlyThatKindsColumns() {
+    String out =
+        Printer.tables(
+            List.of(
+                backend("api-dijon", 2, "True", "ProbeSucceeded", 2),
+                Rows.unreadable("broken.yaml"),
+                Rows.site("dijon")),
+            true,
+            true,
+            NOW);
+    assertThat(out)
+        .isEqualTo(
+            """
+            NAME         READY   REASON          AGE   SUBNET          PRIORITY   MAINTENANCE   BACKENDS      SOURCE
+            site/dijon   True    BackendsReady   60m   10.200.0.0/24   10         false         1/1 healthy   sites.yaml:1
+
+            NAME                READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    SOURCE
+            backend/api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   backends.yaml:12 (document 2)
+
+            NAME              READY   REASON            MESSAGE
+            <broken.yaml:3>   False   YamlSyntaxError   broken.yaml:3: mapping values are not allowed here; indent the key under its parent
+            """);
+  }
+
+  @Test
+  void ageIsUserCreationTimestampElseFirstAcceptanceElseUnknown() {
+    assertThat(
+            ResourceRow.created(
+                Rows.json(
+                    "{'metadata':{'creationTimestamp':'2026-01-02T03:04:05Z'},'status':{'conditions':"
+                        + "[{'type':'Accepted','status':'True','lastTransitionTime':'2026-11-21T11:55:00Z'}]}}")))
+        .isEqualTo(java.time.Instant.parse("2026-01-02T03:04:05Z"));
+    assertThat(
+            ResourceRow.created(
+                Rows.json(
+                    "{'status':{'conditions':[{'type':'Ready','status':'True','lastTransitionTime':"
+                        + "'2026-11-21T11:59:00Z'},{'type':'Accepted','status':'True',"
+                        + "'lastTransitionTime':'2026-11-21T11:55:00Z'}]}}")))
+        .isEqualTo(java.time.Instant.parse("2026-11-21T11:55:00Z"));
+    assertThat(
+            ResourceRow.created(
+                Rows.json(
+                    "{'status':{'conditions':[{'type':'Accepted','status':'False',"
+                        + "'lastTransitionTime':'2026-11-21T11:55:00Z'}]}}")))
+        .isNull();
+    assertThat(ResourceRow.created(Rows.json("{'metadata':{'name':'x'}}"))).isNull();
+    assertThat(Printer.table(List.of(unknownAge()), false, NOW)).contains("<unknown>");
+  }
+
+  private static ResourceRow unknownAge() {
+    ResourceRow b = backend("api-dijon", 2, "True", "ProbeSucceeded", 2);
+    return new ResourceRow(
+        b.kind(), b.name(), b.origin(), 2, null, b.spec(), b.status(), null, null);
   }
 
   @Test

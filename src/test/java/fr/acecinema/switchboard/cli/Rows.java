@@ -48,6 +48,21 @@ final class Rows {
         null);
   }
 
+  static ResourceRow site(String name) {
+    return new ResourceRow(
+        "Site",
+        name,
+        new Origin("file", "sites.yaml", 0, 1),
+        1,
+        NOW.minusSeconds(3600),
+        json("{'subnet':'10.200.0.0/24','priority':10}"),
+        json(
+            "{'conditions':[{'type':'Ready','status':'True','reason':'BackendsReady','message':'1"
+                + " of 1','observedGeneration':1}],'backends':{'healthy':1,'total':1}}"),
+        null,
+        null);
+  }
+
   static ResourceRow unreadable(String file) {
     return new ResourceRow(
         null,

@@ -129,6 +129,40 @@ class SbctlTest {
   }
 
   @Test
+  void helpListsEveryEnvironmentVariableAligned() {
+    CommandLine cl = Sbctl.commandLine(new Sbctl(Optional.of(fleet), Clock.systemUTC()), env::get);
+    List<String> variables =
+        cl.getCommandSpec().options().stream()
+            .map(o -> fr.acecinema.switchboard.config.EnvDefaults.variableFor(o))
+            .flatMap(Optional::stream)
+            .toList();
+    assertThat(variables).hasSizeGreaterThanOrEqualTo(12);
+    String help = run("--help").out();
+    String section = help.substring(help.indexOf("Environment"));
+    for (String v : variables) {
+      assertThat(section).containsPattern("(?m)^  " + v + " +--");
+    }
+    // One column for the flags, whatever the longest variable.
+    assertThat(
+            section
+                .lines()
+                .filter(l -> l.startsWith("  SWITCHBOARD_"))
+                .map(l -> l.indexOf("--"))
+                .distinct())
+        .hasSize(1);
+  }
+
+  @Test
+  void everyCommandAnswersHelp() {
+    for (String command :
+        List.of("run", "apply", "get", "describe", "delete", "wait", "validate", "demo")) {
+      Run r = run(command, "--help");
+      assertThat(r.code()).as(command).isZero();
+      assertThat(r.out()).as(command).startsWith("Usage: sbctl " + command).contains("--help");
+    }
+  }
+
+  @Test
   void versionExitsZero() {
     Run r = run("--version");
     assertThat(r.code()).isZero();
@@ -162,9 +196,39 @@ class SbctlTest {
     assertThat(r.code()).isZero();
     assertThat(r.out().lines().toList())
         .containsExactly(
-            "NAME              READY   REASON            AGE",
-            "api-dijon         True    ProbeSucceeded    5m",
-            "<broken.yaml:3>   False   YamlSyntaxError   <unknown>");
+            "NAME        READY   REASON           AGE",
+            "api-dijon   True    ProbeSucceeded   5m",
+            "",
+            "NAME              READY   REASON            MESSAGE",
+            "<broken.yaml:3>   False   YamlSyntaxError   broken.yaml:3: mapping values are not"
+                + " allowed here; indent the key under its parent");
+  }
+
+  @Test
+  void getAllPrintsOneTablePerKindWithQualifiedNames() {
+    fleet.rows.add(backend("api-dijon", 1, "True", "ProbeSucceeded", 1));
+    fleet.rows.add(Rows.site("dijon"));
+    Run r = run("get", "all", "-o", "wide");
+    assertThat(r.code()).isZero();
+    String[] tables = r.out().split("\n\n");
+    assertThat(tables).hasSize(2);
+    assertThat(tables[0])
+        .startsWith("NAME         READY   REASON          AGE   SUBNET          PRIORITY")
+        .contains("site/dijon")
+        .doesNotContain("WEIGHT", "ROLE");
+    assertThat(tables[1]).contains("backend/api-dijon").contains("WEIGHT");
+  }
+
+  @Test
+  void getKindAsJsonIsAListEvenForOneResource() throws Exception {
+    fleet.rows.add(backend("api-dijon", 1, "True", "ProbeSucceeded", 1));
+    fleet.rows.add(Rows.unreadable("broken.yaml"));
+    Run r = run("get", "backends", "-o", "json");
+    assertThat(r.code()).isZero();
+    var doc = Rows.JSON.readTree(r.out());
+    assertThat(doc.path("kind").asText()).isEqualTo("List");
+    assertThat(doc.path("items")).hasSize(1);
+    assertThat(r.err()).isEqualTo("warning: " + Rows.unreadable("broken.yaml").error() + "\n");
   }
 
   @Test

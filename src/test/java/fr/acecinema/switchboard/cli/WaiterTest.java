@@ -69,7 +69,7 @@ class WaiterTest {
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.message())
         .startsWith(
-            "timed out after 10s waiting for condition Ready=True on Backend/api-dijon; last seen: Ready=True (ProbeSucceeded)")
+            "timed out after 10s waiting for condition Ready=True on backend/api-dijon; last seen: Ready=True (ProbeSucceeded)")
         .contains("computed for generation 2, the manifest is at generation 3");
     assertThat(ticker.slept).isEqualTo(Duration.ofSeconds(10));
     assertThat(r.polls()).isEqualTo(21);
