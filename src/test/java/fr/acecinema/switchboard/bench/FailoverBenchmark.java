@@ -71,7 +71,7 @@ public final class FailoverBenchmark {
   private static final List<String> HUB = List.of("ip", "netns", "exec", Testbed.HUB);
 
   /** Switchboard's service: what a user declares for a fast API (see docs/performance.md). */
-  static final Duration RESPONSE_TIMEOUT = Duration.ofMillis(250);
+  public static final Duration RESPONSE_TIMEOUT = Duration.ofMillis(250);
 
   private record Sample(long start, long end, int code, String backend) {
     long millis() {
@@ -84,7 +84,7 @@ public final class FailoverBenchmark {
   }
 
   /** One row of the result table. */
-  record Result(
+  public record Result(
       String arm,
       Testbed.Cut mode,
       Window steady,
@@ -95,7 +95,8 @@ public final class FailoverBenchmark {
       long loads) {}
 
   /** Figures of one window. */
-  record Window(int requests, long failed, long p50, long p99, long max, long overOneSecond) {
+  public record Window(
+      int requests, long failed, long p50, long p99, long max, long overOneSecond) {
     static Window of(List<Sample> samples) {
       List<Long> ms = samples.stream().map(Sample::millis).sorted().toList();
       if (ms.isEmpty()) {
@@ -119,13 +120,13 @@ public final class FailoverBenchmark {
   }
 
   /** A Caddy configuration under test. */
-  interface Arm extends AutoCloseable {
+  public interface Arm extends AutoCloseable {
     String name();
 
     /** Starts Caddy with this arm's configuration. */
     void start() throws Exception;
 
-    /** Config loads so far (Caddy's "load complete" log lines, the initial one included). */
+    /** Config changes pushed to Caddy so far (each one a full reload in 2.6.2). */
     long loads();
 
     @Override
@@ -180,7 +181,7 @@ public final class FailoverBenchmark {
     }
   }
 
-  private static OkHttpClient client() {
+  public static OkHttpClient client() {
     Dispatcher dispatcher = new Dispatcher();
     // Open loop: a request stuck for 5 s must not delay the ones after it.
     dispatcher.setMaxRequests(5000);
@@ -192,7 +193,11 @@ public final class FailoverBenchmark {
         .build();
   }
 
-  static Result drill(
+  /**
+   * One drill: 5 s steady, cut dijon for {@code cutSeconds}, heal, 10 s more; open-loop load at
+   * {@code rate} requests/s throughout (bounded by the drill's duration).
+   */
+  public static Result drill(
       Testbed tb, OkHttpClient http, Arm arm, Testbed.Cut mode, int rate, int cutSeconds)
       throws Exception {
     Set<String> seen = ConcurrentHashMap.newKeySet();
@@ -227,6 +232,13 @@ public final class FailoverBenchmark {
     }
     await().atMost(CLIENT_TIMEOUT.plusSeconds(2)).until(() -> inFlight.get() == 0);
     List<Sample> all = List.copyOf(samples);
+    all.stream()
+        .filter(Sample::failed)
+        .collect(
+            java.util.stream.Collectors.groupingBy(
+                s -> s.code() + " " + s.backend().replaceAll("[0-9.:]+", "#"),
+                java.util.stream.Collectors.counting()))
+        .forEach((k, n) -> System.out.printf("  %s %s: %d failed: %s%n", arm.name(), mode, n, k));
     List<Sample> steady = all.stream().filter(s -> s.start() < cutAt).toList();
     List<Sample> cut = all.stream().filter(s -> s.start() >= cutAt && s.start() < healAt).toList();
     List<Sample> healed = all.stream().filter(s -> s.start() >= healAt).toList();
@@ -304,10 +316,6 @@ public final class FailoverBenchmark {
     }
   }
 
-  private static long countLoads(CaddyProcess caddy) {
-    return caddy.log().lines().filter(l -> l.contains("load complete")).count();
-  }
-
   /** A hand-written Caddyfile, adapted inside the hub namespace (adapt starts health checks). */
   static final class StaticArm implements Arm {
     private final String name;
@@ -346,7 +354,7 @@ public final class FailoverBenchmark {
 
     @Override
     public long loads() {
-      return countLoads(caddy);
+      return 0; // started with its config; nothing is pushed afterwards
     }
 
     @Override
@@ -361,7 +369,7 @@ public final class FailoverBenchmark {
    * Switchboard's configuration, pushed through the admin API; the tunnel monitor judges the sites
    * and a site judged down leaves in one push.
    */
-  static final class SwitchboardArm implements Arm {
+  public static final class SwitchboardArm implements Arm {
     private static final Map<String, Candidate> SITES =
         Map.of(
             "dijon",
@@ -371,11 +379,12 @@ public final class FailoverBenchmark {
     private final OkHttpClient http;
     private final Settings settings = Settings.defaults().withListen(List.of(LISTEN), false);
     private final Map<String, Boolean> up = new ConcurrentHashMap<>();
+    private final AtomicInteger pushes = new AtomicInteger();
     private CaddyProcess caddy;
     private CaddyAdminClient admin;
     private TunnelMonitor monitor;
 
-    SwitchboardArm(OkHttpClient http) {
+    public SwitchboardArm(OkHttpClient http) {
       this.http = http;
     }
 
@@ -417,6 +426,12 @@ public final class FailoverBenchmark {
               Clock.systemUTC(),
               Duration.ofMillis(100),
               (site, verdict) -> {
+                System.out.printf(
+                    "  tunnel %s: %s %s%n", site.name(), verdict.reason(), verdict.message());
+                // Site Ready = tunnel up and a healthy backend: probe before taking it back.
+                if (verdict.up()) {
+                  awaitHealthy(SITES.get(site.name()).upstream());
+                }
                 up.put(site.name(), verdict.up());
                 push();
               });
@@ -431,6 +446,19 @@ public final class FailoverBenchmark {
       monitor.start();
     }
 
+    /** Probes the backend from the hub (where Switchboard's prober runs), at most 5 s. */
+    private static void awaitHealthy(Upstream u) {
+      List<String> cmd = new ArrayList<>(HUB);
+      cmd.addAll(
+          List.of(
+              "curl", "-fsS", "-m", "0.5", "-o", "/dev/null", "http://" + u.dial() + "/health"));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(50))
+          .ignoreExceptions()
+          .until(() -> new ProcessBuilder(cmd).start().waitFor() == 0);
+    }
+
     private synchronized void push() {
       List<Candidate> eligible =
           SITES.entrySet().stream()
@@ -438,8 +466,12 @@ public final class FailoverBenchmark {
               .map(Map.Entry::getValue)
               .toList();
       try {
-        admin.apply(
-            Settings.SERVER_NAME, CaddyConfigBuilder.desired(List.of(service(eligible)), settings));
+        if (admin.apply(
+            Settings.SERVER_NAME,
+            CaddyConfigBuilder.desired(List.of(service(eligible)), settings))) {
+          pushes.incrementAndGet();
+          System.out.printf("  pushed: eligible sites %s%n", up);
+        }
       } catch (CaddyException e) {
         System.err.println("push failed: " + e.getMessage());
       }
@@ -447,7 +479,7 @@ public final class FailoverBenchmark {
 
     @Override
     public long loads() {
-      return countLoads(caddy);
+      return pushes.get();
     }
 
     @Override
