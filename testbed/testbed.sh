@@ -26,6 +26,9 @@ readonly SITES=(dijon thory)
 readonly STATE=${SBTB_STATE:-/run/switchboard-testbed}
 readonly ROOT_IF=sbtb-root
 readonly WG_PORT=51820
+# Seconds between WireGuard keepalives, both ways. The hub judges a silent tunnel by its received
+# bytes (spec.wireguard.trafficTimeout), so this bounds how fast a healed site is seen again.
+readonly KEEPALIVE=${SBTB_KEEPALIVE:-1}
 export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
 
 die() {
@@ -81,7 +84,8 @@ down() {
 start_wg() {
   local ns=$1 name=$2 wg
   wg=$(wg_of "$name")
-  in_ns "$ns" wireguard-go "$wg" >"$STATE/$wg.log" 2>&1
+  # 9>&-: the daemon must not inherit (and hold forever) the invocation lock.
+  in_ns "$ns" wireguard-go "$wg" >"$STATE/$wg.log" 2>&1 9>&-
   in_ns "$ns" wg set "$wg" listen-port "$WG_PORT" private-key "$STATE/$name.key"
 }
 
@@ -92,7 +96,7 @@ configure_site_wg() {
   wg=$(wg_of "$site")
   start_wg "$ns" "$site"
   in_ns "$ns" wg set "$wg" peer "$(cat "$STATE/hub.pub")" allowed-ips 10.200.255.1/32 \
-    endpoint "192.168.77.$((4 * n + 1)):$WG_PORT" persistent-keepalive 5
+    endpoint "192.168.77.$((4 * n + 1)):$WG_PORT" persistent-keepalive "$KEEPALIVE"
   in_ns "$ns" ip addr add "10.200.$n.254/24" dev "$wg"
   in_ns "$ns" ip link set "$wg" up
   in_ns "$ns" ip route add 10.200.255.1/32 dev "$wg"
@@ -100,6 +104,8 @@ configure_site_wg() {
 
 up() {
   down
+  # A half-built testbed is worse than none: undo everything if any step fails.
+  trap 'echo "testbed.sh: up failed, removing what was created" >&2; down' ERR
   mkdir -p "$STATE"
   local site n ns wg
   for name in hub "${SITES[@]}"; do
@@ -133,12 +139,13 @@ up() {
     in_ns "$ns" ip addr add "192.168.77.$((4 * n + 2))/30" dev sbtb-hub
     in_ns "$ns" ip link set sbtb-hub up
     in_ns "$HUB" wg set "$wg" peer "$(cat "$STATE/$site.pub")" allowed-ips "10.200.$n.0/24" \
-      endpoint "192.168.77.$((4 * n + 2)):$WG_PORT" persistent-keepalive 5
+      endpoint "192.168.77.$((4 * n + 2)):$WG_PORT" persistent-keepalive "$KEEPALIVE"
     in_ns "$HUB" ip route add "10.200.$n.0/24" dev "$wg"
     configure_site_wg "$site"
   done
 
   wait_handshakes
+  trap - ERR
   echo "testbed up: hub $HUB (169.254.77.2 from the root namespace), sites ${SITES[*]}"
 }
 
@@ -194,12 +201,15 @@ status() {
 
 cmd=${1:-}
 shift || true
+# One testbed per machine: serialize invocations so an "up" never races a "down" of another run.
+exec 9>/run/switchboard-testbed.lock
+flock -w 120 9 || die "another testbed.sh holds /run/switchboard-testbed.lock for 120 s"
 case "$cmd" in
   up) up ;;
   down) down ;;
   cut) [ $# = 2 ] || die "usage: cut blackhole|off SITE"; cut "$1" "$2" ;;
   heal) [ $# = 1 ] || die "usage: heal SITE"; heal "$1" ;;
-  exec) [ $# -ge 2 ] || die "usage: exec NS CMD..."; ns=$1; shift; exec ip netns exec "$ns" "$@" ;;
+  exec) [ $# -ge 2 ] || die "usage: exec NS CMD..."; ns=$1; shift; exec 9>&-; exec ip netns exec "$ns" "$@" ;;
   status) status ;;
   *) die "usage: testbed.sh up|down|cut blackhole|off SITE|heal SITE|exec NS CMD...|status" ;;
 esac

@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.operator;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What the operator needs to start; built from {@code SwitchboardConfig} by the CLI, or directly by
@@ -13,13 +14,25 @@ import java.time.Duration;
  * @param workers reconciles running at once, across keys
  * @param resync period of the full rescan and re-reconcile
  * @param probeStatusRefresh how often probe time and latency are refreshed in unchanged statuses
+ * @param wireguard how Sites' WireGuard peers are read
  */
 public record OperatorSettings(
     Path manifests,
     InetSocketAddress listen,
     int workers,
     Duration resync,
-    Duration probeStatusRefresh) {
+    Duration probeStatusRefresh,
+    WireGuardSettings wireguard) {
+
+  /** Settings with the default WireGuard reading ({@link WireGuardSettings#defaults()}). */
+  public OperatorSettings(
+      Path manifests,
+      InetSocketAddress listen,
+      int workers,
+      Duration resync,
+      Duration probeStatusRefresh) {
+    this(manifests, listen, workers, resync, probeStatusRefresh, WireGuardSettings.defaults());
+  }
 
   /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh. */
   public static OperatorSettings forDirectory(Path manifests) {
@@ -27,10 +40,33 @@ public record OperatorSettings(
   }
 
   public OperatorSettings withResync(Duration d) {
-    return new OperatorSettings(manifests, listen, workers, d, probeStatusRefresh);
+    return new OperatorSettings(manifests, listen, workers, d, probeStatusRefresh, wireguard);
   }
 
   public OperatorSettings withListen(InetSocketAddress a) {
-    return new OperatorSettings(manifests, a, workers, resync, probeStatusRefresh);
+    return new OperatorSettings(manifests, a, workers, resync, probeStatusRefresh, wireguard);
+  }
+
+  public OperatorSettings withWireGuard(WireGuardSettings w) {
+    return new OperatorSettings(manifests, listen, workers, resync, probeStatusRefresh, w);
+  }
+
+  /**
+   * How the hub reads WireGuard.
+   *
+   * @param command the wg command with any prefix, e.g. {@code [wg]} or {@code [ip, netns, exec,
+   *     sbhub, wg]}
+   * @param timeout maximum duration of one {@code wg show}
+   * @param pollInterval time between two reads of every declared peer
+   */
+  public record WireGuardSettings(List<String> command, Duration timeout, Duration pollInterval) {
+    public WireGuardSettings {
+      command = List.copyOf(command);
+    }
+
+    /** {@code wg} from the PATH, 2 s timeout, read every second. */
+    public static WireGuardSettings defaults() {
+      return new WireGuardSettings(List.of("wg"), Duration.ofSeconds(2), Duration.ofSeconds(1));
+    }
   }
 }

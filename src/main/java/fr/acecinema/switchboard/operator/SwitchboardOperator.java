@@ -22,6 +22,8 @@ import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.file.ManifestDirectorySource;
 import fr.acecinema.switchboard.source.file.ManifestFileWriter;
 import fr.acecinema.switchboard.validation.SchemaValidator;
+import fr.acecinema.switchboard.wireguard.TunnelMonitor;
+import fr.acecinema.switchboard.wireguard.WireGuardReader;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -49,6 +51,7 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final Declarations declarations;
   private final OkHttpClient http;
   private final ProbeScheduler probes;
+  private final TunnelMonitor tunnels;
   private final StandaloneRuntime runtime;
   private final ManifestDirectorySource files;
   private final OperatorSettings settings;
@@ -74,6 +77,12 @@ public final class SwitchboardOperator implements AutoCloseable {
               }
             },
             meters);
+    tunnels =
+        new TunnelMonitor(
+            new WireGuardReader(settings.wireguard().command(), settings.wireguard().timeout()),
+            clock,
+            settings.wireguard().pollInterval(),
+            (site, verdict) -> runtime.enqueue(site));
     registerControllers(clock, settings);
     declarations.registerWriter(
         ManifestFileWriter.SOURCE, new ManifestFileWriter(settings.manifests()));
@@ -96,6 +105,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         op.health = HealthServer.start(settings.listen(), op::ready);
       }
       op.runtime.start();
+      op.tunnels.start();
       op.files.start();
       op.ready = true;
       log.info("switchboard running: {} resources from {}", op.store.size(), settings.manifests());
@@ -128,7 +138,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                 "Backend",
                 b -> Set.of(new ResourceKey("Service", ((Backend) b).getSpec().service))));
     runtime.register(
-        new Controller<>("Site", Site.class, new SiteReconciler(clock))
+        new Controller<>("Site", Site.class, new SiteReconciler(clock, tunnels))
             .secondary(
                 Backend.class,
                 (site, s) ->
@@ -181,6 +191,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     closeQuietly(files);
     closeQuietly(runtime);
     closeQuietly(probes);
+    closeQuietly(tunnels);
     if (health != null) {
       closeQuietly(health);
     }

@@ -7,30 +7,59 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_BACKENDS;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_HEALTHY_BACKENDS;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_MAINTENANCE;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_DOWN;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_PENDING;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_UP;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.WG_UNAVAILABLE;
 
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.wireguard.TunnelMonitor;
+import fr.acecinema.switchboard.wireguard.TunnelVerdict;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Reconciles a Site: counts its healthy backends and judges whether the site can serve.
  *
- * <p>Owns: nothing outside its status. Conditions: {@code Accepted}; {@code Ready} — True when at
- * least one backend is healthy ({@code BackendsReady}), else {@code NoHealthyBackends}, {@code
- * NoBackends} when none is declared, {@code SiteMaintenance} while in maintenance. Requeue: none;
- * backend changes (spec or status) enqueue it, and the runtime's resync.
+ * <p>Owns: the site's entry in the {@link TunnelMonitor} when it declares {@code spec.wireguard}
+ * (tracked here, untracked by {@link #cleanup} or when the peer is removed). Conditions: {@code
+ * Accepted}; {@code TunnelUp} (only with a declared peer) — {@code HandshakeRecent}, or {@code
+ * HandshakeStale}, {@code NoHandshake}, {@code TrafficStalled}, {@code PeerNotFound}, {@code
+ * WgUnavailable} (Unknown: not knowing does not take a site down)}; {@code Ready} — True when at
+ * least one backend is healthy and the tunnel (if declared) is up ({@code BackendsReady}), else
+ * {@code SiteMaintenance}, {@code NoBackends}, {@code TunnelDown} (a site judged down: the router
+ * takes all its backends out in one push), {@code NoHealthyBackends}. Requeue: none; backend
+ * changes, tunnel verdict changes (the monitor's listener) and the runtime's resync enqueue it.
+ *
+ * <p>Router contract: a backend is eligible only while its Site's {@code Ready} is True.
  */
-public final class SiteReconciler implements Reconciler<Site> {
+public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
   private final Clock clock;
+  private final TunnelMonitor tunnels;
 
+  /** Without tunnel monitoring: a declared peer gets TunnelUp Unknown. */
   public SiteReconciler(Clock clock) {
+    this(clock, null);
+  }
+
+  /**
+   * @param clock time source
+   * @param tunnels the WireGuard monitor, null when {@code wg} is not available on this hub
+   */
+  public SiteReconciler(Clock clock, TunnelMonitor tunnels) {
     this.clock = clock;
+    this.tunnels = tunnels;
   }
 
   @Override
@@ -46,6 +75,7 @@ public final class SiteReconciler implements Reconciler<Site> {
     status.observedGeneration = Conditions.generation(site);
 
     Conditions.set(status, site, now, ACCEPTED, true, VALID, "spec is valid");
+    Optional<TunnelVerdict> tunnel = tunnel(site, status, now);
     if (site.getSpec().inMaintenance()) {
       Conditions.set(
           status,
@@ -68,6 +98,21 @@ public final class SiteReconciler implements Reconciler<Site> {
           false,
           NO_BACKENDS,
           "no Backend declares spec.site: " + site.getMetadata().getName());
+    } else if (tunnel.isPresent() && !tunnel.get().up()) {
+      Conditions.set(
+          status,
+          site,
+          now,
+          READY,
+          false,
+          TUNNEL_DOWN,
+          "tunnel down ("
+              + tunnel.get().reason()
+              + ": "
+              + tunnel.get().message()
+              + "): all "
+              + total
+              + " backends leave rotation");
     } else if (healthy == 0) {
       Conditions.set(
           status,
@@ -88,5 +133,61 @@ public final class SiteReconciler implements Reconciler<Site> {
           healthy + " of " + total + " backends healthy");
     }
     return UpdateControl.patchStatus(site);
+  }
+
+  /** Tracks the declared peer and writes TunnelUp and status.tunnel; empty without a verdict. */
+  private Optional<TunnelVerdict> tunnel(Site site, SiteStatus status, Instant now) {
+    ResourceKey key = ResourceKey.of(site);
+    if (site.getSpec().wireguard == null) {
+      if (tunnels != null) {
+        tunnels.untrack(key);
+      }
+      status.tunnel = null;
+      status.conditions.removeIf(c -> TUNNEL_UP.equals(c.type));
+      return Optional.empty();
+    }
+    if (tunnels == null) {
+      Conditions.unknown(
+          status,
+          site,
+          now,
+          TUNNEL_UP,
+          WG_UNAVAILABLE,
+          "WireGuard monitoring is off on this hub; the tunnel is not judged");
+      return Optional.empty();
+    }
+    try {
+      tunnels.track(key, site.getSpec().wireguard);
+    } catch (IllegalArgumentException e) {
+      Conditions.unknown(
+          status, site, now, TUNNEL_UP, WG_UNAVAILABLE, "spec.wireguard: " + e.getMessage());
+      return Optional.empty();
+    }
+    Optional<TunnelVerdict> verdict = tunnels.verdict(key);
+    if (verdict.isEmpty()) {
+      Conditions.unknown(status, site, now, TUNNEL_UP, TUNNEL_PENDING, "not read yet");
+      return verdict;
+    }
+    TunnelVerdict v = verdict.get();
+    if (WG_UNAVAILABLE.equals(v.reason())) {
+      // Not knowing is not "down": a missing or broken wg must not take a whole site out.
+      Conditions.unknown(status, site, now, TUNNEL_UP, v.reason(), v.message());
+      return Optional.empty();
+    }
+    Conditions.set(status, site, now, TUNNEL_UP, v.up(), v.reason(), v.message());
+    SiteStatus.TunnelStatus t = new SiteStatus.TunnelStatus();
+    t.latestHandshake = v.latestHandshake() == null ? null : v.latestHandshake().toString();
+    t.rxBytes = v.rxBytes();
+    t.txBytes = v.txBytes();
+    status.tunnel = t;
+    return verdict;
+  }
+
+  @Override
+  public DeleteControl cleanup(Site site, Context<Site> context) {
+    if (tunnels != null) {
+      tunnels.untrack(ResourceKey.of(site));
+    }
+    return DeleteControl.defaultDelete();
   }
 }

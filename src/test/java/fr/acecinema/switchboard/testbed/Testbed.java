@@ -65,6 +65,21 @@ public final class Testbed implements AutoCloseable {
     return tb;
   }
 
+  /** Where testbed.sh keeps its keys (its SBTB_STATE default). */
+  public static final Path STATE = Path.of("/run/switchboard-testbed");
+
+  /** The hub's WireGuard interface, on which every site is a peer. */
+  public static final String HUB_WG = "sbtbwg-hub";
+
+  /** A site's WireGuard public key, as the hub lists it in {@code wg show}. */
+  public static String publicKey(String site) {
+    try {
+      return Files.readString(STATE.resolve(site + ".pub")).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("testbed key of " + site + " unreadable (is it up?)", e);
+    }
+  }
+
   /** Namespace of a site, e.g. {@code sbdijon}. */
   public static String namespace(String site) {
     return "sb" + site;

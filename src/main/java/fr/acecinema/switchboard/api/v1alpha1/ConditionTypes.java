@@ -52,4 +52,12 @@ public final class ConditionTypes {
   public static final String SITE_MAINTENANCE = "SiteMaintenance";
   public static final String SITE_DOWN = "SiteDown";
   public static final String SERVING = "Serving";
+  public static final String TUNNEL_DOWN = "TunnelDown";
+  public static final String HANDSHAKE_RECENT = "HandshakeRecent";
+  public static final String HANDSHAKE_STALE = "HandshakeStale";
+  public static final String NO_HANDSHAKE = "NoHandshake";
+  public static final String TRAFFIC_STALLED = "TrafficStalled";
+  public static final String PEER_NOT_FOUND = "PeerNotFound";
+  public static final String WG_UNAVAILABLE = "WgUnavailable";
+  public static final String TUNNEL_PENDING = "TunnelPending";
 }

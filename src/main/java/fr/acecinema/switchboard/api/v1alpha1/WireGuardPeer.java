@@ -27,4 +27,15 @@ public class WireGuardPeer {
       "A handshake older than this means the tunnel is down, e.g. 180s. Default 180s.")
   @Pattern(HealthCheck.DURATION_PATTERN)
   public String handshakeTimeout;
+
+  /**
+   * When set, a peer that sent nothing for this long is down, e.g. {@code 12s}; only for sites that
+   * send persistent keepalives (set it above twice their period). Unset: judged on the handshake
+   * alone.
+   */
+  @JsonPropertyDescription(
+      "When set, a peer that sent nothing for this long is down, e.g. 12s; only for sites that"
+          + " send persistent keepalives (set it above twice their period). Unset: handshake only.")
+  @Pattern(HealthCheck.DURATION_PATTERN)
+  public String trafficTimeout;
 }
