@@ -13,13 +13,25 @@ import java.time.Duration;
  * @param workers reconciles running at once, across keys
  * @param resync period of the full rescan and re-reconcile
  * @param probeStatusRefresh how often probe time and latency are refreshed in unchanged statuses
+ * @param records PostgreSQL records and the table source; null keeps them off (core tests)
  */
 public record OperatorSettings(
     Path manifests,
     InetSocketAddress listen,
     int workers,
     Duration resync,
-    Duration probeStatusRefresh) {
+    Duration probeStatusRefresh,
+    RecordsSettings records) {
+
+  /** Settings without records. */
+  public OperatorSettings(
+      Path manifests,
+      InetSocketAddress listen,
+      int workers,
+      Duration resync,
+      Duration probeStatusRefresh) {
+    this(manifests, listen, workers, resync, probeStatusRefresh, null);
+  }
 
   /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh. */
   public static OperatorSettings forDirectory(Path manifests) {
@@ -27,10 +39,14 @@ public record OperatorSettings(
   }
 
   public OperatorSettings withResync(Duration d) {
-    return new OperatorSettings(manifests, listen, workers, d, probeStatusRefresh);
+    return new OperatorSettings(manifests, listen, workers, d, probeStatusRefresh, records);
   }
 
   public OperatorSettings withListen(InetSocketAddress a) {
-    return new OperatorSettings(manifests, a, workers, resync, probeStatusRefresh);
+    return new OperatorSettings(manifests, a, workers, resync, probeStatusRefresh, records);
+  }
+
+  public OperatorSettings withRecords(RecordsSettings r) {
+    return new OperatorSettings(manifests, listen, workers, resync, probeStatusRefresh, r);
   }
 }
