@@ -16,6 +16,7 @@ import fr.acecinema.switchboard.source.Declarations;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.table.ResourceTableSource;
 import fr.acecinema.switchboard.source.table.TableStatusWriter;
+import fr.acecinema.switchboard.validation.SchemaValidator;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,7 +81,10 @@ public final class RecordsPlane implements AutoCloseable {
       declarations.registerWriter(ResourceTableSource.SOURCE, new TableStatusWriter(handle::table));
       this.table =
           new ResourceTableSource(
-              handle::table, declarations, new DocumentAdmission(Optional.empty()), resync);
+              handle::table,
+              declarations,
+              new DocumentAdmission(Optional.of(new SchemaValidator())),
+              resync);
     } else {
       this.table = null;
     }
