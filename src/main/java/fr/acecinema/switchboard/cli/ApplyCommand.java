@@ -29,9 +29,26 @@ final class ApplyCommand implements Callable<Integer> {
       description = "A manifest file, or a directory of *.yaml/*.yml files.")
   Path path;
 
+  /** Where applied manifests go. */
+  enum Target {
+    files,
+    table
+  }
+
+  @Option(
+      names = "--to",
+      defaultValue = "files",
+      paramLabel = "files|table",
+      description =
+          "files: into the watched directory; table: as rows of the resources table in PostgreSQL.")
+  Target to;
+
   @Override
   public Integer call() throws Exception {
     root.setUpLogging(false);
+    if (to == Target.table) {
+      return applyToTable();
+    }
     FleetWriter writer = root.wiring("apply manifests").writer(root.config());
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
@@ -53,6 +70,24 @@ final class ApplyCommand implements Callable<Integer> {
       for (FleetWriter.Applied a : writer.apply(f.name(), f.text())) {
         out.println(ResourceRef.display(a.key()) + " " + a.change());
       }
+    }
+    out.flush();
+    return Sbctl.OK;
+  }
+
+  private Integer applyToTable() throws Exception {
+    var out = spec.commandLine().getOut();
+    var err = spec.commandLine().getErr();
+    TableApply apply = new TableApply();
+    TableApply.Checked checked = apply.check(ManifestFiles.read(path));
+    if (!checked.problems().isEmpty()) {
+      checked.problems().forEach(p -> err.println("error: " + p));
+      err.println("nothing was applied; fix the errors above and apply again");
+      err.flush();
+      return Sbctl.FAILURE;
+    }
+    try (var db = RecordsAccess.open(root.config())) {
+      apply.write(db, checked.rows()).forEach(out::println);
     }
     out.flush();
     return Sbctl.OK;

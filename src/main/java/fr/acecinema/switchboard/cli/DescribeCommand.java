@@ -1,6 +1,9 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -37,8 +40,28 @@ final class DescribeCommand implements Callable<Integer> {
       return Sbctl.FAILURE;
     }
     spec.commandLine().getOut().print(Printer.describe(row.get(), root.clock().instant()));
+    spec.commandLine().getOut().print(events(key));
     spec.commandLine().getOut().flush();
     return Sbctl.OK;
+  }
+
+  /**
+   * kubectl's Events section. Records are optional for describe: when the database cannot be
+   * reached the section says why and the command still succeeds.
+   */
+  private String events(ResourceKey key) {
+    if (!root.config().records()) {
+      return "Events:\n  <records are off>\n";
+    }
+    try (Database db = RecordsAccess.open(root.config())) {
+      var rows = new RecordsRepository(db).events(key.kind(), key.name(), 10);
+      if (rows.isEmpty()) {
+        return "Events:\n  <none>\n";
+      }
+      return "Events:\n" + RecordsPrinter.events(rows, root.clock().instant(), false).indent(2);
+    } catch (IOException | RuntimeException e) {
+      return "Events:\n  <unavailable: " + e.getMessage() + ">\n";
+    }
   }
 
   static Optional<ResourceRow> find(FleetView view, ResourceKey key) throws java.io.IOException {

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.operator.OperatorSettings;
+import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -27,6 +28,15 @@ final class LocalLauncher implements OperatorLauncher {
   static OperatorSettings settings(SwitchboardConfig config) {
     // The CLI serves /healthz itself (RunCommand), so the operator starts no endpoint of its own.
     return new OperatorSettings(
-        config.manifests(), null, config.workers(), config.resync(), config.probeStatusRefresh());
+        config.manifests(),
+        null,
+        config.workers(),
+        config.resync(),
+        config.probeStatusRefresh(),
+        OperatorSettings.WireGuardSettings.defaults(),
+        config.records()
+            ? new RecordsSettings(
+                config.databaseUrl(), config.dataDir(), config.recordsBuffer(), true)
+            : null);
   }
 }

@@ -316,7 +316,7 @@ public final class Printer {
   }
 
   /** Left-aligned columns separated by three spaces, like kubectl; no trailing spaces. */
-  private static String columns(List<List<String>> lines) {
+  static String columns(List<List<String>> lines) {
     int n = lines.get(0).size();
     int[] width = new int[n];
     for (List<String> line : lines) {

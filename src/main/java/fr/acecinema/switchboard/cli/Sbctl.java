@@ -43,6 +43,9 @@ import picocli.CommandLine.Spec;
       WaitCommand.class,
       ValidateCommand.class,
       DemoCommand.class,
+      HistoryCommand.class,
+      RevisionsCommand.class,
+      EventsCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

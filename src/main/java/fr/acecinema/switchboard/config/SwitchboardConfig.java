@@ -137,13 +137,35 @@ public class SwitchboardConfig {
 
   @Option(
       names = "--database-url",
-      paramLabel = "JDBC-URL",
+      paramLabel = "URL",
       defaultValue = "",
       scope = ScopeType.INHERIT,
       description =
-          "PostgreSQL JDBC URL, e.g. jdbc:postgresql://db:5432/switchboard; empty runs an embedded"
-              + " PostgreSQL in the data dir.")
+          "PostgreSQL URL, e.g. postgresql://switchboard:secret@db:5432/switchboard or"
+              + " jdbc:postgresql://db:5432/switchboard; empty runs an embedded PostgreSQL in the"
+              + " data dir (its port is written to DATA_DIR/postgres.port for sbctl).")
   String databaseUrl;
+
+  @Option(
+      names = "--records",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      scope = ScopeType.INHERIT,
+      description =
+          "Keep records in PostgreSQL (inventory, health history, Caddy revisions, events) and read"
+              + " declarations from its resources table; off runs without any database.")
+  Switch records;
+
+  @Option(
+      names = "--records-buffer",
+      paramLabel = "N",
+      defaultValue = "10000",
+      scope = ScopeType.INHERIT,
+      description =
+          "Records (health transitions, events, minutes of probe aggregates, revisions) kept in"
+              + " memory while the database is unavailable; beyond it the oldest are dropped and"
+              + " counted.")
+  int recordsBuffer;
 
   /** Watched manifest directory. */
   public Path manifests() {
@@ -201,6 +223,16 @@ public class SwitchboardConfig {
     return databaseUrl == null ? "" : databaseUrl.trim();
   }
 
+  /** Whether records (and the table source) are on. */
+  public boolean records() {
+    return records != Switch.off;
+  }
+
+  /** Capacity of the in-memory records buffer used while the database is unavailable. */
+  public int recordsBuffer() {
+    return recordsBuffer;
+  }
+
   public boolean embeddedDatabase() {
     return databaseUrl().isEmpty();
   }
@@ -229,12 +261,21 @@ public class SwitchboardConfig {
               + caddyListen
               + "'; write [HOST]:PORT, e.g. :80 or 127.0.0.1:8080");
     }
-    if (!embeddedDatabase() && !databaseUrl().startsWith("jdbc:postgresql:")) {
+    if (!embeddedDatabase()
+        && !databaseUrl().startsWith("jdbc:postgresql:")
+        && !databaseUrl().startsWith("postgresql://")
+        && !databaseUrl().startsWith("postgres://")) {
       out.add(
           "--database-url / SWITCHBOARD_DATABASE_URL is '"
-              + databaseUrl()
-              + "'; write jdbc:postgresql://HOST:PORT/DB or leave it empty for the embedded"
-              + " database");
+              + databaseUrl().replaceAll("(://[^:/@]+:)[^@]*@", "$1***@")
+              + "'; write postgresql://USER:PASSWORD@HOST:5432/DB or jdbc:postgresql://HOST:PORT/DB,"
+              + " or leave it empty for the embedded database");
+    }
+    if (recordsBuffer < 100 || recordsBuffer > 10_000_000) {
+      out.add(
+          "--records-buffer / SWITCHBOARD_RECORDS_BUFFER is "
+              + recordsBuffer
+              + "; use between 100 and 10000000 records");
     }
     return out;
   }

@@ -15,6 +15,7 @@ import java.util.List;
  * @param resync period of the full rescan and re-reconcile
  * @param probeStatusRefresh how often probe time and latency are refreshed in unchanged statuses
  * @param wireguard how Sites' WireGuard peers are read
+ * @param records PostgreSQL records and the table source; null keeps them off (core tests)
  */
 public record OperatorSettings(
     Path manifests,
@@ -22,16 +23,18 @@ public record OperatorSettings(
     int workers,
     Duration resync,
     Duration probeStatusRefresh,
-    WireGuardSettings wireguard) {
+    WireGuardSettings wireguard,
+    RecordsSettings records) {
 
-  /** Settings with the default WireGuard reading ({@link WireGuardSettings#defaults()}). */
+  /** Settings with the default WireGuard reading and no records. */
   public OperatorSettings(
       Path manifests,
       InetSocketAddress listen,
       int workers,
       Duration resync,
       Duration probeStatusRefresh) {
-    this(manifests, listen, workers, resync, probeStatusRefresh, WireGuardSettings.defaults());
+    this(
+        manifests, listen, workers, resync, probeStatusRefresh, WireGuardSettings.defaults(), null);
   }
 
   /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh. */
@@ -40,15 +43,22 @@ public record OperatorSettings(
   }
 
   public OperatorSettings withResync(Duration d) {
-    return new OperatorSettings(manifests, listen, workers, d, probeStatusRefresh, wireguard);
+    return new OperatorSettings(
+        manifests, listen, workers, d, probeStatusRefresh, wireguard, records);
   }
 
   public OperatorSettings withListen(InetSocketAddress a) {
-    return new OperatorSettings(manifests, a, workers, resync, probeStatusRefresh, wireguard);
+    return new OperatorSettings(
+        manifests, a, workers, resync, probeStatusRefresh, wireguard, records);
   }
 
   public OperatorSettings withWireGuard(WireGuardSettings w) {
-    return new OperatorSettings(manifests, listen, workers, resync, probeStatusRefresh, w);
+    return new OperatorSettings(manifests, listen, workers, resync, probeStatusRefresh, w, records);
+  }
+
+  public OperatorSettings withRecords(RecordsSettings r) {
+    return new OperatorSettings(
+        manifests, listen, workers, resync, probeStatusRefresh, wireguard, r);
   }
 
   /**

@@ -55,6 +55,7 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final StandaloneRuntime runtime;
   private final ManifestDirectorySource files;
   private final OperatorSettings settings;
+  private final RecordsPlane records;
   private HealthServer health;
   private volatile boolean ready;
 
@@ -68,12 +69,20 @@ public final class SwitchboardOperator implements AutoCloseable {
     runtime =
         new StandaloneRuntime(
             store, declarations, meters, mapper, settings.workers(), settings.resync());
+    records =
+        settings.records() == null
+            ? null
+            : new RecordsPlane(
+                settings.records(), store, declarations, mapper, settings.resync(), clock, meters);
     probes =
         new ProbeScheduler(
             new Prober(http),
             (key, snapshot, changed) -> {
               if (changed) {
                 runtime.enqueue(key);
+              }
+              if (records != null) {
+                records.probeListener().onProbe(key, snapshot, changed);
               }
             },
             meters);
@@ -106,6 +115,9 @@ public final class SwitchboardOperator implements AutoCloseable {
       }
       op.runtime.start();
       op.tunnels.start();
+      if (op.records != null) {
+        op.records.start();
+      }
       op.files.start();
       op.ready = true;
       log.info("switchboard running: {} resources from {}", op.store.size(), settings.manifests());
@@ -184,6 +196,11 @@ public final class SwitchboardOperator implements AutoCloseable {
     return ready;
   }
 
+  /** PostgreSQL records, when enabled: RecordsSynced, the revision recorder for Caddy. */
+  public Optional<RecordsPlane> records() {
+    return Optional.ofNullable(records);
+  }
+
   /** Stops watching, lets in-flight reconciles and status writes finish, then stops probing. */
   @Override
   public void close() {
@@ -192,6 +209,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     closeQuietly(runtime);
     closeQuietly(probes);
     closeQuietly(tunnels);
+    closeQuietly(records);
     if (health != null) {
       closeQuietly(health);
     }

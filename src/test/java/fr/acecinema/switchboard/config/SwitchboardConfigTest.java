@@ -110,7 +110,12 @@ class SwitchboardConfigTest {
   @Test
   void reportsOutOfRangeValuesWithFlagVariableAndFix() {
     SwitchboardConfig c =
-        parse("--workers=0", "--resync=100ms", "--caddy-listen=eighty", "--database-url=mysql://x");
+        parse(
+            "--workers=0",
+            "--resync=100ms",
+            "--caddy-listen=eighty",
+            "--database-url=mysql://x",
+            "--records-buffer=5");
     assertThat(c.problems())
         .containsExactly(
             "--workers / SWITCHBOARD_WORKERS is 0; use a number of workers between 1 and 256",
@@ -119,7 +124,19 @@ class SwitchboardConfigTest {
             "--caddy-listen / SWITCHBOARD_CADDY_LISTEN is 'eighty'; write [HOST]:PORT, e.g. :80"
                 + " or 127.0.0.1:8080",
             "--database-url / SWITCHBOARD_DATABASE_URL is 'mysql://x'; write"
-                + " jdbc:postgresql://HOST:PORT/DB or leave it empty for the embedded database");
+                + " postgresql://USER:PASSWORD@HOST:5432/DB or jdbc:postgresql://HOST:PORT/DB, or"
+                + " leave it empty for the embedded database",
+            "--records-buffer / SWITCHBOARD_RECORDS_BUFFER is 5; use between 100 and 10000000"
+                + " records");
+  }
+
+  @Test
+  void acceptsLibpqDatabaseUrlsAndHidesTheirPasswordInProblems() {
+    assertThat(parse("--database-url=postgresql://sb:secret@db:5432/switchboard").problems())
+        .isEmpty();
+    assertThat(parse("--database-url=mysql://sb:secret@db/x").problems().get(0))
+        .contains("mysql://sb:***@db/x")
+        .doesNotContain("secret");
   }
 
   @Test

@@ -1,0 +1,54 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sbctl history backend/NAME}: a backend's health transitions from the records. */
+@Command(
+    name = "history",
+    description =
+        "Show a backend's health transitions (time, from, to, reason, probe latency) recorded in"
+            + " PostgreSQL.")
+final class HistoryCommand implements Callable<Integer> {
+  @ParentCommand Sbctl root;
+  @Spec CommandSpec spec;
+
+  @Parameters(arity = "1..2", paramLabel = "backend/NAME", description = "e.g. backend/api-dijon.")
+  List<String> resource;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "50",
+      paramLabel = "N",
+      description = "Latest transitions shown.")
+  int limit;
+
+  @Override
+  public Integer call() throws Exception {
+    ResourceKey key = ResourceRef.parse(spec, resource);
+    if (!key.kind().equals("Backend")) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "history is kept for backends only; use sbctl events "
+              + ResourceRef.display(key)
+              + " for other kinds");
+    }
+    root.setUpLogging(false);
+    try (Database db = RecordsAccess.open(root.config())) {
+      var rows = new RecordsRepository(db).healthHistory(key.name(), Math.max(1, limit));
+      spec.commandLine().getOut().print(RecordsPrinter.history(rows, root.clock().instant()));
+    }
+    spec.commandLine().getOut().flush();
+    return Sbctl.OK;
+  }
+}

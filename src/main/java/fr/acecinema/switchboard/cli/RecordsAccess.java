@@ -1,0 +1,52 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.operator.RecordsPlane;
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * How sbctl reaches the records: the external database of {@code --database-url}, or the embedded
+ * server a running {@code sbctl run} started under the same data dir, found through the port it
+ * wrote to {@code DATA_DIR/postgres.port} (removed when it stops).
+ */
+final class RecordsAccess {
+  private RecordsAccess() {}
+
+  /** Opens the records database; the message of the exception says what to do when it cannot. */
+  static Database open(SwitchboardConfig config) throws IOException {
+    if (!config.embeddedDatabase()) {
+      return Database.open(config.databaseUrl(), config.dataDir());
+    }
+    return Database.open(embeddedUrl(config.dataDir()), config.dataDir());
+  }
+
+  /** The URL of the embedded server of a running operator using {@code dataDir}. */
+  static String embeddedUrl(Path dataDir) throws IOException {
+    Path portFile = dataDir.resolve(RecordsPlane.PORT_FILE);
+    if (!Files.exists(portFile)) {
+      throw new IOException(
+          "no running Switchboard database found: "
+              + portFile
+              + " does not exist; start `sbctl run` with the same --data-dir ("
+              + dataDir
+              + "), or give --database-url / SWITCHBOARD_DATABASE_URL");
+    }
+    String text = Files.readString(portFile).strip();
+    int port;
+    try {
+      port = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new IOException(portFile + " holds '" + text + "', not a port; restart `sbctl run`");
+    }
+    return "jdbc:postgresql://127.0.0.1:"
+        + port
+        + "/"
+        + EmbeddedPostgresServer.DATABASE
+        + "?user="
+        + EmbeddedPostgresServer.USER;
+  }
+}

@@ -1,0 +1,37 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code sbctl revisions}: the configurations pushed to Caddy, newest first. */
+@Command(
+    name = "revisions",
+    description = "Show the configurations pushed to Caddy (hash, time, result, error).")
+final class RevisionsCommand implements Callable<Integer> {
+  @ParentCommand Sbctl root;
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "20",
+      paramLabel = "N",
+      description = "Latest revisions shown.")
+  int limit;
+
+  @Override
+  public Integer call() throws Exception {
+    root.setUpLogging(false);
+    try (Database db = RecordsAccess.open(root.config())) {
+      var rows = new RecordsRepository(db).revisions(Math.max(1, limit));
+      spec.commandLine().getOut().print(RecordsPrinter.revisions(rows, root.clock().instant()));
+    }
+    spec.commandLine().getOut().flush();
+    return Sbctl.OK;
+  }
+}

@@ -1,0 +1,203 @@
+package fr.acecinema.switchboard.operator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.probe.ProbeListener;
+import fr.acecinema.switchboard.reconciler.records.DatabaseHandle;
+import fr.acecinema.switchboard.reconciler.records.HealthRecorder;
+import fr.acecinema.switchboard.reconciler.records.ProbeMinutes;
+import fr.acecinema.switchboard.reconciler.records.RecordsHealth;
+import fr.acecinema.switchboard.reconciler.records.RecordsJournal;
+import fr.acecinema.switchboard.reconciler.records.RecordsReconciler;
+import fr.acecinema.switchboard.reconciler.records.RevisionRecorder;
+import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.source.Declarations;
+import fr.acecinema.switchboard.source.file.DocumentAdmission;
+import fr.acecinema.switchboard.source.table.ResourceTableSource;
+import fr.acecinema.switchboard.source.table.TableStatusWriter;
+import fr.acecinema.switchboard.validation.SchemaValidator;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything about PostgreSQL in one place: the database (opened in the background, so a slow or
+ * dead database never delays routing), the records reconciler, the journal of transitions, events,
+ * probe minutes and revisions, and the table source with its status writer.
+ */
+public final class RecordsPlane implements AutoCloseable {
+  /** File under the data dir holding the embedded server's port, for sbctl. */
+  public static final String PORT_FILE = "postgres.port";
+
+  private static final Logger log = LoggerFactory.getLogger(RecordsPlane.class);
+
+  private final RecordsSettings settings;
+  private final DatabaseHandle handle = new DatabaseHandle();
+  private final RecordsHealth health;
+  private final ProbeMinutes minutes = new ProbeMinutes();
+  private final RecordsJournal journal;
+  private final HealthRecorder healthRecorder;
+  private final RecordsReconciler reconciler;
+  private final ResourceTableSource table;
+  private final Thread opener;
+  private boolean closed;
+
+  RecordsPlane(
+      RecordsSettings settings,
+      ResourceStore store,
+      Declarations declarations,
+      ObjectMapper mapper,
+      Duration resync,
+      Clock clock,
+      MeterRegistry meters) {
+    this.settings = settings;
+    this.health = new RecordsHealth(clock, meters);
+    this.journal =
+        new RecordsJournal(handle, health, minutes, clock, settings.bufferCapacity(), meters);
+    this.healthRecorder = new HealthRecorder(journal, minutes);
+    this.reconciler =
+        new RecordsReconciler(
+            store,
+            handle,
+            health,
+            journal,
+            key ->
+                declarations
+                    .originOf(key)
+                    .map(o -> o.source() + ":" + o.location())
+                    .orElse("unknown"),
+            mapper,
+            resync,
+            2,
+            meters);
+    if (settings.tableSource()) {
+      declarations.registerWriter(ResourceTableSource.SOURCE, new TableStatusWriter(handle::table));
+      this.table =
+          new ResourceTableSource(
+              handle::table,
+              declarations,
+              new DocumentAdmission(Optional.of(new SchemaValidator())),
+              resync);
+    } else {
+      this.table = null;
+    }
+    this.opener = Thread.ofPlatform().daemon().name("records-open").unstarted(this::open);
+  }
+
+  void start() {
+    opener.start();
+    journal.start();
+    reconciler.start();
+    if (table != null) {
+      table.start();
+    }
+  }
+
+  private void open() {
+    long wait = 1_000;
+    while (!isClosed()) {
+      try {
+        Database db = Database.open(settings.databaseUrl(), settings.dataDir());
+        if (isClosed()) {
+          db.close();
+          return;
+        }
+        handle.bind(db);
+        db.embedded().ifPresent(s -> writePort(s.port()));
+        return;
+      } catch (RuntimeException e) {
+        health.failed("cannot open the database: " + e.getMessage());
+        log.error("cannot open the database ({}); retrying in {} ms", e.getMessage(), wait);
+      }
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        try {
+          wait(wait);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      wait = Math.min(wait * 2, 30_000);
+    }
+  }
+
+  private synchronized boolean isClosed() {
+    return closed;
+  }
+
+  private void writePort(int port) {
+    try {
+      Files.createDirectories(settings.dataDir());
+      Path file = settings.dataDir().resolve(PORT_FILE);
+      Path tmp = file.resolveSibling(PORT_FILE + ".tmp");
+      Files.writeString(tmp, port + "\n");
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      log.warn("cannot write {} (sbctl will not find the database): {}", PORT_FILE, e.toString());
+    }
+  }
+
+  /** Hears every probe (health transitions, per-minute aggregates). */
+  public ProbeListener probeListener() {
+    return healthRecorder;
+  }
+
+  /** For the Caddy router: records every configuration pushed. */
+  public RevisionRecorder revisions() {
+    return journal;
+  }
+
+  /** The process-level {@code RecordsSynced} condition. */
+  public Condition condition() {
+    return health.condition();
+  }
+
+  public RecordsJournal journal() {
+    return journal;
+  }
+
+  public RecordsReconciler reconciler() {
+    return reconciler;
+  }
+
+  /** The database once opened (tests stop and start its embedded server). */
+  public Optional<Database> database() {
+    return handle.database();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
+    try {
+      // An embedded server being started must be stopped by us, not left behind.
+      opener.join(Duration.ofSeconds(60));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (table != null) {
+      table.close();
+    }
+    reconciler.close();
+    journal.close(2_000);
+    handle.database().ifPresent(Database::close);
+    if (settings.embeddedDatabase()) {
+      try {
+        Files.deleteIfExists(settings.dataDir().resolve(PORT_FILE));
+      } catch (IOException e) {
+        log.debug("cannot remove {}: {}", PORT_FILE, e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package fr.acecinema.switchboard.it;
+
+import static org.awaitility.Awaitility.await;
+
+import fr.acecinema.switchboard.operator.OperatorSettings;
+import fr.acecinema.switchboard.operator.RecordsSettings;
+import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Starts the whole operator with PostgreSQL records for integration tests. */
+final class OperatorITSupport {
+  private OperatorITSupport() {}
+
+  /** A running operator and its database. */
+  record Running(SwitchboardOperator operator) implements AutoCloseable {
+    Database database() {
+      return operator.records().orElseThrow().database().orElseThrow();
+    }
+
+    EmbeddedPostgresServer server() {
+      return database().embedded().orElseThrow();
+    }
+
+    RecordsRepository repository() {
+      return new RecordsRepository(database());
+    }
+
+    boolean synced() {
+      return operator.records().orElseThrow().condition().isTrue();
+    }
+
+    @Override
+    public void close() {
+      operator.close();
+    }
+  }
+
+  /** The operator with an embedded database in {@code dataDir}; returns once it is open. */
+  static Running startWithEmbeddedDatabase(Path manifests, Path dataDir) throws IOException {
+    Running r = start(manifests, dataDir, "");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> r.operator().records().orElseThrow().database().isPresent());
+    return r;
+  }
+
+  static Running start(Path manifests, Path dataDir, String url) throws IOException {
+    OperatorSettings settings =
+        OperatorSettings.forDirectory(manifests)
+            .withResync(Duration.ofSeconds(2))
+            .withRecords(new RecordsSettings(url, dataDir, RecordsSettings.DEFAULT_BUFFER, true));
+    return new Running(SwitchboardOperator.start(settings, new SimpleMeterRegistry()));
+  }
+}
