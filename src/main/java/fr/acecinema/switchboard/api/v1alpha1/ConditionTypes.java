@@ -52,4 +52,9 @@ public final class ConditionTypes {
   public static final String SITE_MAINTENANCE = "SiteMaintenance";
   public static final String SITE_DOWN = "SiteDown";
   public static final String SERVING = "Serving";
+  public static final String PUSHED = "Pushed";
+  public static final String IN_SYNC = "InSync";
+  public static final String CADDY_UNREACHABLE = "CaddyUnreachable";
+  public static final String CADDY_REJECTED = "CaddyRejected";
+  public static final String ROUTING_PENDING = "RoutingPending";
 }
