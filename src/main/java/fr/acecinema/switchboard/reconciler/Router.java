@@ -1,6 +1,8 @@
 package fr.acecinema.switchboard.reconciler;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -13,6 +15,9 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
  * enqueues it, and the work queue's de-duplication already coalesces a burst into few reconciles.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+// HasMetadata's own deserializer maps unknown kinds to GenericKubernetesResource; the runtime
+// copies resources through Jackson, so this one must be read as itself.
+@JsonDeserialize(using = JsonDeserializer.None.class)
 public final class Router implements HasMetadata {
   /** Kind of the synthetic resource. */
   public static final String KIND = "Router";
