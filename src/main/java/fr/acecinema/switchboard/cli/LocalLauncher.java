@@ -3,7 +3,9 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.reconciler.RouterSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 
 /** {@code sbctl run}: the operator on the watched directory of the configuration. */
 final class LocalLauncher implements OperatorLauncher {
@@ -27,6 +29,21 @@ final class LocalLauncher implements OperatorLauncher {
   static OperatorSettings settings(SwitchboardConfig config) {
     // The CLI serves /healthz itself (RunCommand), so the operator starts no endpoint of its own.
     return new OperatorSettings(
-        config.manifests(), null, config.workers(), config.resync(), config.probeStatusRefresh());
+            config.manifests(),
+            null,
+            config.workers(),
+            config.resync(),
+            config.probeStatusRefresh())
+        .withRouting(routing(config));
+  }
+
+  /** Routing as configured: {@code --caddy-sync off} gives none. */
+  static RouterSettings routing(SwitchboardConfig config) {
+    if (!config.caddySync()) {
+      return RouterSettings.disabled();
+    }
+    return RouterSettings.caddy(
+            config.caddyAdmin().toString(), List.of(config.caddyListen()), config.caddyAutoHttps())
+        .withRemovalDelay(config.caddyRemovalDelay());
   }
 }
