@@ -42,7 +42,15 @@ public final class CaddyAdminClient {
     }
     this.admin = url;
     // A reload provisions every app; 2.6.2 answers within a second here, 15 s leaves margin.
-    this.http = shared.newBuilder().callTimeout(Duration.ofSeconds(15)).build();
+    // Caddy closes idle admin connections across reloads: a pooled one can be dead by the next
+    // call ("unexpected end of stream"). Retrying that is safe: writes carry If-Match or are
+    // create-only, so a repeated write fails as a conflict instead of applying twice.
+    this.http =
+        shared
+            .newBuilder()
+            .callTimeout(Duration.ofSeconds(15))
+            .retryOnConnectionFailure(true)
+            .build();
   }
 
   /** A value read from Caddy with the ETag that guards writing it back. */

@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.reconciler.RouterSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +14,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 
 /**
  * {@code sbctl demo}: copies the loopback fleet of {@code manifests/demo/} into a scratch
@@ -47,11 +53,19 @@ final class DemoRunner implements Demo {
       out.flush();
 
       ManifestFleet view = new ManifestFleet(scratch);
-      try (SwitchboardOperator operator =
-          SwitchboardOperator.start(
-              new OperatorSettings(
-                  scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh()),
-              new SimpleMeterRegistry())) {
+      OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
+      DemoCaddy caddy = startCaddy(out, http);
+      OperatorSettings settings =
+          new OperatorSettings(
+              scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh());
+      if (caddy != null) {
+        settings =
+            settings.withRouting(
+                RouterSettings.caddy(caddy.adminUrl, List.of(caddy.listen), false));
+      }
+      try (caddy;
+          SwitchboardOperator operator =
+              SwitchboardOperator.start(settings, new SimpleMeterRegistry())) {
         step(
             out,
             "1. Every manifest gets a truthful status:",
@@ -61,6 +75,14 @@ final class DemoRunner implements Demo {
                     && ready(rows, "Site", "demo-thory", "True"));
         out.println("\n   Status written into " + fleet.getFileName() + " for the service:");
         printStatusOf(out, fleet, "name: demo\n");
+        if (caddy != null) {
+          requests(
+              out,
+              http,
+              caddy,
+              "\n1b. Caddy routes demo.localhost by weight (demo-dijon 3, demo-thory 1):",
+              answers -> answers.containsKey("demo-dijon") && answers.containsKey("demo-thory"));
+        }
 
         backends.stop("demo-thory");
         out.println("\n   (stopped the demo-thory backend)");
@@ -71,6 +93,14 @@ final class DemoRunner implements Demo {
             rows ->
                 ready(rows, "Backend", "demo-thory", "False")
                     && ready(rows, "Service", "demo", "True"));
+        if (caddy != null) {
+          requests(
+              out,
+              http,
+              caddy,
+              "\n2b. Traffic moved: every request through Caddy now reaches demo-dijon:",
+              answers -> answers.keySet().equals(java.util.Set.of("demo-dijon")));
+        }
 
         backends.start("demo-thory", "127.0.11.2", 18080);
         out.println("\n   (restarted the demo-thory backend)");
@@ -91,6 +121,74 @@ final class DemoRunner implements Demo {
       }
     } finally {
       deleteTree(scratch);
+    }
+  }
+
+  private static DemoCaddy startCaddy(PrintWriter out, OkHttpClient http) {
+    var binary = DemoCaddy.binary();
+    if (binary.isEmpty()) {
+      out.println("No caddy binary installed: the demo runs without routing.");
+      return null;
+    }
+    try {
+      DemoCaddy caddy = DemoCaddy.start(binary.get(), http);
+      out.println(
+          "Started a private Caddy ("
+              + binary.get()
+              + "): admin "
+              + caddy.adminUrl
+              + ", routes on http://"
+              + caddy.listen
+              + ", automatic HTTPS off.");
+      return caddy;
+    } catch (IOException e) {
+      out.println("Caddy could not start, the demo runs without routing: " + e.getMessage());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Sends 8 requests (Host: demo.localhost) through Caddy until {@code done} holds (bounded). */
+  private static void requests(
+      PrintWriter out,
+      OkHttpClient http,
+      DemoCaddy caddy,
+      String title,
+      Predicate<Map<String, Integer>> done)
+      throws StepFailed, InterruptedException {
+    out.println(title);
+    out.println("   $ curl -H 'Host: demo.localhost' http://" + caddy.listen + "/   (8 times)");
+    out.flush();
+    long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
+    Map<String, Integer> answers = Map.of();
+    while (System.nanoTime() < deadline) {
+      answers = new TreeMap<>();
+      for (int i = 0; i < 8; i++) {
+        answers.merge(get(http, caddy), 1, Integer::sum);
+      }
+      if (done.test(answers)) {
+        answers.forEach((who, n) -> out.println("   " + n + " x " + who));
+        out.flush();
+        return;
+      }
+      Thread.sleep(200); // Caddy is being reconfigured; nothing to wait on from here
+    }
+    throw new StepFailed(title.strip() + " (last answers: " + answers + ")");
+  }
+
+  private static String get(OkHttpClient http, DemoCaddy caddy) {
+    Request req =
+        new Request.Builder()
+            .url("http://" + caddy.listen + "/")
+            .header("Host", "demo.localhost")
+            .build();
+    try (Response r = http.newCall(req).execute()) {
+      String body = r.body() == null ? "" : r.body().string().trim();
+      return r.code() == 200 ? body.replace("hello from ", "") : "HTTP " + r.code();
+    } catch (IOException e) {
+      return "failed: " + e.getMessage();
     }
   }
 

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.util.List;
 
@@ -14,4 +15,12 @@ public interface FleetView {
    * throws on bad manifests; throws only when the directory itself cannot be read.
    */
   List<ResourceRow> list() throws IOException;
+
+  /**
+   * The accepted resources (declared exactly once) as typed objects, with the status last written
+   * into them; what {@code sbctl render} plans from.
+   */
+  default List<HasMetadata> resources() throws IOException {
+    throw new UnsupportedOperationException("this fleet view cannot list typed resources");
+  }
 }

@@ -4,7 +4,9 @@ import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.reconciler.RouterSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 
 /** {@code sbctl run}: the operator on the watched directory of the configuration. */
 final class LocalLauncher implements OperatorLauncher {
@@ -37,6 +39,17 @@ final class LocalLauncher implements OperatorLauncher {
         config.records()
             ? new RecordsSettings(
                 config.databaseUrl(), config.dataDir(), config.recordsBuffer(), true)
-            : null);
+            : null,
+        routing(config));
+  }
+
+  /** Routing as configured: {@code --caddy-sync off} gives none. */
+  static RouterSettings routing(SwitchboardConfig config) {
+    if (!config.caddySync()) {
+      return RouterSettings.disabled();
+    }
+    return RouterSettings.caddy(
+            config.caddyAdmin().toString(), List.of(config.caddyListen()), config.caddyAutoHttps())
+        .withRemovalDelay(config.caddyRemovalDelay());
   }
 }

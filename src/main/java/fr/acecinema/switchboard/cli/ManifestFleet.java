@@ -12,6 +12,7 @@ import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.file.ManifestFileWriter;
 import fr.acecinema.switchboard.source.file.ManifestNames;
 import fr.acecinema.switchboard.validation.SchemaValidator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,6 +93,27 @@ final class ManifestFleet implements FleetView, FleetWriter {
         Comparator.comparing((ResourceRow r) -> r.kind() == null ? "" : r.kind())
             .thenComparing(r -> r.name() == null ? "" : r.name()));
     return rows;
+  }
+
+  @Override
+  public List<HasMetadata> resources() throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new NoSuchFileException(root + " (the manifests directory; see --manifests)");
+    }
+    List<Entry> entries = new ArrayList<>();
+    for (Path file : manifestFiles()) {
+      readFile(file, entries, new ArrayList<>());
+    }
+    Map<ResourceKey, List<HasMetadata>> byKey = new HashMap<>();
+    for (Entry e : entries) {
+      if (e.result() instanceof DocumentAdmission.Result.Accepted a) {
+        byKey
+            .computeIfAbsent(a.declaration().key(), k -> new ArrayList<>())
+            .add(a.declaration().resource());
+      }
+    }
+    // A name declared twice is applied by neither declaration, as in the operator.
+    return byKey.values().stream().filter(l -> l.size() == 1).map(l -> l.get(0)).toList();
   }
 
   private void readFile(Path file, List<Entry> entries, List<ResourceRow> rows) {

@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
       DeleteCommand.class,
       WaitCommand.class,
       ValidateCommand.class,
+      RenderCommand.class,
       DemoCommand.class,
       HistoryCommand.class,
       RevisionsCommand.class,

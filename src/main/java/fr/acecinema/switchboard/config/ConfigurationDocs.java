@@ -78,9 +78,15 @@ public final class ConfigurationDocs {
         - `--workers 4`: reconciles wait mostly on I/O (probes, Caddy, PostgreSQL); four keep a
           small fleet converging quickly without crowding a small hub.
         - `--caddy-admin http://127.0.0.1:2019`: Caddy's own default admin address.
-        - `--caddy-listen :80`, `--caddy-auto-https off`: plain HTTP works everywhere (tests,
-          demo, a hub behind a TLS terminator). On a public hub with DNS pointing at it, set
-          `SWITCHBOARD_CADDY_AUTO_HTTPS=on` so Caddy obtains certificates.
+        - `--caddy-sync on`: `sbctl run` on a hub is there to route; tests of the core and
+          tools that must not touch a Caddy set `off`.
+        - `--caddy-listen :80`, `--caddy-auto-https on`: plain HTTP works everywhere, because
+          Caddy never applies automatic HTTPS to a listener on port 80. A public hub with DNS
+          pointing at it sets `SWITCHBOARD_CADDY_LISTEN=:443` and gets certificates and the
+          HTTP→HTTPS redirect with no other setting; tests and the demo set `off`.
+        - `--caddy-removal-delay 5s`: above the 2.25 s a reload must wait after a backend
+          failure (docs/caddy.md), and equal to Caddy's passive `fail_duration`, so a backend
+          flapping faster than that never causes a reload.
         - `--database-url` empty: an embedded PostgreSQL in the data dir, so one process is a
           complete installation; point it at a real server for production.
         - `--log-format text`: readable in a terminal; use `json` under a log collector.

@@ -32,7 +32,7 @@ public class SwitchboardConfig {
     trace
   }
 
-  /** Caddy automatic HTTPS. */
+  /** An on/off setting. */
   public enum Switch {
     on,
     off
@@ -111,12 +111,24 @@ public class SwitchboardConfig {
   LogLevel logLevel;
 
   @Option(
+      names = "--caddy-sync",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      scope = ScopeType.INHERIT,
+      description =
+          "Push the services' routes to Caddy's admin API (off: Caddy is never contacted and"
+              + " services get no Routed condition).")
+  Switch caddySync;
+
+  @Option(
       names = "--caddy-admin",
       paramLabel = "URL",
       defaultValue = "http://127.0.0.1:2019",
       converter = HttpUrlConverter.class,
       scope = ScopeType.INHERIT,
-      description = "Caddy admin API that receives the routes.")
+      description =
+          "Caddy admin API that receives the routes. Switchboard writes only its own server"
+              + " (apps.http.servers.switchboard) and leaves the rest of Caddy's config alone.")
   URI caddyAdmin;
 
   @Option(
@@ -124,16 +136,33 @@ public class SwitchboardConfig {
       paramLabel = "[HOST]:PORT",
       defaultValue = ":80",
       scope = ScopeType.INHERIT,
-      description = "Address Caddy serves the public hosts on.")
+      description =
+          "Address Caddy serves Switchboard's routes on; it must not be a listener of another"
+              + " Caddy server (e.g. a Caddyfile site on :80).")
   String caddyListen;
 
   @Option(
       names = "--caddy-auto-https",
       paramLabel = "on|off",
-      defaultValue = "off",
+      defaultValue = "on",
       scope = ScopeType.INHERIT,
-      description = "Let Caddy obtain certificates and redirect HTTP to HTTPS for the hosts.")
+      description =
+          "Let Caddy obtain certificates for the services' hosts and redirect HTTP to HTTPS (a"
+              + " real hub, with --caddy-listen :443). Caddy applies it only to a listener on"
+              + " another port than 80; tests and the demo turn it off.")
   Switch caddyAutoHttps;
+
+  @Option(
+      names = "--caddy-removal-delay",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "How long a routed backend that fails its health check stays in Caddy's config (Caddy's"
+              + " own checks keep traffic off it) before a reload removes it; shorter failures"
+              + " cost no reload. At least 2.25s. A whole failed tier is switched at once.")
+  Duration caddyRemovalDelay;
 
   @Option(
       names = "--database-url",
@@ -218,6 +247,16 @@ public class SwitchboardConfig {
     return caddyAutoHttps == Switch.on;
   }
 
+  /** Whether routes are pushed to Caddy. */
+  public boolean caddySync() {
+    return caddySync == Switch.on;
+  }
+
+  /** How long a failed, routed backend is kept in Caddy's config before a push removes it. */
+  public Duration caddyRemovalDelay() {
+    return caddyRemovalDelay;
+  }
+
   /** Empty when an embedded PostgreSQL should be started in {@link #dataDir()}. */
   public String databaseUrl() {
     return databaseUrl == null ? "" : databaseUrl.trim();
@@ -260,6 +299,13 @@ public class SwitchboardConfig {
           "--caddy-listen / SWITCHBOARD_CADDY_LISTEN is '"
               + caddyListen
               + "'; write [HOST]:PORT, e.g. :80 or 127.0.0.1:8080");
+    }
+    if (caddyRemovalDelay != null && caddyRemovalDelay.compareTo(Duration.ofMillis(2250)) < 0) {
+      out.add(
+          "--caddy-removal-delay / SWITCHBOARD_CADDY_REMOVAL_DELAY is "
+              + caddyRemovalDelay.toMillis()
+              + "ms; use at least 2.25s (a Caddy reload cancels requests waiting to retry, see"
+              + " docs/caddy.md)");
     }
     if (!embeddedDatabase()
         && !databaseUrl().startsWith("jdbc:postgresql:")

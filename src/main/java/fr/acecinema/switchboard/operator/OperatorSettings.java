@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.operator;
 
+import fr.acecinema.switchboard.reconciler.RouterSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.List;
  * @param probeStatusRefresh how often probe time and latency are refreshed in unchanged statuses
  * @param wireguard how Sites' WireGuard peers are read
  * @param records PostgreSQL records and the table source; null keeps them off (core tests)
+ * @param routing whether and how routes are pushed to Caddy
  */
 public record OperatorSettings(
     Path manifests,
@@ -24,9 +26,10 @@ public record OperatorSettings(
     Duration resync,
     Duration probeStatusRefresh,
     WireGuardSettings wireguard,
-    RecordsSettings records) {
+    RecordsSettings records,
+    RouterSettings routing) {
 
-  /** Settings with the default WireGuard reading and no records. */
+  /** Default WireGuard reading, no records, no routing (Caddy untouched). */
   public OperatorSettings(
       Path manifests,
       InetSocketAddress listen,
@@ -34,31 +37,45 @@ public record OperatorSettings(
       Duration resync,
       Duration probeStatusRefresh) {
     this(
-        manifests, listen, workers, resync, probeStatusRefresh, WireGuardSettings.defaults(), null);
+        manifests,
+        listen,
+        workers,
+        resync,
+        probeStatusRefresh,
+        WireGuardSettings.defaults(),
+        null,
+        RouterSettings.disabled());
   }
 
-  /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh. */
+  /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh, no routing. */
   public static OperatorSettings forDirectory(Path manifests) {
     return new OperatorSettings(manifests, null, 4, Duration.ofSeconds(30), Duration.ofSeconds(30));
   }
 
   public OperatorSettings withResync(Duration d) {
     return new OperatorSettings(
-        manifests, listen, workers, d, probeStatusRefresh, wireguard, records);
+        manifests, listen, workers, d, probeStatusRefresh, wireguard, records, routing);
   }
 
   public OperatorSettings withListen(InetSocketAddress a) {
     return new OperatorSettings(
-        manifests, a, workers, resync, probeStatusRefresh, wireguard, records);
+        manifests, a, workers, resync, probeStatusRefresh, wireguard, records, routing);
   }
 
   public OperatorSettings withWireGuard(WireGuardSettings w) {
-    return new OperatorSettings(manifests, listen, workers, resync, probeStatusRefresh, w, records);
+    return new OperatorSettings(
+        manifests, listen, workers, resync, probeStatusRefresh, w, records, routing);
   }
 
   public OperatorSettings withRecords(RecordsSettings r) {
     return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, wireguard, r);
+        manifests, listen, workers, resync, probeStatusRefresh, wireguard, r, routing);
+  }
+
+  /** The same settings with routing through Caddy as given. */
+  public OperatorSettings withRouting(RouterSettings r) {
+    return new OperatorSettings(
+        manifests, listen, workers, resync, probeStatusRefresh, wireguard, records, r);
   }
 
   /**

@@ -6,10 +6,14 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.caddy.CaddyAdminClient;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
 import fr.acecinema.switchboard.reconciler.BackendReconciler;
+import fr.acecinema.switchboard.reconciler.Router;
+import fr.acecinema.switchboard.reconciler.RouterReconciler;
+import fr.acecinema.switchboard.reconciler.RoutingState;
 import fr.acecinema.switchboard.reconciler.ServiceReconciler;
 import fr.acecinema.switchboard.reconciler.SiteReconciler;
 import fr.acecinema.switchboard.runtime.Controller;
@@ -56,6 +60,8 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final ManifestDirectorySource files;
   private final OperatorSettings settings;
   private final RecordsPlane records;
+  private final RoutingState routing;
+  private RouterReconciler router;
   private HealthServer health;
   private volatile boolean ready;
 
@@ -92,7 +98,11 @@ public final class SwitchboardOperator implements AutoCloseable {
             clock,
             settings.wireguard().pollInterval(),
             (site, verdict) -> runtime.enqueue(site));
+    routing = settings.routing().enabled() ? new RoutingState() : null;
     registerControllers(clock, settings);
+    if (routing != null) {
+      registerRouter(clock, settings, meters);
+    }
     declarations.registerWriter(
         ManifestFileWriter.SOURCE, new ManifestFileWriter(settings.manifests()));
     files =
@@ -140,7 +150,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             .watchSpec("Site", site -> backendsOf(BACKENDS_BY_SITE, site))
             .watchSpec("Service", svc -> backendsOf(BACKENDS_BY_SERVICE, svc)));
     runtime.register(
-        new Controller<>("Service", Service.class, new ServiceReconciler(clock))
+        new Controller<>("Service", Service.class, new ServiceReconciler(clock, routing))
             .secondary(
                 Backend.class,
                 (svc, s) ->
@@ -157,6 +167,32 @@ public final class SwitchboardOperator implements AutoCloseable {
                     Set.copyOf(
                         s.byIndex(Backend.class, BACKENDS_BY_SITE, site.getMetadata().getName())))
             .watch("Backend", b -> Set.of(new ResourceKey("Site", ((Backend) b).getSpec().site))));
+  }
+
+  /**
+   * The router is reconciled under one synthetic key that lives only in the store; every change of
+   * a Service or Site spec, and every Backend change (its Ready status matters), enqueues it.
+   */
+  private void registerRouter(Clock clock, OperatorSettings settings, MeterRegistry meters) {
+    router =
+        new RouterReconciler(
+            new CaddyAdminClient(http, settings.routing().adminUrl()),
+            settings.routing(),
+            routing,
+            clock,
+            meters);
+    Set<ResourceKey> routerKey = Set.of(Router.KEY);
+    runtime.register(
+        new Controller<>(Router.KIND, Router.class, router)
+            .secondary(Service.class, (r, s) -> Set.copyOf(s.list(Service.class, "Service")))
+            .secondary(Backend.class, (r, s) -> Set.copyOf(s.list(Backend.class, "Backend")))
+            .secondary(Site.class, (r, s) -> Set.copyOf(s.list(Site.class, "Site")))
+            .watchSpec("Service", svc -> routerKey)
+            .watchSpec("Site", site -> routerKey)
+            .watch("Backend", b -> routerKey));
+    routing.addListener(
+        names -> names.forEach(name -> runtime.enqueue(new ResourceKey("Service", name))));
+    store.put(Router.instance());
   }
 
   private Set<ResourceKey> backendsOf(String index, HasMetadata owner) {
@@ -186,6 +222,16 @@ public final class SwitchboardOperator implements AutoCloseable {
 
   public StandaloneRuntime runtime() {
     return runtime;
+  }
+
+  /** The router's results; empty when routing is off. */
+  public Optional<RoutingState> routing() {
+    return Optional.ofNullable(routing);
+  }
+
+  /** The router (tests reach its hook); empty when routing is off. */
+  public Optional<RouterReconciler> router() {
+    return Optional.ofNullable(router);
   }
 
   public OkHttpClient http() {

@@ -26,14 +26,28 @@ import java.util.stream.Collectors;
  *
  * <p>Owns: nothing outside its status (Caddy routes are the router's). Conditions: {@code Accepted}
  * (always True once it reaches here: schema errors never make it to the store), {@code Ready}
- * ({@code BackendsReady}, {@code NoReadyBackends}, {@code NoBackends}). Requeue: none; any change
- * of one of its backends (spec or status) enqueues it, and the runtime's resync.
+ * ({@code BackendsReady}, {@code NoReadyBackends}, {@code NoBackends}), and when routing is on
+ * {@code Routed} copied from the router's {@link RoutingState} ({@code Pushed}, {@code InSync},
+ * {@code NoReadyBackends}, {@code CaddyUnreachable}, {@code CaddyRejected}, {@code RoutingPending})
+ * with {@code status.routedRevision}. Requeue: none; any change of one of its backends (spec or
+ * status) enqueues it, a change of its routing state, and the runtime's resync.
  */
 public final class ServiceReconciler implements Reconciler<Service> {
   private final Clock clock;
+  private final RoutingState routing;
 
+  /** Without routing: no {@code Routed} condition. */
   public ServiceReconciler(Clock clock) {
+    this(clock, null);
+  }
+
+  /**
+   * @param routing the router's results, read (never waited on) to set {@code Routed}; null when
+   *     routing is off
+   */
+  public ServiceReconciler(Clock clock, RoutingState routing) {
     this.clock = clock;
+    this.routing = routing;
   }
 
   @Override
@@ -94,6 +108,13 @@ public final class ServiceReconciler implements Reconciler<Service> {
           true,
           BACKENDS_READY,
           ready + " of " + total + " backends ready (" + perSiteText + ")");
+    }
+    if (routing != null) {
+      RoutingState.Routed routed = routing.routed(service.getMetadata().getName());
+      status.setCondition(routed.condition(), Conditions.generation(service), now);
+      if (routed.revision() != null) {
+        status.routedRevision = routed.revision();
+      }
     }
     return UpdateControl.patchStatus(service);
   }

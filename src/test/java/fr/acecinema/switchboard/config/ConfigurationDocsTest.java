@@ -41,7 +41,8 @@ class ConfigurationDocsTest {
         .contains("`SWITCHBOARD_LOG_FORMAT` | `text`")
         .contains("`SWITCHBOARD_CADDY_ADMIN` | `http://127.0.0.1:2019`")
         .contains("`SWITCHBOARD_CADDY_LISTEN` | `:80`")
-        .contains("`SWITCHBOARD_CADDY_AUTO_HTTPS` | `off`")
+        .contains("`SWITCHBOARD_CADDY_AUTO_HTTPS` | `on`")
+        .contains("`SWITCHBOARD_CADDY_SYNC` | `on`")
         .contains("`SWITCHBOARD_DATABASE_URL` | *(empty)*");
   }
 }

@@ -40,7 +40,9 @@ class SwitchboardConfigTest {
     assertThat(c.logFormat()).isEqualTo(SwitchboardConfig.LogFormat.text);
     assertThat(c.caddyAdmin()).isEqualTo(URI.create("http://127.0.0.1:2019"));
     assertThat(c.caddyListen()).isEqualTo(":80");
-    assertThat(c.caddyAutoHttps()).isFalse();
+    assertThat(c.caddyAutoHttps()).isTrue();
+    assertThat(c.caddySync()).isTrue();
+    assertThat(c.caddyRemovalDelay()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.embeddedDatabase()).isTrue();
     assertThat(c.problems()).isEmpty();
   }
@@ -56,7 +58,9 @@ class SwitchboardConfigTest {
     env.put("SWITCHBOARD_LOG_LEVEL", "debug");
     env.put("SWITCHBOARD_CADDY_ADMIN", "http://127.0.0.2:2019");
     env.put("SWITCHBOARD_CADDY_LISTEN", "127.0.0.1:8080");
-    env.put("SWITCHBOARD_CADDY_AUTO_HTTPS", "on");
+    env.put("SWITCHBOARD_CADDY_AUTO_HTTPS", "off");
+    env.put("SWITCHBOARD_CADDY_SYNC", "off");
+    env.put("SWITCHBOARD_CADDY_REMOVAL_DELAY", "3s");
     env.put("SWITCHBOARD_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/sb");
     SwitchboardConfig c = parse();
     assertThat(c.manifests()).isEqualTo(Path.of("/srv/fleet"));
@@ -69,10 +73,22 @@ class SwitchboardConfigTest {
     assertThat(c.logLevel()).isEqualTo(SwitchboardConfig.LogLevel.debug);
     assertThat(c.caddyAdmin()).isEqualTo(URI.create("http://127.0.0.2:2019"));
     assertThat(c.caddyListen()).isEqualTo("127.0.0.1:8080");
-    assertThat(c.caddyAutoHttps()).isTrue();
+    assertThat(c.caddyAutoHttps()).isFalse();
+    assertThat(c.caddySync()).isFalse();
+    assertThat(c.caddyRemovalDelay()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/sb");
     assertThat(c.embeddedDatabase()).isFalse();
     assertThat(c.problems()).isEmpty();
+  }
+
+  @Test
+  void refusesARemovalDelayShorterThanCaddysRetryWindow() {
+    env.put("SWITCHBOARD_CADDY_REMOVAL_DELAY", "1s");
+    assertThat(parse().problems())
+        .singleElement()
+        .asString()
+        .contains("SWITCHBOARD_CADDY_REMOVAL_DELAY")
+        .contains("at least 2.25s");
   }
 
   @Test

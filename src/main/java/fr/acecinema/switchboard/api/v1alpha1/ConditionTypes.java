@@ -60,4 +60,9 @@ public final class ConditionTypes {
   public static final String PEER_NOT_FOUND = "PeerNotFound";
   public static final String WG_UNAVAILABLE = "WgUnavailable";
   public static final String TUNNEL_PENDING = "TunnelPending";
+  public static final String PUSHED = "Pushed";
+  public static final String IN_SYNC = "InSync";
+  public static final String CADDY_UNREACHABLE = "CaddyUnreachable";
+  public static final String CADDY_REJECTED = "CaddyRejected";
+  public static final String ROUTING_PENDING = "RoutingPending";
 }

@@ -1,0 +1,18 @@
+package fr.acecinema.switchboard.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+  @Test
+  void survivesTheRuntimesJacksonCopyAsItself() {
+    HasMetadata stored = Router.instance();
+    Router copy = SwitchboardOperator.mapper().convertValue(stored, Router.class);
+    assertThat(ResourceKey.of(copy)).isEqualTo(Router.KEY);
+    assertThat(copy.getMetadata().getGeneration()).isEqualTo(1L);
+  }
+}
