@@ -9,6 +9,7 @@ import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.Rejection;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
+import fr.acecinema.switchboard.source.file.ManifestFileReader;
 import fr.acecinema.switchboard.source.file.ManifestFileWriter;
 import fr.acecinema.switchboard.source.file.ManifestNames;
 import fr.acecinema.switchboard.validation.SchemaValidator;
@@ -119,20 +120,15 @@ final class ManifestFleet implements FleetView, FleetWriter {
   private void readFile(Path file, List<Entry> entries, List<ResourceRow> rows) {
     String location = root.relativize(file).toString();
     byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (IOException e) {
-      rows.add(
-          ResourceRow.of(
-              new Rejection(
-                  null,
-                  new Origin(SOURCE, location, 0, 0),
-                  0,
-                  DocumentAdmission.FILE_UNREADABLE,
-                  location + ": cannot be read (" + e.getMessage() + ")",
-                  false),
-              null));
-      return;
+    switch (ManifestFileReader.read(file, SOURCE, location, parser.maxBytes())) {
+      case ManifestFileReader.Missing m -> {
+        return;
+      }
+      case ManifestFileReader.Unreadable u -> {
+        rows.add(ResourceRow.of(u.rejection(), null));
+        return;
+      }
+      case ManifestFileReader.Content c -> bytes = c.bytes();
     }
     ParsedFile parsed = parser.parse(bytes);
     if (parsed.error().isPresent()) {
@@ -152,7 +148,9 @@ final class ManifestFleet implements FleetView, FleetWriter {
 
   private List<Path> manifestFiles() throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.filter(Files::isRegularFile)
+      // Not only regular files: a FIFO, a broken or looping link named *.yaml gets a row saying
+      // why it cannot be read (ManifestFileReader never opens them).
+      return walk.filter(p -> !Files.isDirectory(p))
           .filter(p -> ManifestNames.isManifest(root.relativize(p)))
           .sorted()
           .toList();

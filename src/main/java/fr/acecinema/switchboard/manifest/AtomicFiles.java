@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.UUID;
 
@@ -58,18 +59,66 @@ public final class AtomicFiles {
                 + "-"
                 + UUID.randomUUID().toString().substring(0, 8)
                 + TEMP_SUFFIX);
-    boolean moved = false;
+    byte[] ours = content.getBytes(StandardCharsets.UTF_8);
     try {
       try (FileChannel channel =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+        ByteBuffer bytes = ByteBuffer.wrap(ours);
         while (bytes.hasRemaining()) {
           channel.write(bytes);
         }
         channel.force(true);
       }
       copyPermissions(real, temp);
+      // Read before the precondition: a change after this read either fails the precondition or
+      // shows in what the replacement below takes out of place.
+      byte[] checked = readOrNull(real);
       if (!precondition.holds()) {
+        return false;
+      }
+      if (checked != null && RenameExchange.available()) {
+        try {
+          return swap(temp, real, checked, ours);
+        } catch (UnsupportedOperationException e) {
+          // this file system cannot swap: the hard-link fallback below
+        }
+      }
+      return replace(temp, real, checked);
+    } finally {
+      // After a swap the temporary name holds the replaced file; after a rename it is gone.
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Swaps the new content in, then looks at what came out: if it is not what the precondition
+   * vouched for, a user saved in between (by rename, or in place: O_TRUNC shows at once), and their
+   * file is swapped back, unless the file changed again since.
+   */
+  private static boolean swap(Path temp, Path real, byte[] checked, byte[] ours)
+      throws IOException {
+    RenameExchange.swap(temp, real);
+    if (!Arrays.equals(Files.readAllBytes(temp), checked)) {
+      if (Arrays.equals(readOrNull(real), ours)) {
+        RenameExchange.swap(temp, real);
+      }
+      syncDirectory(real.toAbsolutePath().getParent());
+      return false;
+    }
+    syncDirectory(real.toAbsolutePath().getParent());
+    return true;
+  }
+
+  /**
+   * Without a swap: a hard link keeps the replaced inode reachable, so an in-place save that lands
+   * between the check and the rename is put back; a save-as-rename in that short window is lost.
+   */
+  private static boolean replace(Path temp, Path real, byte[] checked) throws IOException {
+    Path dir = real.toAbsolutePath().getParent();
+    Path previous = checked == null ? null : link(real, temp);
+    try {
+      if (previous != null
+          && (!Arrays.equals(Files.readAllBytes(previous), checked) || !sameFile(previous, real))) {
         return false;
       }
       try {
@@ -77,13 +126,50 @@ public final class AtomicFiles {
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("the file system of " + dir + " cannot rename atomically", e);
       }
-      moved = true;
+      if (previous != null && !Arrays.equals(Files.readAllBytes(previous), checked)) {
+        Files.move(
+            previous, real, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        previous = null;
+        syncDirectory(dir);
+        return false;
+      }
       syncDirectory(dir);
       return true;
     } finally {
-      if (!moved) {
-        Files.deleteIfExists(temp);
+      if (previous != null) {
+        Files.deleteIfExists(previous);
       }
+    }
+  }
+
+  private static byte[] readOrNull(Path file) throws IOException {
+    try {
+      return Files.readAllBytes(file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /**
+   * A hard link to {@code target} next to {@code temp}; null where hard links are not supported.
+   */
+  private static Path link(Path target, Path temp) throws IOException {
+    Path previous =
+        temp.resolveSibling(
+            temp.getFileName().toString().replace(TEMP_SUFFIX, "-previous" + TEMP_SUFFIX));
+    try {
+      return Files.createLink(previous, target);
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      // No file yet, or a file system without hard links: plain rename, no after-check.
+      return null;
+    }
+  }
+
+  private static boolean sameFile(Path a, Path b) throws IOException {
+    try {
+      return Files.isSameFile(a, b);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
     }
   }
 

@@ -214,7 +214,7 @@ public final class ManifestParser {
           null,
           0,
           Optional.of(
-              "document is "
+              "(document): is "
                   + what
                   + ", not a mapping; a manifest document starts with apiVersion:, kind:,"
                   + " metadata: and spec:"),

@@ -95,6 +95,24 @@ public final class DocumentAdmission {
     if (document.problem().isPresent()) {
       return reject(origin, key, document, document.problem().get(), false);
     }
+    // The schema validator first: its messages are the precise ones (required field missing, did
+    // you mean 'Backend'?); the checks after it keep admission safe when there is no validator.
+    if (validator.isPresent()) {
+      List<Problem> problems;
+      try {
+        problems = validator.get().validate(document.document());
+      } catch (RuntimeException e) {
+        problems = List.of(new Problem("(document)", "validator failed: " + e, ""));
+      }
+      if (!problems.isEmpty()) {
+        return reject(
+            origin,
+            key,
+            document,
+            problems.stream().map(Problem::describe).collect(Collectors.joining("; ")),
+            true);
+      }
+    }
     if (!Site.API_VERSION.equals(document.apiVersion())) {
       return reject(
           origin,
@@ -138,22 +156,6 @@ public final class DocumentAdmission {
               + "' is not a valid name; use lower-case letters, digits and '-', at most 63"
               + " characters, starting and ending with a letter or digit",
           true);
-    }
-    if (validator.isPresent()) {
-      List<Problem> problems;
-      try {
-        problems = validator.get().validate(document.document());
-      } catch (RuntimeException e) {
-        problems = List.of(new Problem("(document)", "validator failed: " + e, ""));
-      }
-      if (!problems.isEmpty()) {
-        return reject(
-            origin,
-            key,
-            document,
-            problems.stream().map(Problem::describe).collect(Collectors.joining("; ")),
-            true);
-      }
     }
     ObjectNode declared = document.document().deepCopy();
     JsonNode status = declared.remove("status");

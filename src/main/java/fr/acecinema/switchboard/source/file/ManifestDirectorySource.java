@@ -3,7 +3,6 @@ package fr.acecinema.switchboard.source.file;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
-import fr.acecinema.switchboard.manifest.SyntaxError;
 import fr.acecinema.switchboard.source.Declaration;
 import fr.acecinema.switchboard.source.DeclarationSink;
 import fr.acecinema.switchboard.source.Origin;
@@ -11,12 +10,11 @@ import fr.acecinema.switchboard.source.Rejection;
 import io.methvin.watcher.DirectoryChangeEvent;
 import io.methvin.watcher.DirectoryWatcher;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -58,10 +56,10 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private static final Duration ROOT_CHECK = Duration.ofMillis(250);
   private static final int MAX_DEPTH = 32;
 
-  /** Reads a file; swapped in tests to simulate unreadable files (tests run as root). */
+  /** Reads at most {@code limit} bytes of a file; swapped in tests to simulate unreadable files. */
   @FunctionalInterface
   interface FileReader {
-    byte[] read(Path file) throws IOException;
+    byte[] read(Path file, int limit) throws IOException;
   }
 
   private final Path root;
@@ -91,7 +89,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
       DocumentAdmission admission,
       ManifestParser parser,
       Duration resyncInterval) {
-    this(root, sink, admission, parser, resyncInterval, Files::readAllBytes);
+    this(root, sink, admission, parser, resyncInterval, ManifestFileReader::readAtMost);
   }
 
   ManifestDirectorySource(
@@ -276,50 +274,22 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private void read(Path file) {
     String location = ManifestNames.location(root.relativize(file));
     byte[] bytes;
-    try {
-      if (!Files.isRegularFile(file)) {
-        if (!Files.exists(file)) {
-          forget(location);
-        } else {
-          report(
-              location,
-              null,
-              unreadable(location, "is not a regular file; replace it with a YAML file"));
+    switch (ManifestFileReader.read(file, SOURCE, location, parser.maxBytes(), reader::read)) {
+      case ManifestFileReader.Missing m -> {
+        forget(location);
+        return;
+      }
+      case ManifestFileReader.Unreadable u -> {
+        // Read again at every event and resync (it may become readable), but reported only when
+        // the problem changes: a FIFO left in the directory must not log a warning every resync.
+        byte[] digest =
+            sha256(("unreadable\0" + u.rejection().message()).getBytes(StandardCharsets.UTF_8));
+        if (!Arrays.equals(digests.get(location), digest)) {
+          report(location, digest, u.rejection());
         }
         return;
       }
-      long size = Files.size(file);
-      if (size > parser.maxBytes()) {
-        report(
-            location,
-            null,
-            DocumentAdmission.syntaxError(
-                SOURCE,
-                location,
-                new SyntaxError(
-                    0,
-                    0,
-                    "file is "
-                        + size
-                        + " bytes, larger than the limit of "
-                        + parser.maxBytes()
-                        + " bytes; split it into several files")));
-        return;
-      }
-      bytes = reader.read(file);
-    } catch (NoSuchFileException e) {
-      forget(location);
-      return;
-    } catch (AccessDeniedException e) {
-      report(
-          location,
-          null,
-          unreadable(
-              location, "cannot be read: permission denied; make it readable by Switchboard"));
-      return;
-    } catch (IOException e) {
-      report(location, null, unreadable(location, "cannot be read: " + e));
-      return;
+      case ManifestFileReader.Content c -> bytes = c.bytes();
     }
     byte[] digest = sha256(bytes);
     if (Arrays.equals(digests.get(location), digest)) {
@@ -345,18 +315,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
 
   private void report(String location, byte[] digest, Rejection rejection) {
     sink.replace(SOURCE, location, List.of(), List.of(rejection));
-    // No digest: a file that could not be read is read again at the next event or resync.
-    digests.put(location, digest == null ? new byte[0] : digest);
-  }
-
-  private static Rejection unreadable(String location, String problem) {
-    return new Rejection(
-        null,
-        new Origin(SOURCE, location, 0, 0),
-        0,
-        DocumentAdmission.FILE_UNREADABLE,
-        location + ": file " + problem,
-        false);
+    digests.put(location, digest);
   }
 
   /** Manifest files under {@code start}, following symlinks but never around a loop. */

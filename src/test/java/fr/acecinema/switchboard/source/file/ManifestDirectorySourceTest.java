@@ -39,7 +39,7 @@ class ManifestDirectorySourceTest {
   }
 
   private ManifestDirectorySource start(Path root, Duration resync) throws IOException {
-    return start(root, resync, Files::readAllBytes);
+    return start(root, resync, ManifestFileReader::readAtMost);
   }
 
   private ManifestDirectorySource start(
@@ -199,7 +199,7 @@ class ManifestDirectorySourceTest {
     start(
         root,
         Duration.ofMinutes(5),
-        file -> {
+        (file, limit) -> {
           throw new AccessDeniedException(file.toString());
         });
 
