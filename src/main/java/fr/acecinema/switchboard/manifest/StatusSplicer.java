@@ -10,6 +10,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.io.Writer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.yaml.snakeyaml.DumperOptions;
 
@@ -63,24 +67,22 @@ public final class StatusSplicer {
    *     is not a block mapping, or the status key cannot be rewritten in place
    */
   public String splice(String text, int documentIndex, ObjectNode status) {
+    return spliceAll(text, Map.of(documentIndex, status));
+  }
+
+  /**
+   * {@code text} with the status of each listed document replaced (or added), parsed once and
+   * verified once however many documents change: a file's statuses are written together.
+   *
+   * @param statuses new status by 0-based document index
+   * @throws IllegalArgumentException as {@link #splice}, for the first document that cannot take
+   *     its status
+   */
+  public String spliceAll(String text, Map<Integer, ObjectNode> statuses) {
     ParsedFile file = parser.parse(text);
     if (file.error().isPresent()) {
       throw new IllegalArgumentException(
           "cannot write status: " + file.error().get().describe("file"));
-    }
-    ParsedDocument document =
-        file.document(documentIndex)
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "cannot write status: no document " + documentIndex));
-    if (document.problem().isPresent()) {
-      throw new IllegalArgumentException("cannot write status: " + document.problem().get());
-    }
-    ParsedDocument.Spans spans = document.spans();
-    if (spans.flow()) {
-      throw new IllegalArgumentException(
-          "cannot write status: the document is a flow mapping ({...}); write it in block style");
     }
     int loneCr = loneCarriageReturn(text);
     if (loneCr >= 0) {
@@ -93,8 +95,35 @@ public final class StatusSplicer {
               + " endings");
     }
     String eol = lineEnding(text);
+    // Last document first: an edit never moves the offsets of the documents before it.
+    List<Integer> order = new ArrayList<>(statuses.keySet());
+    order.sort(Comparator.reverseOrder());
+    String result = text;
+    for (int index : order) {
+      ParsedDocument document =
+          file.document(index)
+              .orElseThrow(
+                  () -> new IllegalArgumentException("cannot write status: no document " + index));
+      result = spliceDocument(result, document, statuses.get(index), eol);
+    }
+    if (!preserves(file, result, statuses)) {
+      throw new IllegalStateException(
+          "status splice of documents " + order + " would change other content");
+    }
+    return result;
+  }
+
+  private String spliceDocument(
+      String text, ParsedDocument document, ObjectNode status, String eol) {
+    if (document.problem().isPresent()) {
+      throw new IllegalArgumentException("cannot write status: " + document.problem().get());
+    }
+    ParsedDocument.Spans spans = document.spans();
+    if (spans.flow()) {
+      throw new IllegalArgumentException(
+          "cannot write status: the document is a flow mapping ({...}); write it in block style");
+    }
     String block = render(status, spans.indent(), eol);
-    String result;
     if (spans.hasStatus()) {
       int from = lineStart(text, spans.statusKeyStart());
       if (from == 0 && text.startsWith("\uFEFF")) {
@@ -106,21 +135,20 @@ public final class StatusSplicer {
       }
       int ownedEnd = ownedEnd(text, spans.statusValueEnd(), spans.indent());
       int after = afterTerminator(text, ownedEnd);
-      result =
-          text.substring(0, from) + block + (after > ownedEnd ? eol : "") + text.substring(after);
-    } else {
-      int ownedEnd = ownedEnd(text, spans.end(), spans.indent());
-      int after = afterTerminator(text, ownedEnd);
-      if (after > ownedEnd) {
-        result = text.substring(0, after) + block + eol + text.substring(after);
-      } else {
-        result = text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
-        if (!preserves(text, result, document, status)) {
-          result = atDocumentStart(text, spans, block, eol);
-        }
-      }
+      return text.substring(0, from)
+          + block
+          + (after > ownedEnd ? eol : "")
+          + text.substring(after);
     }
-    verify(text, result, document, status);
+    int ownedEnd = ownedEnd(text, spans.end(), spans.indent());
+    int after = afterTerminator(text, ownedEnd);
+    if (after > ownedEnd) {
+      return text.substring(0, after) + block + eol + text.substring(after);
+    }
+    String result = text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
+    if (!preserves(parser.parse(text), result, Map.of(document.index(), status))) {
+      result = atDocumentStart(text, spans, block, eol);
+    }
     return result;
   }
 
@@ -144,19 +172,10 @@ public final class StatusSplicer {
   }
 
   /**
-   * Re-reads the result: same documents, same content but the new status. A splice that would
+   * Re-reads the result: same documents, same content but the new statuses. A splice that would
    * change anything else is a bug, and must never reach a user's file.
    */
-  private void verify(String before, String after, ParsedDocument original, ObjectNode status) {
-    if (!preserves(before, after, original, status)) {
-      throw new IllegalStateException(
-          "status splice of document " + original.index() + " would change other content");
-    }
-  }
-
-  private boolean preserves(
-      String before, String after, ParsedDocument original, ObjectNode status) {
-    ParsedFile oldFile = parser.parse(before);
+  private boolean preserves(ParsedFile oldFile, String after, Map<Integer, ObjectNode> statuses) {
     ParsedFile newFile = parser.parse(after);
     boolean ok =
         newFile.error().isEmpty() && oldFile.documents().size() == newFile.documents().size();
@@ -164,7 +183,8 @@ public final class StatusSplicer {
       ParsedDocument o = oldFile.documents().get(i);
       ParsedDocument n = newFile.documents().get(i);
       ObjectNode expected = o.document().deepCopy();
-      if (o.index() == original.index()) {
+      ObjectNode status = statuses.get(o.index());
+      if (status != null) {
         expected.set("status", status);
       }
       ok =

@@ -75,6 +75,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     runtime =
         new StandaloneRuntime(
             store, declarations, meters, mapper, settings.workers(), settings.resync());
+    declarations.onWriteFailure((key, e) -> runtime.statusWriteFailed(key));
     records =
         settings.records() == null
             ? null
@@ -253,6 +254,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     ready = false;
     closeQuietly(files);
     closeQuietly(runtime);
+    declarations.flush();
     closeQuietly(probes);
     closeQuietly(tunnels);
     closeQuietly(records);

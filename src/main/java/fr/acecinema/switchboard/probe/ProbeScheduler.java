@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * never overlap.
  *
  * <p>Reconcilers call {@link #ensure} on every pass; it only starts or restarts a loop when the
- * target changed. The first probe of a loop is delayed by a random part of its interval so loops
- * started together do not fire in lockstep.
+ * target changed. The first probe of a loop is delayed by a random part of its interval (at most
+ * 250 ms) so loops started together do not fire in lockstep.
  *
  * <p>Metrics, when a registry is given: timer {@code switchboard.probe.latency} tagged {@code
  * backend} (the key's name) and {@code result} ({@code success}/{@code failure}); a backend's
@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class ProbeScheduler implements AutoCloseable {
   /** Timer name of probe latency. */
   public static final String LATENCY_METRIC = "switchboard.probe.latency";
+
+  private static final long FIRST_PROBE_SPREAD_NANOS = 250_000_000L;
 
   private static final Logger log = LoggerFactory.getLogger(ProbeScheduler.class);
 
@@ -181,7 +183,10 @@ public final class ProbeScheduler implements AutoCloseable {
     @Override
     public void run() {
       long interval = Math.max(1, target.check().interval().toNanos());
-      long next = System.nanoTime() + ThreadLocalRandom.current().nextLong(interval);
+      // Spread first probes so loops do not fire in lockstep, but within a quarter second at
+      // most: a new backend's first verdict (and a cold start's) should not wait a whole interval.
+      long spread = Math.min(interval, FIRST_PROBE_SPREAD_NANOS);
+      long next = System.nanoTime() + ThreadLocalRandom.current().nextLong(spread);
       while (waitUntil(next)) {
         long started = System.nanoTime();
         ProbeResult result = probeOnce();

@@ -101,6 +101,15 @@ public final class StandaloneRuntime implements AutoCloseable {
     queue.add(key);
   }
 
+  /**
+   * A status handed to the publisher could not be written after all: forget that it was, so the
+   * next reconcile (soon, with backoff left to the writer's failure) publishes it again.
+   */
+  public void statusWriteFailed(ResourceKey key) {
+    published.remove(key);
+    queue.addAfter(key, Duration.ofSeconds(1));
+  }
+
   /** True when nothing waits and nothing is being reconciled (tests and benchmarks). */
   public boolean idle() {
     return queue.idle();

@@ -49,10 +49,27 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
   // Rejection text -> when first seen, so rewriting the same rejection is a no-op for the writer.
   private final Map<String, String> rejectedSince = new ConcurrentHashMap<>();
 
+  private final StatusOutbox outbox;
+  private volatile StatusOutbox.FailureListener failureListener = (key, e) -> {};
+
   public Declarations(ResourceStore store, ObjectMapper mapper, Clock clock) {
     this.store = store;
     this.mapper = mapper;
     this.clock = clock;
+    this.outbox = new StatusOutbox(writers::get, (k, e) -> failureListener.failed(k, e), 8);
+  }
+
+  /**
+   * Who to tell when a queued status could not be written (the runtime forgets it published that
+   * status and reconciles the key again).
+   */
+  public void onWriteFailure(java.util.function.BiConsumer<ResourceKey, Exception> listener) {
+    this.failureListener = listener::accept;
+  }
+
+  /** Writes every queued status before returning (SIGTERM finishes in-flight writes). */
+  public void flush() {
+    outbox.close();
   }
 
   public void registerWriter(String source, StatusWriter writer) {
@@ -185,16 +202,15 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
   }
 
   @Override
-  public Outcome publish(ResourceKey key, long generation, ObjectNode status) throws IOException {
+  public Outcome publish(ResourceKey key, long generation, ObjectNode status) {
     Optional<Origin> origin = originOf(key);
     if (origin.isEmpty()) {
       return Outcome.STALE;
     }
-    StatusWriter writer = writers.get(origin.get().source());
-    if (writer == null) {
+    if (!writers.containsKey(origin.get().source())) {
       throw new IllegalStateException("no status writer for source " + origin.get().source());
     }
-    return writer.write(origin.get(), generation, status);
+    return outbox.submit(key, origin.get(), generation, status);
   }
 
   private void resolve(ResourceKey key, List<Runnable> writes) {

@@ -139,12 +139,56 @@ class DeclarationsTest {
   }
 
   @Test
-  void publishesStatusToTheSingleDeclaration() throws Exception {
+  void queuesStatusForTheSingleDeclarationAndWritesItByFlush() throws Exception {
     declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
     ObjectNode status = mapper.createObjectNode().put("observedGeneration", 1);
-    assertThat(declarations.publish(DIJON, 1, status)).isEqualTo(StatusWriter.Outcome.WRITTEN);
+    assertThat(declarations.publish(DIJON, 1, status)).isEqualTo(StatusWriter.Outcome.QUEUED);
+    declarations.flush();
     assertThat(written.get(at("a.yaml", 0))).isEqualTo(status);
     assertThat(declarations.publish(new ResourceKey("Site", "nope"), 1, status))
         .isEqualTo(StatusWriter.Outcome.STALE);
+  }
+
+  @Test
+  void writesTheStatusesOfOneFileTogether() throws Exception {
+    java.util.List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch firstWriteStarted =
+        new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    declarations.registerWriter(
+        "file",
+        new StatusWriter() {
+          @Override
+          public Outcome write(Origin origin, long generation, ObjectNode status) {
+            throw new AssertionError("batched writes only");
+          }
+
+          @Override
+          public List<Outcome> writeAll(List<Entry> entries) throws java.io.IOException {
+            batchSizes.add(entries.size());
+            firstWriteStarted.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new java.io.IOException(e);
+            }
+            return entries.stream().map(e -> Outcome.WRITTEN).toList();
+          }
+        });
+    List<Declaration> sites = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Declaration d = site("s" + i, "all.yaml", 1);
+      sites.add(new Declaration(d.key(), at("all.yaml", i), d.resource()));
+    }
+    declarations.replace("file", "all.yaml", sites, List.of());
+    declarations.publish(sites.get(0).key(), 1, mapper.createObjectNode());
+    firstWriteStarted.await();
+    for (int i = 1; i < 5; i++) {
+      declarations.publish(sites.get(i).key(), 1, mapper.createObjectNode());
+    }
+    release.countDown();
+    declarations.flush();
+    // The first write was on disk while four more queued: they go in one second write.
+    assertThat(batchSizes).containsExactly(1, 4);
   }
 }

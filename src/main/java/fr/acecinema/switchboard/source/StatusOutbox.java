@@ -1,0 +1,131 @@
+package fr.acecinema.switchboard.source;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.source.StatusWriter.Outcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles hand their statuses here and go on; one writer per location (a file) drains everything
+ * that queued for it and writes it in one go. Writes of one location never overlap, a newer status
+ * of a document replaces one still waiting, and while one write of a file is on disk the next batch
+ * gathers: the number of writes follows the disk, not the reconcile rate.
+ */
+final class StatusOutbox implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StatusOutbox.class);
+
+  /** Told when statuses could not be written, so their keys can be reconciled again. */
+  interface FailureListener {
+    void failed(ResourceKey key, Exception cause);
+  }
+
+  private record Location(String source, String location) {}
+
+  private record Pending(ResourceKey key, StatusWriter.Entry entry) {}
+
+  private final Function<String, StatusWriter> writers;
+  private final FailureListener failures;
+  private final Map<Location, LinkedHashMap<Integer, Pending>> pending = new HashMap<>();
+  private final Set<Location> draining = new HashSet<>();
+  private final ExecutorService executor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("status-write-", 0).factory());
+  // Bounds concurrent file writes (fsyncs) so a burst over many files does not thrash the disk.
+  private final Semaphore slots;
+  private boolean closed;
+
+  StatusOutbox(Function<String, StatusWriter> writers, FailureListener failures, int parallel) {
+    this.writers = writers;
+    this.failures = failures;
+    this.slots = new Semaphore(parallel);
+  }
+
+  /** Queues a status; returns at once. */
+  synchronized Outcome submit(ResourceKey key, Origin origin, long generation, ObjectNode status) {
+    if (closed) {
+      return Outcome.STALE;
+    }
+    Location loc = new Location(origin.source(), origin.location());
+    pending
+        .computeIfAbsent(loc, l -> new LinkedHashMap<>())
+        .put(
+            origin.document(),
+            new Pending(key, new StatusWriter.Entry(origin, generation, status)));
+    if (draining.add(loc)) {
+      executor.execute(() -> drain(loc));
+    }
+    return Outcome.QUEUED;
+  }
+
+  private void drain(Location loc) {
+    while (true) {
+      List<Pending> batch;
+      synchronized (this) {
+        LinkedHashMap<Integer, Pending> next = pending.remove(loc);
+        if (next == null) {
+          draining.remove(loc);
+          notifyAll();
+          return;
+        }
+        batch = new ArrayList<>(next.values());
+      }
+      write(loc, batch);
+    }
+  }
+
+  private void write(Location loc, List<Pending> batch) {
+    StatusWriter writer = writers.apply(loc.source());
+    if (writer == null) {
+      return;
+    }
+    slots.acquireUninterruptibly();
+    try {
+      List<Outcome> outcomes = writer.writeAll(batch.stream().map(Pending::entry).toList());
+      if (log.isDebugEnabled()) {
+        log.debug("{} statuses into {}: {}", batch.size(), loc.location(), outcomes);
+      }
+    } catch (Exception e) {
+      log.warn(
+          "writing {} statuses into {} failed: {}", batch.size(), loc.location(), e.toString());
+      batch.forEach(p -> failures.failed(p.key(), e));
+    } finally {
+      slots.release();
+    }
+  }
+
+  /** Waits (bounded) until every queued status is on disk, then stops taking new ones. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!draining.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          log.warn("{} locations still had statuses to write at shutdown", draining.size());
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    executor.shutdown();
+  }
+}
