@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
       WaitCommand.class,
       ValidateCommand.class,
       DemoCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
