@@ -11,10 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Listens to the store and publishes an event when a watched condition flips between {@code True}
- * and {@code False}: a Backend's {@code Healthy} or {@code Ready}, a Site's {@code Ready}. A
- * condition appearing for the first time, or going through {@code Unknown}, is not a transition
- * (start-up would otherwise page for every backend).
+ * Listens to the store and publishes an event when a watched condition flips: a Backend's {@code
+ * Healthy} or {@code Ready}, a Site's {@code Ready}. {@code Down} is a flip from {@code True} to
+ * {@code False}; {@code Up} is the flip back, sent only after a {@code Down} (a recovery), so
+ * start-up, where every condition goes from pending to {@code True}, pages nobody. A condition
+ * appearing for the first time or going through {@code Unknown} is not a flip.
  */
 public final class HealthTransitions implements ResourceStore.Listener {
   static final Map<String, List<String>> WATCHED =
@@ -25,6 +26,8 @@ public final class HealthTransitions implements ResourceStore.Listener {
   private final Notifier notifier;
   private final ObjectMapper mapper;
   private final Clock clock;
+  // kind/name/condition that went down and has not recovered yet.
+  private final java.util.Set<String> down = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public HealthTransitions(Notifier notifier, ObjectMapper mapper, Clock clock) {
     this.notifier = notifier;
@@ -35,7 +38,11 @@ public final class HealthTransitions implements ResourceStore.Listener {
   @Override
   public void onChange(ResourceKey key, HasMetadata previous, HasMetadata current) {
     List<String> conditions = WATCHED.get(key.kind());
-    if (conditions == null || previous == null || current == null) {
+    if (conditions == null || previous == null) {
+      return;
+    }
+    if (current == null) {
+      conditions.forEach(type -> down.remove(key + "/" + type));
       return;
     }
     JsonNode before = mapper.valueToTree(previous).path("status").path("conditions");
@@ -44,7 +51,10 @@ public final class HealthTransitions implements ResourceStore.Listener {
       String was = find(before, type).path("status").asText("");
       JsonNode now = find(after, type);
       String is = now.path("status").asText("");
-      if (definite(was) && definite(is) && !was.equals(is)) {
+      String id = key + "/" + type;
+      boolean wentDown = was.equals("True") && is.equals("False") && down.add(id);
+      boolean recovered = was.equals("False") && is.equals("True") && down.remove(id);
+      if (wentDown || recovered) {
         notifier.publish(
             WebhookEvent.transition(
                 key.kind(),
@@ -57,10 +67,6 @@ public final class HealthTransitions implements ResourceStore.Listener {
                 clock.instant()));
       }
     }
-  }
-
-  private static boolean definite(String status) {
-    return status.equals("True") || status.equals("False");
   }
 
   private static JsonNode find(JsonNode conditions, String type) {
