@@ -169,6 +169,20 @@ class ApiEndToEndIT {
         .contains("switchboard_site_ready{site=\"thory\"} 1.0")
         .contains("switchboard_reconcile_seconds_count")
         .contains("switchboard_status_writes");
+    // Every Switchboard series the Grafana dashboard plots is served (Caddy's come with the
+    // router).
+    java.util.regex.Matcher series =
+        java.util.regex.Pattern.compile("switchboard_[a-z_]+")
+            .matcher(Files.readString(Path.of("docs/grafana-dashboard.json")));
+    int plotted = 0;
+    while (series.find()) {
+      if (!series.group().startsWith("switchboard_caddy_")
+          && !series.group().startsWith("switchboard_reconcile_retries")) {
+        assertThat(metrics).as(series.group()).contains(series.group());
+        plotted++;
+      }
+    }
+    assertThat(plotted).isGreaterThan(8);
 
     dijon.healthStatus.set(500);
     await()
