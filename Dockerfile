@@ -17,9 +17,13 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/switchboard --create-home s
 COPY --from=build /src/target/switchboard.jar /opt/switchboard/switchboard.jar
 USER switchboard
 WORKDIR /var/lib/switchboard
+# The API listens on loopback by default: with compose's host networking that is the hub's
+# 127.0.0.1; to reach it from elsewhere give SWITCHBOARD_TLS_CERT/SWITCHBOARD_TLS_KEY and a
+# public SWITCHBOARD_LISTEN (plain HTTP on a public address is refused without
+# SWITCHBOARD_INSECURE_LISTEN=true).
 ENV SWITCHBOARD_MANIFESTS=/manifests \
     SWITCHBOARD_DATA_DIR=/var/lib/switchboard \
-    SWITCHBOARD_LISTEN=0.0.0.0:7070 \
+    SWITCHBOARD_LISTEN=127.0.0.1:7070 \
     SWITCHBOARD_LOG_FORMAT=json
 EXPOSE 7070
 # /healthz answers 200 while the process is alive; bash's /dev/tcp avoids needing curl in the image.

@@ -1,19 +1,68 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import fr.acecinema.switchboard.server.ApiServer;
+import fr.acecinema.switchboard.server.FleetGauges;
+import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
+import fr.acecinema.switchboard.server.ResourceApi;
+import fr.acecinema.switchboard.server.TokenStore;
+import fr.acecinema.switchboard.server.WatchHub;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
-/** {@code sbctl run}: the operator on the watched directory of the configuration. */
+/**
+ * {@code sbctl run}: the operator on the watched directory of the configuration, its metrics in a
+ * Prometheus registry, the resource API over the same directory, webhooks when configured.
+ */
 final class LocalLauncher implements OperatorLauncher {
   @Override
   public Running start(SwitchboardConfig config) throws Exception {
-    SwitchboardOperator operator =
-        SwitchboardOperator.start(settings(config), new SimpleMeterRegistry());
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(meters);
+    new JvmThreadMetrics().bindTo(meters);
+    new ProcessorMetrics().bindTo(meters);
+    new UptimeMetrics().bindTo(meters);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(meters);
+    SwitchboardOperator operator = SwitchboardOperator.start(settings(config), meters);
+    Webhooks webhooks = null;
+    if (!config.webhooks().isEmpty()) {
+      webhooks =
+          new Webhooks(
+              config.webhooks(),
+              config.webhookSecret(),
+              operator.http(),
+              Webhooks.Settings.defaults(),
+              meters,
+              Clock.systemUTC());
+      operator.setNotifier(webhooks);
+    }
+    WatchHub watches = new WatchHub(operator.store(), SwitchboardOperator.mapper());
+    operator.store().addListener(watches);
+    FleetGauges gauges = new FleetGauges(operator.store(), SwitchboardOperator.mapper(), meters);
+    ApiServer.Api api =
+        new ApiServer.Api(
+            TokenStore.in(config.dataDir()),
+            new ResourceApi(new ManifestDirectoryTarget(config.manifests())),
+            watches,
+            () -> {
+              gauges.refresh();
+              return meters.scrape();
+            });
+    Webhooks started = webhooks;
     return new Running() {
       @Override
       public boolean ready() {
@@ -21,14 +70,24 @@ final class LocalLauncher implements OperatorLauncher {
       }
 
       @Override
+      public Optional<ApiServer.Api> api() {
+        return Optional.of(api);
+      }
+
+      @Override
       public void close() {
         operator.close();
+        if (started != null) {
+          started.close();
+        }
+        gc.close();
+        meters.close();
       }
     };
   }
 
   static OperatorSettings settings(SwitchboardConfig config) {
-    // The CLI serves /healthz itself (RunCommand), so the operator starts no endpoint of its own.
+    // The CLI serves the API and /healthz itself (RunCommand), so the operator starts no endpoint.
     return new OperatorSettings(
         config.manifests(),
         null,

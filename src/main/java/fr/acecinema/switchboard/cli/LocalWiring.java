@@ -2,16 +2,38 @@ package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 
-/** The wiring of a local sbctl: the manifests directory, the operator in this process. */
+/**
+ * The wiring of sbctl: the manifests directory and the operator in this process, or a running
+ * Switchboard's API when {@code SWITCHBOARD_SERVER} is set.
+ */
 public final class LocalWiring implements Wiring {
   @Override
   public FleetView view(SwitchboardConfig config) {
-    return new ManifestFleet(config.manifests());
+    return config.server().isPresent() ? remote(config) : new ManifestFleet(config.manifests());
   }
 
   @Override
   public FleetWriter writer(SwitchboardConfig config) {
-    return new ManifestFleet(config.manifests());
+    return config.server().isPresent() ? remote(config) : new ManifestFleet(config.manifests());
+  }
+
+  private static RemoteFleet remote(SwitchboardConfig config) {
+    if (config.token().isEmpty()) {
+      throw new IllegalStateException(
+          "SWITCHBOARD_SERVER is set but SWITCHBOARD_TOKEN is not; create a token on the hub with"
+              + " sbctl token create NAME --scope write");
+    }
+    return new RemoteFleet(config.server().get(), config.token(), Http.CLIENT);
+  }
+
+  /** The process's one HTTP client (a CLI run makes a handful of calls). */
+  private static final class Http {
+    static final okhttp3.OkHttpClient CLIENT =
+        new okhttp3.OkHttpClient.Builder()
+            .connectTimeout(java.time.Duration.ofSeconds(5))
+            .callTimeout(java.time.Duration.ofSeconds(30))
+            .followRedirects(false)
+            .build();
   }
 
   @Override

@@ -32,14 +32,14 @@ import java.util.stream.Stream;
  * The watched directory as sbctl sees it without a running operator: every manifest parsed and
  * admitted exactly as the operator would, with the status last written into it.
  */
-final class ManifestFleet implements FleetView, FleetWriter {
+public final class ManifestFleet implements FleetView, FleetWriter {
   private static final String SOURCE = ManifestFileWriter.SOURCE;
   private final Path root;
   private final ManifestParser parser = new ManifestParser();
   private final DocumentAdmission admission =
       new DocumentAdmission(Optional.of(new SchemaValidator()));
 
-  ManifestFleet(Path root) {
+  public ManifestFleet(Path root) {
     this.root = root;
   }
 

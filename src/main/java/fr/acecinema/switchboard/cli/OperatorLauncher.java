@@ -15,6 +15,11 @@ public interface OperatorLauncher {
      */
     @Override
     void close() throws Exception;
+
+    /** The resource API, tokens and metrics to serve on --listen; empty serves health only. */
+    default java.util.Optional<fr.acecinema.switchboard.server.ApiServer.Api> api() {
+      return java.util.Optional.empty();
+    }
   }
 
   /** Starts everything {@code config} describes and returns without waiting for readiness. */

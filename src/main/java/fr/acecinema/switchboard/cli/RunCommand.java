@@ -2,7 +2,7 @@ package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.Listen;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
-import fr.acecinema.switchboard.server.HealthServer;
+import fr.acecinema.switchboard.server.ApiServer;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     name = "run",
     description =
         "Run the control plane: watch the manifests, probe, route, record; serve /healthz and"
-            + " /readyz. Stops cleanly on SIGTERM.")
+            + " /readyz, /metrics and the API. Stops cleanly on SIGTERM.")
 final class RunCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -66,8 +66,9 @@ final class RunCommand implements Callable<Integer> {
     }
     AtomicBoolean stopping = new AtomicBoolean(false);
     int code = Sbctl.OK;
-    try (HealthServer health =
-        HealthServer.start(config.listen(), () -> !stopping.get() && running.ready())) {
+    try (ApiServer api =
+        ApiServer.start(
+            apiSettings(config), () -> !stopping.get() && running.ready(), running.api())) {
       stop.await();
       LOG.info("stop requested; finishing in-flight work");
       // Not ready from here on, so a load balancer stops sending before the routes go away.
@@ -85,5 +86,15 @@ final class RunCommand implements Callable<Integer> {
     }
     LOG.info("stopped");
     return code;
+  }
+
+  /** The API endpoint's settings from the configuration. */
+  static ApiServer.Settings apiSettings(SwitchboardConfig config) {
+    ApiServer.Settings s =
+        ApiServer.Settings.of(config.listen()).withInsecureListen(config.insecureListen());
+    if (config.tlsCert().isPresent() && config.tlsKey().isPresent()) {
+      s = s.withTls(config.tlsCert().get(), config.tlsKey().get());
+    }
+    return s;
   }
 }

@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
       HistoryCommand.class,
       RevisionsCommand.class,
       EventsCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

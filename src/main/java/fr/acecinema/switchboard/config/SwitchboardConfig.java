@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -52,7 +53,9 @@ public class SwitchboardConfig {
       defaultValue = "127.0.0.1:7070",
       converter = Listen.class,
       scope = ScopeType.INHERIT,
-      description = "Address of the /healthz and /readyz endpoints.")
+      description =
+          "Address of the HTTP API, /metrics, /healthz and /readyz; a non-loopback address needs"
+              + " --tls-cert and --tls-key (or --insecure-listen).")
   InetSocketAddress listen;
 
   @Option(
@@ -196,6 +199,74 @@ public class SwitchboardConfig {
               + " counted.")
   int recordsBuffer;
 
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description = "PEM certificate chain: serve the API over HTTPS (with --tls-key).")
+  String tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description = "PEM private key (PKCS#8, unencrypted) of --tls-cert.")
+  String tlsKey;
+
+  @Option(
+      names = "--insecure-listen",
+      paramLabel = "true|false",
+      arity = "0..1",
+      defaultValue = "false",
+      scope = ScopeType.INHERIT,
+      description =
+          "Serve the API in plain HTTP on a non-loopback address (bearer tokens cross the network"
+              + " in clear: only inside a private network such as WireGuard).")
+  boolean insecureListen;
+
+  @Option(
+      names = "--webhook",
+      paramLabel = "URL",
+      defaultValue = "",
+      split = ",",
+      scope = ScopeType.INHERIT,
+      description =
+          "Receives a signed JSON event when a backend or site goes down or up, or a Caddy sync"
+              + " fails; repeat the flag, or separate URLs with commas in the variable.")
+  List<String> webhooks;
+
+  @Option(
+      names = "--webhook-secret",
+      paramLabel = "SECRET",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "HMAC-SHA256 key of the X-Switchboard-Signature header of webhooks (prefer the"
+              + " variable: flags show in process lists).")
+  String webhookSecret;
+
+  @Option(
+      names = "--server",
+      paramLabel = "URL",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "A running Switchboard's API, e.g. https://hub:7070: get, describe, apply, delete and"
+              + " wait go there (with --token) instead of the local manifests directory.")
+  String server;
+
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "Bearer token for --server, from sbctl token create (prefer the variable: flags show in"
+              + " process lists).")
+  String token;
+
   /** Watched manifest directory. */
   public Path manifests() {
     return manifests;
@@ -276,6 +347,46 @@ public class SwitchboardConfig {
     return databaseUrl().isEmpty();
   }
 
+  /** PEM certificate of the API, empty for plain HTTP. */
+  public Optional<Path> tlsCert() {
+    return tlsCert == null || tlsCert.isBlank() ? Optional.empty() : Optional.of(Path.of(tlsCert));
+  }
+
+  /** PEM key of the API, empty for plain HTTP. */
+  public Optional<Path> tlsKey() {
+    return tlsKey == null || tlsKey.isBlank() ? Optional.empty() : Optional.of(Path.of(tlsKey));
+  }
+
+  public boolean insecureListen() {
+    return insecureListen;
+  }
+
+  /** Webhook URLs, none when unset. */
+  public List<URI> webhooks() {
+    List<URI> out = new ArrayList<>();
+    for (String w : webhooks == null ? List.<String>of() : webhooks) {
+      if (!w.isBlank()) {
+        out.add(new HttpUrlConverter().convert(w));
+      }
+    }
+    return out;
+  }
+
+  public String webhookSecret() {
+    return webhookSecret == null ? "" : webhookSecret;
+  }
+
+  /** The remote API sbctl talks to, empty for the local directory. */
+  public Optional<URI> server() {
+    return server == null || server.isBlank()
+        ? Optional.empty()
+        : Optional.of(new HttpUrlConverter().convert(server));
+  }
+
+  public String token() {
+    return token == null ? "" : token.trim();
+  }
+
   /**
    * Problems picocli's type conversion cannot see (ranges, cross-field rules), each naming the
    * flag, the variable and the fix. Empty when the configuration is usable.
@@ -322,6 +433,44 @@ public class SwitchboardConfig {
           "--records-buffer / SWITCHBOARD_RECORDS_BUFFER is "
               + recordsBuffer
               + "; use between 100 and 10000000 records");
+    }
+    if (tlsCert().isPresent() != tlsKey().isPresent()) {
+      out.add(
+          "--tls-cert / SWITCHBOARD_TLS_CERT and --tls-key / SWITCHBOARD_TLS_KEY go together;"
+              + " give both for HTTPS or neither for plain HTTP");
+    }
+    if (listen != null
+        && tlsCert().isEmpty()
+        && !insecureListen
+        && (listen.getAddress() == null || !listen.getAddress().isLoopbackAddress())) {
+      out.add(
+          "--listen / SWITCHBOARD_LISTEN is "
+              + Listen.format(listen)
+              + " without TLS; bearer tokens would cross the network in clear: give --tls-cert"
+              + " and --tls-key, listen on 127.0.0.1, or pass --insecure-listen");
+    }
+    for (String w : webhooks == null ? List.<String>of() : webhooks) {
+      if (!w.isBlank()) {
+        try {
+          new HttpUrlConverter().convert(w);
+        } catch (IllegalArgumentException e) {
+          out.add("--webhook / SWITCHBOARD_WEBHOOK: " + e.getMessage());
+        }
+      }
+    }
+    if (!webhooks().isEmpty() && webhookSecret().isEmpty()) {
+      out.add(
+          "--webhook is set without --webhook-secret / SWITCHBOARD_WEBHOOK_SECRET; receivers"
+              + " could not verify events: set a secret of at least 16 characters");
+    } else if (!webhookSecret().isEmpty() && webhookSecret().length() < 16) {
+      out.add(
+          "--webhook-secret / SWITCHBOARD_WEBHOOK_SECRET is too short; use at least 16"
+              + " characters, e.g. openssl rand -hex 32");
+    }
+    try {
+      server();
+    } catch (IllegalArgumentException e) {
+      out.add("--server / SWITCHBOARD_SERVER: " + e.getMessage());
     }
     return out;
   }

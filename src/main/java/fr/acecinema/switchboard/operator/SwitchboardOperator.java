@@ -8,6 +8,8 @@ import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.caddy.CaddyAdminClient;
 import fr.acecinema.switchboard.manifest.ManifestParser;
+import fr.acecinema.switchboard.notify.HealthTransitions;
+import fr.acecinema.switchboard.notify.Notifier;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
 import fr.acecinema.switchboard.reconciler.BackendReconciler;
@@ -64,6 +66,9 @@ public final class SwitchboardOperator implements AutoCloseable {
   private RouterReconciler router;
   private HealthServer health;
   private volatile boolean ready;
+  private volatile Notifier notifyTo = Notifier.NONE;
+  // Handed out once (e.g. to the Caddy router); forwards to whatever setNotifier installs later.
+  private final Notifier notifier = event -> notifyTo.publish(event);
 
   private SwitchboardOperator(OperatorSettings settings, MeterRegistry meters) throws IOException {
     Clock clock = Clock.systemUTC();
@@ -246,6 +251,20 @@ public final class SwitchboardOperator implements AutoCloseable {
   /** PostgreSQL records, when enabled: RecordsSynced, the revision recorder for Caddy. */
   public Optional<RecordsPlane> records() {
     return Optional.ofNullable(records);
+  }
+
+  /**
+   * Where components report events for webhooks (the Caddy router calls {@link
+   * Notifier#caddySyncFailed}); does nothing until {@link #setNotifier} installs a target.
+   */
+  public Notifier notifier() {
+    return notifier;
+  }
+
+  /** Installs the webhook dispatcher, and hears backend and site health flips from the store. */
+  public void setNotifier(Notifier target) {
+    notifyTo = target;
+    store.addListener(new HealthTransitions(notifier, mapper, Clock.systemUTC()));
   }
 
   /** Stops watching, lets in-flight reconciles and status writes finish, then stops probing. */

@@ -1,0 +1,228 @@
+package fr.acecinema.switchboard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.manifest.ManifestParser;
+import fr.acecinema.switchboard.manifest.ParsedDocument;
+import fr.acecinema.switchboard.manifest.ParsedFile;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.server.ApiObjects;
+import fr.acecinema.switchboard.server.ResourceApi;
+import fr.acecinema.switchboard.source.Origin;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * The fleet of a running Switchboard, through its HTTP API with a bearer token: what {@code sbctl
+ * get/describe/apply/delete/wait} use when {@code SWITCHBOARD_SERVER} is set. Validation happens on
+ * the server (a dry run), so the messages are the ones the files would get.
+ */
+public final class RemoteFleet implements FleetView, FleetWriter {
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> PLURALS = List.of("sites", "services", "backends");
+
+  private final HttpUrl base;
+  private final String token;
+  private final OkHttpClient http;
+  private final ManifestParser parser = new ManifestParser();
+
+  public RemoteFleet(URI server, String token, OkHttpClient http) {
+    HttpUrl url = HttpUrl.get(server.toString());
+    this.base = url.newBuilder().encodedPath("/").build();
+    this.token = token;
+    this.http = http;
+  }
+
+  @Override
+  public List<ResourceRow> list() throws IOException {
+    List<ResourceRow> rows = new ArrayList<>();
+    Set<String> unkinded = new HashSet<>();
+    for (String plural : PLURALS) {
+      JsonNode list = call(request(plural, null, null).get().build(), "list " + plural);
+      for (JsonNode item : list.path("items")) {
+        JsonNode metadata = item.path("metadata");
+        String created = metadata.path("creationTimestamp").asText(null);
+        rows.add(
+            new ResourceRow(
+                item.path("kind").asText(),
+                metadata.path("name").asText(),
+                ApiObjects.parseOrigin(
+                    metadata.path("annotations").path(ApiObjects.ORIGIN).asText(null)),
+                metadata.path("generation").asLong(0),
+                created == null ? null : Instant.parse(created),
+                item.path("spec"),
+                item.path("status"),
+                null,
+                null));
+      }
+      for (JsonNode r : list.path("rejected")) {
+        String origin = r.path("origin").asText("");
+        // Unreadable documents come with every kind's list: keep one copy.
+        if (!r.has("kind") && !unkinded.add(origin)) {
+          continue;
+        }
+        rows.add(
+            new ResourceRow(
+                r.path("kind").asText(null),
+                r.path("name").asText(null),
+                ApiObjects.parseOrigin(origin),
+                r.path("generation").asLong(0),
+                null,
+                r.path("spec"),
+                r.path("status"),
+                r.path("reason").asText(),
+                r.path("message").asText()));
+      }
+    }
+    return rows;
+  }
+
+  @Override
+  public Check check(String fileName, String text) {
+    List<ResourceKey> declares = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    ParsedFile parsed = parser.parse(text);
+    if (parsed.error().isPresent()) {
+      problems.add(parsed.error().get().describe(fileName));
+      return new Check(declares, problems);
+    }
+    if (parsed.documents().isEmpty()) {
+      problems.add(fileName + ": declares nothing; write at least one Site, Service or Backend");
+    }
+    for (ParsedDocument d : parsed.documents()) {
+      String where = new Origin("file", fileName, d.index(), d.line()).describe();
+      Optional<String> kind = Optional.ofNullable(d.kind()).flatMap(Kinds::resolve);
+      if (kind.isEmpty() || !kind.get().equals(d.kind())) {
+        problems.add(where + ": kind: '" + d.kind() + "' is not Site, Service or Backend");
+        continue;
+      }
+      try {
+        Reply r = send(kind.get(), d, true);
+        if (r.code() >= 300) {
+          problems.add(where + ": " + r.message());
+        } else {
+          declares.add(new ResourceKey(kind.get(), d.name()));
+        }
+      } catch (IOException e) {
+        problems.add(where + ": " + e.getMessage());
+      }
+    }
+    return new Check(declares, problems);
+  }
+
+  @Override
+  public List<Applied> apply(String fileName, String text) throws IOException {
+    List<Applied> applied = new ArrayList<>();
+    for (ParsedDocument d : parser.parse(text).documents()) {
+      Reply r = send(d.kind(), d, false);
+      if (r.code() >= 300) {
+        throw new IOException(fileName + ":" + d.line() + ": " + r.message());
+      }
+      applied.add(new Applied(new ResourceKey(d.kind(), d.name()), r.change()));
+    }
+    return applied;
+  }
+
+  @Override
+  public boolean delete(ResourceKey key) throws IOException {
+    Request request = request(ApiObjects.plural(key.kind()), key.name(), null).delete().build();
+    try (Response response = http.newCall(request).execute()) {
+      if (response.code() == 404) {
+        return false;
+      }
+      body(response, "delete " + key);
+      return true;
+    }
+  }
+
+  private record Reply(int code, String message, Change change) {}
+
+  private Reply send(String kind, ParsedDocument d, boolean dryRun) throws IOException {
+    boolean named = ResourceApi.validName(d.name());
+    Request.Builder b =
+        request(ApiObjects.plural(kind), named ? d.name() : null, dryRun ? "All" : null);
+    RequestBody body = RequestBody.create(JSON.writeValueAsBytes(d.document()), JSON_TYPE);
+    Request request = (named ? b.put(body) : b.post(body)).build();
+    try (Response response = http.newCall(request).execute()) {
+      if (response.code() == 401 || response.code() == 403) {
+        body(response, "apply " + kind);
+      }
+      String text = response.body() == null ? "" : response.body().string();
+      if (!response.isSuccessful()) {
+        return new Reply(response.code(), message(text, response.code()), null);
+      }
+      String change = response.header(ResourceApi.CHANGE_HEADER, "configured");
+      return new Reply(response.code(), "", Change.valueOf(change));
+    }
+  }
+
+  private Request.Builder request(String plural, String name, String dryRun) {
+    HttpUrl.Builder url =
+        base.newBuilder()
+            .addPathSegment("apis")
+            .addPathSegment(ApiObjects.GROUP)
+            .addPathSegment(ApiObjects.VERSION)
+            .addPathSegment(plural);
+    if (name != null) {
+      url.addPathSegment(name);
+    }
+    if (dryRun != null) {
+      url.addQueryParameter("dryRun", dryRun);
+    }
+    return new Request.Builder()
+        .url(url.build())
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json");
+  }
+
+  private JsonNode call(Request request, String what) throws IOException {
+    try (Response response = http.newCall(request).execute()) {
+      return body(response, what);
+    }
+  }
+
+  private JsonNode body(Response response, String what) throws IOException {
+    String text = response.body() == null ? "" : response.body().string();
+    if (!response.isSuccessful()) {
+      throw new IOException(
+          what + " on " + base + ": " + message(text, response.code()) + hint(response.code()));
+    }
+    return JSON.readTree(text);
+  }
+
+  private static String hint(int code) {
+    return switch (code) {
+      case 401 -> " (check SWITCHBOARD_TOKEN; sbctl token list on the hub)";
+      case 403 -> " (create a token with a wider --scope on the hub)";
+      default -> "";
+    };
+  }
+
+  private static String message(String text, int code) {
+    try {
+      JsonNode node = JSON.readTree(text);
+      JsonNode details = node.path("details");
+      if (details.isArray() && details.size() > 1) {
+        List<String> lines = new ArrayList<>();
+        details.forEach(d -> lines.add(d.asText()));
+        return String.join("; ", lines);
+      }
+      return node.path("message").asText("HTTP " + code);
+    } catch (IOException e) {
+      return "HTTP " + code;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.server.Scope;
+import fr.acecinema.switchboard.server.TokenStore;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sbctl token create|revoke|list}: bearer tokens of the API, kept as SHA-256 hashes in
+ * {@code DATA_DIR/tokens.json}. A local command: it runs on the hub, next to the data dir; the
+ * running server sees changes without a restart.
+ */
+@Command(
+    name = "token",
+    description = "Create, revoke and list the API's bearer tokens (in DATA_DIR/tokens.json).",
+    subcommands = {
+      TokenCommand.Create.class,
+      TokenCommand.Revoke.class,
+      TokenCommand.ListTokens.class
+    })
+final class TokenCommand implements Runnable {
+  @ParentCommand Sbctl root;
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "a subcommand is required: create, revoke or list");
+  }
+
+  TokenStore store() {
+    root.setUpLogging(false);
+    return TokenStore.in(root.config().dataDir());
+  }
+
+  /** {@code sbctl token create NAME --scope write}. */
+  @Command(name = "create", description = "Create a token; its secret is printed once.")
+  static final class Create implements Callable<Integer> {
+    @ParentCommand TokenCommand parent;
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "What the token is for, e.g. laptop or ci.")
+    String name;
+
+    @Option(
+        names = "--scope",
+        defaultValue = "read",
+        paramLabel = "read|write|admin",
+        description =
+            "read: get, watch, /metrics; write: also apply; admin: also delete. Default: read.")
+    Scope scope;
+
+    @Override
+    public Integer call() throws Exception {
+      TokenStore store = parent.store();
+      TokenStore.Created created;
+      try {
+        created = store.create(name, scope);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return Sbctl.FAILURE;
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(created.secret());
+      out.flush();
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "token '"
+              + name
+              + "' ("
+              + created.token().id()
+              + ", scope "
+              + scope
+              + ") created in "
+              + store.file()
+              + "; copy it now, it is not shown again. Use it with:");
+      err.println(
+          "  export SWITCHBOARD_SERVER=https://HUB:7070 SWITCHBOARD_TOKEN=<the line above>");
+      err.flush();
+      return Sbctl.OK;
+    }
+  }
+
+  /** {@code sbctl token revoke ID|NAME}. */
+  @Command(name = "revoke", description = "Revoke a token by id or name; effective at once.")
+  static final class Revoke implements Callable<Integer> {
+    @ParentCommand TokenCommand parent;
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "ID|NAME")
+    String token;
+
+    @Override
+    public Integer call() throws Exception {
+      if (parent.store().revoke(token)) {
+        spec.commandLine().getOut().println("token " + token + " revoked");
+        return Sbctl.OK;
+      }
+      spec.commandLine()
+          .getErr()
+          .println("error: no token with id or name '" + token + "'; see sbctl token list");
+      return Sbctl.FAILURE;
+    }
+  }
+
+  /** {@code sbctl token list}. */
+  @Command(name = "list", description = "List tokens (id, name, scope, creation); no secrets.")
+  static final class ListTokens implements Callable<Integer> {
+    @ParentCommand TokenCommand parent;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(String.format("%-10s %-24s %-6s %s", "ID", "NAME", "SCOPE", "CREATED"));
+      for (TokenStore.Token t : parent.store().list()) {
+        out.println(String.format("%-10s %-24s %-6s %s", t.id(), t.name(), t.scope(), t.created()));
+      }
+      out.flush();
+      return Sbctl.OK;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package fr.acecinema.switchboard.server;
+
+import fr.acecinema.switchboard.cli.FleetWriter;
+import fr.acecinema.switchboard.cli.ManifestFleet;
+import fr.acecinema.switchboard.cli.ResourceRow;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The API's writes as files of the watched directory: a new resource becomes {@code
+ * api/<kind>-<name>.yaml}; a resource already declared alone in some file is rewritten in that
+ * file, so the API and hand-edited files never declare the same resource twice. A resource declared
+ * in a file together with other documents is refused (409): rewriting that file would touch
+ * resources the request did not name.
+ */
+public final class ManifestDirectoryTarget implements ResourceTarget {
+  /** Subdirectory of the watched directory that holds the files the API creates. */
+  public static final String DIRECTORY = "api";
+
+  private final ManifestFleet fleet;
+
+  public ManifestDirectoryTarget(Path root) {
+    this.fleet = new ManifestFleet(root);
+  }
+
+  @Override
+  public List<ResourceRow> list() throws IOException {
+    return fleet.list();
+  }
+
+  @Override
+  public FleetWriter.Check check(ResourceKey key, String yaml) throws IOException {
+    return fleet.check(fileFor(key), yaml);
+  }
+
+  @Override
+  public void write(ResourceKey key, String yaml) throws IOException {
+    fleet.apply(fileFor(key), yaml);
+  }
+
+  @Override
+  public boolean delete(ResourceKey key) throws IOException {
+    return fleet.delete(key);
+  }
+
+  /** The file that declares {@code key} now, or the one the API would create for it. */
+  String fileFor(ResourceKey key) throws IOException {
+    List<ResourceRow> rows = fleet.list();
+    List<ResourceRow> declaring =
+        rows.stream().filter(r -> r.key().filter(key::equals).isPresent()).toList();
+    if (declaring.size() > 1) {
+      throw new ResourceTarget.ConflictException(
+          key
+              + " is declared "
+              + declaring.size()
+              + " times ("
+              + declaring.stream().map(r -> r.origin().describe()).collect(Collectors.joining(", "))
+              + "); delete the extra declarations first");
+    }
+    String file =
+        declaring.isEmpty()
+            ? DIRECTORY + "/" + key.kind().toLowerCase(Locale.ROOT) + "-" + key.name() + ".yaml"
+            : declaring.get(0).origin().location();
+    List<String> others =
+        rows.stream()
+            .filter(r -> r.origin() != null && file.equals(r.origin().location()))
+            .filter(r -> r.key().filter(key::equals).isEmpty())
+            .map(r -> r.key().map(Object::toString).orElse(r.origin().describe()))
+            .toList();
+    if (!others.isEmpty()) {
+      throw new ResourceTarget.ConflictException(
+          file
+              + " also declares "
+              + String.join(", ", others)
+              + "; the API rewrites whole files, so edit that file directly or move "
+              + key
+              + " into a file of its own");
+    }
+    return file;
+  }
+}

@@ -1,0 +1,523 @@
+package fr.acecinema.switchboard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.runtime.ResourceStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API server for real, on loopback: authentication, limits, validation, concurrency, TLS. */
+class ApiServerIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final MediaType YAML = MediaType.get("application/yaml");
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final String BACKENDS = "/apis/switchboard.acecinema.fr/v1alpha1/backends";
+
+  @TempDir Path root;
+  private Path manifests;
+  private TokenStore tokens;
+  private String readToken;
+  private String writeToken;
+  private String adminToken;
+  private final ResourceStore store = new ResourceStore();
+  private ApiServer server;
+  private final OkHttpClient http =
+      new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
+
+  @BeforeEach
+  void start() throws IOException {
+    manifests = Files.createDirectories(root.resolve("fleet/manifests"));
+    tokens = TokenStore.in(root.resolve("data"));
+    readToken = tokens.create("reader", Scope.read).secret();
+    writeToken = tokens.create("writer", Scope.write).secret();
+    adminToken = tokens.create("admin", Scope.admin).secret();
+    server = start(ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  private ApiServer start(ApiServer.Settings settings) throws IOException {
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    meters.counter("switchboard.test.counter").increment();
+    WatchHub hub = new WatchHub(store, SwitchboardOperator.mapper());
+    store.addListener(hub);
+    return ApiServer.start(
+        settings.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30)),
+        () -> true,
+        Optional.of(
+            new ApiServer.Api(
+                tokens,
+                new ResourceApi(new ManifestDirectoryTarget(manifests)),
+                hub,
+                meters::scrape)));
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + server.port() + path;
+  }
+
+  private Response call(String method, String path, String token, RequestBody body)
+      throws IOException {
+    Request.Builder b = new Request.Builder().url(url(path)).method(method, body);
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.newCall(b.build()).execute();
+  }
+
+  private record Answer(int code, JsonNode body, Response response) {}
+
+  private Answer send(String method, String path, String token, String body, MediaType type)
+      throws IOException {
+    try (Response r =
+        call(method, path, token, body == null ? null : RequestBody.create(body, type))) {
+      String text = r.body().string();
+      JsonNode json;
+      try {
+        json = JSON.readTree(text);
+      } catch (IOException e) {
+        json = JSON.getNodeFactory().textNode(text);
+      }
+      return new Answer(r.code(), json, r);
+    }
+  }
+
+  static String backend(String name, int port) {
+    return """
+        apiVersion: switchboard.acecinema.fr/v1alpha1
+        kind: Backend
+        metadata:
+          name: %s
+        spec:
+          service: api
+          site: dijon
+          address: 127.0.20.2
+          port: %d
+        """
+        .formatted(name, port);
+  }
+
+  private List<Path> filesUnder(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  @Test
+  void healthIsOpenButTheApiAndMetricsNeedAToken() throws IOException {
+    assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
+    assertThat(send("GET", "/readyz", null, null, null).code()).isEqualTo(200);
+    Answer none = send("GET", BACKENDS, null, null, null);
+    assertThat(none.code()).isEqualTo(401);
+    assertThat(none.body().path("reason").asText()).isEqualTo("Unauthorized");
+    assertThat(none.body().path("message").asText()).contains("missing bearer token");
+    assertThat(none.response().header("WWW-Authenticate")).startsWith("Bearer");
+    Answer wrong = send("GET", BACKENDS, "sbt_00000000_not-a-token", null, null);
+    assertThat(wrong.code()).isEqualTo(401);
+    assertThat(wrong.body().path("message").asText()).contains("invalid bearer token");
+    assertThat(send("GET", "/metrics", null, null, null).code()).isEqualTo(401);
+    try (Response metrics = call("GET", "/metrics", readToken, null)) {
+      assertThat(metrics.code()).isEqualTo(200);
+      assertThat(metrics.body().string()).contains("switchboard_test_counter_total 1.0");
+    }
+    assertThat(send("GET", BACKENDS, readToken, null, null).code()).isEqualTo(200);
+  }
+
+  @Test
+  void aRevokedTokenIsRefusedAtOnce() throws IOException {
+    assertThat(send("GET", BACKENDS, readToken, null, null).code()).isEqualTo(200);
+    assertThat(tokens.revoke("reader")).isTrue();
+    assertThat(send("GET", BACKENDS, readToken, null, null).code()).isEqualTo(401);
+  }
+
+  @Test
+  void aReadTokenCannotApplyAndAWriteTokenCannotDelete() throws IOException {
+    Answer apply = send("PUT", BACKENDS + "/api-dijon", readToken, backend("api-dijon", 80), YAML);
+    assertThat(apply.code()).isEqualTo(403);
+    assertThat(apply.body().path("message").asText())
+        .contains("token 'reader' has scope read")
+        .contains("needs write");
+    assertThat(filesUnder(manifests)).isEmpty();
+    assertThat(
+            send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 80), YAML).code())
+        .isEqualTo(201);
+    Answer delete = send("DELETE", BACKENDS + "/api-dijon", writeToken, null, null);
+    assertThat(delete.code()).isEqualTo(403);
+    assertThat(delete.body().path("message").asText()).contains("needs admin");
+    assertThat(manifests.resolve("api/backend-api-dijon.yaml")).exists();
+    assertThat(send("DELETE", BACKENDS + "/api-dijon", adminToken, null, null).code())
+        .isEqualTo(200);
+    assertThat(manifests.resolve("api/backend-api-dijon.yaml")).doesNotExist();
+  }
+
+  @Test
+  void appliesAsAFileAndReadsItBack() throws IOException {
+    Answer created =
+        send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
+    assertThat(created.code()).isEqualTo(201);
+    assertThat(created.response().header(ResourceApi.CHANGE_HEADER)).isEqualTo("created");
+    assertThat(Files.readString(manifests.resolve("api/backend-api-dijon.yaml")))
+        .contains("kind: Backend")
+        .contains("port: 8080");
+    Answer again =
+        send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
+    assertThat(again.code()).isEqualTo(200);
+    assertThat(again.response().header(ResourceApi.CHANGE_HEADER)).isEqualTo("unchanged");
+    Answer got = send("GET", BACKENDS + "/api-dijon", readToken, null, null);
+    assertThat(got.code()).isEqualTo(200);
+    assertThat(got.body().at("/spec/port").asInt()).isEqualTo(8080);
+    assertThat(got.body().at("/metadata/annotations/switchboard.acecinema.fr~1origin").asText())
+        .isEqualTo("file:api/backend-api-dijon.yaml:0:1");
+    Answer list = send("GET", BACKENDS, readToken, null, null);
+    assertThat(list.body().path("items")).hasSize(1);
+    assertThat(send("GET", BACKENDS + "/nope", readToken, null, null).code()).isEqualTo(404);
+  }
+
+  @Test
+  void aStaleResourceVersionGetsConflictAndNothingIsLost() throws IOException {
+    String rv1 =
+        send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML)
+            .body()
+            .at("/metadata/resourceVersion")
+            .asText();
+    // Two clients read rv1; the first writes port 8081, the second tries 8082 on top of rv1.
+    String first =
+        backend("api-dijon", 8081)
+            .replace("  name: api-dijon", "  name: api-dijon\n  resourceVersion: \"" + rv1 + "\"");
+    Answer ok = send("PUT", BACKENDS + "/api-dijon", writeToken, first, YAML);
+    assertThat(ok.code()).isEqualTo(200);
+    assertThat(ok.body().at("/metadata/resourceVersion").asText()).isNotEqualTo(rv1);
+    String second =
+        backend("api-dijon", 8082)
+            .replace("  name: api-dijon", "  name: api-dijon\n  resourceVersion: \"" + rv1 + "\"");
+    Answer stale = send("PUT", BACKENDS + "/api-dijon", writeToken, second, YAML);
+    assertThat(stale.code()).isEqualTo(409);
+    assertThat(stale.body().path("message").asText()).contains("was changed since resourceVersion");
+    assertThat(Files.readString(manifests.resolve("api/backend-api-dijon.yaml")))
+        .contains("port: 8081");
+    assertThat(
+            send("DELETE", BACKENDS + "/api-dijon?resourceVersion=" + rv1, adminToken, null, null)
+                .code())
+        .isEqualTo(409);
+    assertThat(send("POST", BACKENDS, writeToken, backend("api-dijon", 9), YAML).code())
+        .isEqualTo(409);
+  }
+
+  @Test
+  void malformedAndInvalidBodiesGet400WithTheValidationMessage() throws IOException {
+    Answer json =
+        send("PUT", BACKENDS + "/api-dijon", writeToken, "{\"kind\": \"Backend\",", JSON_TYPE);
+    assertThat(json.code()).isEqualTo(400);
+    assertThat(json.body().path("message").asText()).contains("not valid JSON").contains("line 1");
+    Answer yaml = send("PUT", BACKENDS + "/api-dijon", writeToken, "kind: [Backend\nspec: {", YAML);
+    assertThat(yaml.code()).isEqualTo(400);
+    assertThat(yaml.body().path("message").asText()).contains("not valid YAML");
+    Answer two =
+        send(
+            "PUT",
+            BACKENDS + "/api-dijon",
+            writeToken,
+            backend("api-dijon", 1) + "---\n" + backend("api-dijon", 2),
+            YAML);
+    assertThat(two.code()).isEqualTo(400);
+    assertThat(two.body().path("message").asText()).contains("exactly one resource");
+    Answer invalid =
+        send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 70000), YAML);
+    assertThat(invalid.code()).isEqualTo(400);
+    assertThat(invalid.body().path("reason").asText()).isEqualTo("Invalid");
+    assertThat(invalid.body().path("message").asText()).contains("spec.port").contains("65535");
+    Answer wrongKind =
+        send(
+            "PUT",
+            "/apis/switchboard.acecinema.fr/v1alpha1/sites/api-dijon",
+            writeToken,
+            backend("api-dijon", 80),
+            YAML);
+    assertThat(wrongKind.code()).isEqualTo(400);
+    assertThat(wrongKind.body().path("message").asText()).contains("the path is for Site");
+    assertThat(filesUnder(manifests)).isEmpty();
+    assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
+  }
+
+  @Test
+  void bodiesOverOneMebibyteGet413WithOrWithoutALength() throws IOException {
+    byte[] big = new byte[2 * 1024 * 1024];
+    java.util.Arrays.fill(big, (byte) 'a');
+    try (Response r =
+        call("PUT", BACKENDS + "/api-dijon", writeToken, RequestBody.create(big, YAML))) {
+      assertThat(r.code()).isEqualTo(413);
+      assertThat(r.body().string()).contains("larger than 1048576 bytes");
+    }
+    RequestBody chunked =
+        new RequestBody() {
+          @Override
+          public MediaType contentType() {
+            return YAML;
+          }
+
+          @Override
+          public long contentLength() {
+            return -1; // Chunked: the server must count, not trust a header.
+          }
+
+          @Override
+          public void writeTo(BufferedSink sink) throws IOException {
+            sink.write(big);
+          }
+        };
+    try (Response r = call("PUT", BACKENDS + "/api-dijon", writeToken, chunked)) {
+      assertThat(r.code()).isEqualTo(413);
+    } catch (IOException e) {
+      // The server may close the connection while the client is still sending: also a refusal.
+      assertThat(e).isNotNull();
+    }
+    assertThat(filesUnder(manifests)).isEmpty();
+    assertThat(send("GET", BACKENDS, readToken, null, null).code()).isEqualTo(200);
+  }
+
+  /** Sends a raw request line (no client-side normalization) and returns the status code. */
+  private int raw(String method, String target, String token, String body) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      String request =
+          method
+              + " "
+              + target
+              + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+              + token
+              + "\r\nContent-Type: application/yaml\r\nContent-Length: "
+              + body.getBytes(StandardCharsets.UTF_8).length
+              + "\r\nConnection: close\r\n\r\n"
+              + body;
+      s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+      String status =
+          new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8))
+              .readLine();
+      return Integer.parseInt(status.split(" ")[1]);
+    }
+  }
+
+  @Test
+  void pathTraversalInNamesIsRefusedAndNothingIsWrittenOutside() throws IOException {
+    List<Path> before = filesUnder(root);
+    for (String name :
+        List.of(
+            "../../etc/passwd",
+            "..%2f..%2fetc%2fpasswd",
+            "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+            "..%252f..%252fetc",
+            "..\\..\\etc\\passwd",
+            "x/../../../../passwd",
+            "Passwd.yaml")) {
+      assertThat(raw("PUT", BACKENDS + "/" + name, adminToken, backend("x", 80)))
+          .as(name)
+          .isEqualTo(400);
+      assertThat(raw("DELETE", BACKENDS + "/" + name, adminToken, "")).as(name).isEqualTo(400);
+    }
+    String escaping = backend("x", 80).replace("name: x", "name: ../../etc/passwd");
+    Answer post = send("POST", BACKENDS, writeToken, escaping, YAML);
+    assertThat(post.code()).isEqualTo(400);
+    assertThat(post.body().path("message").asText()).contains("metadata.name");
+    assertThat(filesUnder(root)).containsExactlyInAnyOrderElementsOf(before);
+    assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
+  }
+
+  @Test
+  void aSlowLorisClientIsCutOffWhileOthersAreServed() throws Exception {
+    ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
+    try (Socket slow = new Socket("127.0.0.1", server.port())) {
+      OutputStream out = slow.getOutputStream();
+      byte[] start =
+          "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ".getBytes(StandardCharsets.US_ASCII);
+      int[] sent = {0};
+      // One byte every 100 ms, forever: the headers never end, as in a slow-loris attack.
+      trickle.scheduleAtFixedRate(
+          () -> {
+            try {
+              out.write(sent[0] < start.length ? start[sent[0]] : 'a');
+              out.flush();
+              sent[0]++;
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          },
+          0,
+          100,
+          TimeUnit.MILLISECONDS);
+      InputStream in = slow.getInputStream();
+      CompletableFuture<Integer> closed =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return in.read();
+                } catch (IOException e) {
+                  return -1;
+                }
+              });
+      // Others are served while the slow client trickles.
+      for (int i = 0; i < 5; i++) {
+        assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
+      }
+      assertThat(closed.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
+      assertThat(sent[0]).isGreaterThan(5);
+      assertThat(send("GET", BACKENDS, readToken, null, null).code()).isEqualTo(200);
+    } finally {
+      trickle.shutdownNow();
+    }
+  }
+
+  @Test
+  void watchStreamsAddedModifiedAndDeletedEvents() throws Exception {
+    Backend existing = backendResource("api-dijon", 1);
+    store.put(existing);
+    BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
+    Request request =
+        new Request.Builder()
+            .url(url(BACKENDS + "?watch=true"))
+            .header("Authorization", "Bearer " + readToken)
+            .build();
+    OkHttpClient streaming =
+        http.newBuilder().callTimeout(Duration.ZERO).readTimeout(Duration.ofSeconds(30)).build();
+    okhttp3.Call call = streaming.newCall(request);
+    Response response = call.execute();
+    Thread reader = null;
+    try {
+      assertThat(response.code()).isEqualTo(200);
+      assertThat(response.header("Content-Type")).contains("ndjson");
+      reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (BufferedReader lines =
+                        new BufferedReader(
+                            new InputStreamReader(
+                                response.body().byteStream(), StandardCharsets.UTF_8))) {
+                      String line;
+                      while ((line = lines.readLine()) != null) {
+                        events.add(JSON.readTree(line));
+                      }
+                    } catch (IOException e) {
+                      // Stream closed by the test.
+                    }
+                  });
+      JsonNode added = events.poll(5, TimeUnit.SECONDS);
+      assertThat(added.path("type").asText()).isEqualTo("ADDED");
+      assertThat(added.at("/object/metadata/name").asText()).isEqualTo("api-dijon");
+      store.put(backendResource("api-dijon", 2));
+      JsonNode modified = events.poll(5, TimeUnit.SECONDS);
+      assertThat(modified.path("type").asText()).isEqualTo("MODIFIED");
+      assertThat(modified.at("/object/metadata/resourceVersion").asText()).startsWith("2-");
+      store.remove(new ResourceKey("Backend", "api-dijon"));
+      assertThat(events.poll(5, TimeUnit.SECONDS).path("type").asText()).isEqualTo("DELETED");
+    } finally {
+      // Cancel rather than close: the reader thread owns the stream.
+      call.cancel();
+      if (reader != null) {
+        reader.join(5000);
+      }
+    }
+  }
+
+  private static Backend backendResource(String name, long generation) {
+    Backend b = new Backend();
+    b.getMetadata().setName(name);
+    b.getMetadata().setGeneration(generation);
+    b.setSpec(new fr.acecinema.switchboard.api.v1alpha1.BackendSpec());
+    b.getSpec().service = "api";
+    b.getSpec().site = "dijon";
+    b.getSpec().address = "127.0.20.2";
+    b.getSpec().port = 80;
+    return b;
+  }
+
+  @Test
+  void refusesAPublicAddressWithoutTls() {
+    assertThatThrownBy(
+            () -> start(ApiServer.Settings.of(new InetSocketAddress("0.0.0.0", 0))).close())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("refusing to serve the API on 0.0.0.0 without TLS")
+        .hasMessageContaining("--insecure-listen");
+  }
+
+  @Test
+  void servesTlsFromAPemCertificateAndKey() throws Exception {
+    SelfSigned cert = SelfSigned.create(Files.createDirectories(root.resolve("tls")));
+    try (ApiServer tls =
+        start(
+            ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0))
+                .withTls(cert.cert, cert.key))) {
+      OkHttpClient client =
+          http.newBuilder()
+              .sslSocketFactory(cert.clientContext().getSocketFactory(), cert.trustManager())
+              .build();
+      try (Response r =
+          client
+              .newCall(
+                  new Request.Builder()
+                      .url("https://127.0.0.1:" + tls.port() + BACKENDS)
+                      .header("Authorization", "Bearer " + readToken)
+                      .build())
+              .execute()) {
+        assertThat(r.code()).isEqualTo(200);
+        assertThat(r.handshake()).isNotNull();
+      }
+      // Plain HTTP to the TLS port does not get an answer from the API.
+      assertThatThrownBy(
+              () -> {
+                try (Response r =
+                    http.newCall(
+                            new Request.Builder()
+                                .url("http://127.0.0.1:" + tls.port() + "/healthz")
+                                .build())
+                        .execute()) {
+                  assertThat(r.code()).isNotEqualTo(200);
+                  throw new IOException("answered " + r.code());
+                }
+              })
+          .isInstanceOf(IOException.class);
+    }
+  }
+}
