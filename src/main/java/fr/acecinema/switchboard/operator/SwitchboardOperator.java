@@ -119,6 +119,17 @@ public final class SwitchboardOperator implements AutoCloseable {
             new ManifestParser(),
             settings.resync());
     this.settings = settings;
+    if (router != null) {
+      router.onPush(
+          (revision, content, error) -> {
+            if (records != null) {
+              records.revisions().pushed(revision, content, error);
+            }
+            if (error != null) {
+              notifier.caddySyncFailed(error);
+            }
+          });
+    }
   }
 
   /** Builds and starts everything; returns once the initial scan is done. */

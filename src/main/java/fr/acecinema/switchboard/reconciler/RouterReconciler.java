@@ -16,6 +16,7 @@ import fr.acecinema.switchboard.caddy.Tier;
 import fr.acecinema.switchboard.caddy.Upstream;
 import fr.acecinema.switchboard.reconciler.RoutingState.Outcome;
 import fr.acecinema.switchboard.reconciler.RoutingState.ServiceRoute;
+import fr.acecinema.switchboard.reconciler.records.RevisionRecorder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -69,6 +70,8 @@ public final class RouterReconciler implements Reconciler<Router> {
   private String rejected;
   private Instant rejectedAt;
   private Duration backoff;
+  private String lastFailure;
+  private volatile RevisionRecorder pushes = RevisionRecorder.NONE;
 
   public RouterReconciler(
       CaddyAdminClient caddy,
@@ -82,6 +85,22 @@ public final class RouterReconciler implements Reconciler<Router> {
     this.clock = clock;
     this.meters = meters;
     meters.gauge("switchboard.caddy.revision", revisionGauge, AtomicLong::doubleValue);
+  }
+
+  /**
+   * Hears every configuration applied to Caddy, and every failure to apply one (once per distinct
+   * failure, not at every retry): the records keep revisions, webhooks report failures.
+   */
+  public void onPush(RevisionRecorder listener) {
+    this.pushes = listener;
+  }
+
+  private void failed(String revision, ObjectNode desired, String error) {
+    String failure = revision + "\0" + error;
+    if (!failure.equals(lastFailure)) {
+      lastFailure = failure;
+      pushes.pushed(revision, desired, error);
+    }
   }
 
   /**
@@ -141,7 +160,9 @@ public final class RouterReconciler implements Reconciler<Router> {
 
     try {
       boolean wrote = caddy.apply(Settings.SERVER_NAME, desired);
+      lastFailure = null;
       if (wrote) {
+        pushes.pushed(revision, desired, null);
         count("success");
         log.info(
             "pushed Caddy revision {} ({} services, {} backends routed)",
@@ -167,6 +188,7 @@ public final class RouterReconciler implements Reconciler<Router> {
       rejected = revision;
       rejectedAt = now;
       log.warn("Caddy refused revision {}: {}", revision, e.caddyMessage());
+      failed(revision, desired, e.caddyMessage());
       state.update(
           new RoutingState.Snapshot(
               Outcome.REJECTED, applied, e.caddyMessage(), routes(plan, desired, false)));
@@ -184,6 +206,7 @@ public final class RouterReconciler implements Reconciler<Router> {
       // Nothing is known about what Caddy runs now: the next success compares and repairs.
       applied = null;
       log.warn("{} (retrying in {} ms)", e.getMessage(), backoff.toMillis());
+      failed(revision, desired, e.getMessage());
       state.update(
           new RoutingState.Snapshot(
               Outcome.UNREACHABLE, null, e.getMessage(), routes(plan, desired, false)));
