@@ -205,7 +205,8 @@ public final class SwitchboardOperator implements AutoCloseable {
             .secondary(Backend.class, (r, s) -> Set.copyOf(s.list(Backend.class, "Backend")))
             .secondary(Site.class, (r, s) -> Set.copyOf(s.list(Site.class, "Site")))
             .watchSpec("Service", svc -> routerKey)
-            .watchSpec("Site", site -> routerKey)
+            // Status too: a site judged down (TunnelUp=False) leaves rotation in one push.
+            .watch("Site", site -> routerKey)
             .watch("Backend", b -> routerKey));
     routing.addListener(
         names -> names.forEach(name -> runtime.enqueue(new ResourceKey("Service", name))));

@@ -1,8 +1,10 @@
 package fr.acecinema.switchboard.reconciler;
 
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HEALTHY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_UP;
 
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ResolvedHealthCheck;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.ServiceSpec;
@@ -31,12 +33,12 @@ import java.util.function.Predicate;
 /**
  * Decides which backends Caddy routes to (pure). A backend is <em>routable</em> when its site and
  * service exist, its address is in its site's subnet, it is not draining and its site is not in
- * maintenance; it is <em>eligible</em> when it is also healthy. A routable backend that was routed
- * and has just failed its health check is <em>held</em> for {@code removalDelay}: Caddy's own
- * active and passive checks already keep traffic off it, and removing it at once would cost a
- * reload that cancels requests waiting to retry (docs/caddy.md). Tiers are planned over eligible
- * and held backends; a tier without one eligible backend is dropped, so a whole dead best tier is
- * switched at once.
+ * maintenance and its site's tunnel is not judged down; it is <em>eligible</em> when it is also
+ * healthy. A routable backend that was routed and has just failed its health check is <em>held</em>
+ * for {@code removalDelay}: Caddy's own active and passive checks already keep traffic off it, and
+ * removing it at once would cost a reload that cancels requests waiting to retry (docs/caddy.md).
+ * Tiers are planned over eligible and held backends; a tier without one eligible backend is
+ * dropped, so a whole dead best tier is switched at once.
  */
 public final class RoutePlanner {
   private RoutePlanner() {}
@@ -184,7 +186,21 @@ public final class RoutePlanner {
         && b.getSpec().port != null
         && !b.getSpec().draining()
         && !site.getSpec().inMaintenance()
+        && !tunnelDown(site)
         && Subnets.contains(site.getSpec().subnet, b.getSpec().address);
+  }
+
+  /**
+   * A site whose WireGuard tunnel is judged down loses all its backends at once, in one push,
+   * without waiting for each probe to fail (and without the removal delay: by the time a tunnel is
+   * judged down, Caddy's own checks have long stopped retrying there).
+   */
+  static boolean tunnelDown(Site site) {
+    return site.getStatus() != null
+        && site.getStatus()
+            .condition(TUNNEL_UP)
+            .map(c -> Condition.FALSE.equals(c.status))
+            .orElse(false);
   }
 
   private static int priority(Site site) {

@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.ServiceSpec;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteSpec;
+import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
 import fr.acecinema.switchboard.caddy.CaddyConfigBuilder;
 import fr.acecinema.switchboard.caddy.RoutedService;
 import fr.acecinema.switchboard.caddy.Settings;
@@ -140,6 +141,28 @@ class RoutePlannerTest {
     RoutePlanner.Plan p = plan(Set.of("a", "b", "c"), Map.of(), T0);
     assertThat(dials(p.services().get(0))).containsExactly(List.of("10.200.0.3:8080"));
     assertThat(p.routedBackends()).containsExactly("b");
+  }
+
+  @Test
+  void siteWithItsTunnelDownLosesAllItsBackendsAtOnceEvenIfTheyLookHealthy() {
+    twoSites();
+    services.add(service("api", "api.test", null, null));
+    add(backend("a", "api", "dijon", "10.200.0.2", 10, true));
+    add(backend("b", "api", "dijon", "10.200.0.3", 10, true));
+    add(backend("c", "api", "thory", "10.200.1.2", 1, true));
+    Site dijon = sites.get(0);
+    dijon.setStatus(new SiteStatus());
+    dijon
+        .getStatus()
+        .setCondition(new Condition("TunnelUp", Condition.FALSE, "HandshakeStale", "x"), 1, T0);
+    // Routed a moment ago, yet no hold: the whole site goes in the same plan.
+    RoutePlanner.Plan p = plan(Set.of("a", "b", "c"), Map.of(), T0);
+    assertThat(dials(p.services().get(0))).containsExactly(List.of("10.200.1.2:8080"));
+    assertThat(p.routedBackends()).containsExactly("c");
+    dijon
+        .getStatus()
+        .setCondition(new Condition("TunnelUp", Condition.TRUE, "HandshakeRecent", "x"), 1, T0);
+    assertThat(plan(Set.of("c"), Map.of(), T0).routedBackends()).containsExactly("a", "b", "c");
   }
 
   @Test
