@@ -22,7 +22,6 @@ import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.StandaloneRuntime;
-import fr.acecinema.switchboard.server.HealthServer;
 import fr.acecinema.switchboard.source.Declarations;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.file.ManifestDirectorySource;

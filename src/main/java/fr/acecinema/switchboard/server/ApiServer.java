@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.fleet.ApiObjects;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import fr.acecinema.switchboard.config.EnvDefaults;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.runtime.ResourceKey;

@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.server;
+package fr.acecinema.switchboard.operator;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.server;
+package fr.acecinema.switchboard.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
