@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.fleet.Rfc3339;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -48,13 +49,6 @@ public final class Ages {
 
   /** Parses an RFC 3339 time, null when absent or malformed (status is user-editable text). */
   public static Instant parse(String text) {
-    if (text == null || text.isBlank()) {
-      return null;
-    }
-    try {
-      return java.time.OffsetDateTime.parse(text).toInstant();
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
+    return Rfc3339.parse(text);
   }
 }

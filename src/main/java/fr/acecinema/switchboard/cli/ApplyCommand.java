@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.fleet.FleetWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

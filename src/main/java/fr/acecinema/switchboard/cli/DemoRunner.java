@@ -1,6 +1,8 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.fleet.ManifestFleet;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;

@@ -1,5 +1,7 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.fleet.FleetView;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

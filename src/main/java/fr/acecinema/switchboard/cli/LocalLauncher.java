@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.operator.OperatorSettings;
+import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
@@ -67,6 +68,11 @@ final class LocalLauncher implements OperatorLauncher {
       @Override
       public boolean ready() {
         return operator.ready();
+      }
+
+      @Override
+      public Readiness readiness() {
+        return operator.readiness();
       }
 
       @Override

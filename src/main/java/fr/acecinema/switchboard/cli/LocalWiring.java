@@ -1,6 +1,9 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.fleet.FleetView;
+import fr.acecinema.switchboard.fleet.FleetWriter;
+import fr.acecinema.switchboard.fleet.ManifestFleet;
 
 /**
  * The wiring of sbctl: the manifests directory and the operator in this process, or a running

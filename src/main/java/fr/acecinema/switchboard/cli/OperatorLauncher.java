@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.operator.Readiness;
 
 /** Starts the whole control plane for {@code sbctl run} (the lead wires it). */
 public interface OperatorLauncher {
@@ -8,6 +9,13 @@ public interface OperatorLauncher {
   interface Running extends AutoCloseable {
     /** True once the first full scan of the manifests has been reconciled (drives /readyz). */
     boolean ready();
+
+    /**
+     * What /readyz reports: {@link #ready()} and the process conditions (RecordsSynced, Routed).
+     */
+    default Readiness readiness() {
+      return Readiness.of(ready());
+    }
 
     /**
      * Stops taking new work, lets in-flight reconciles finish their status writes, releases Caddy,

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;

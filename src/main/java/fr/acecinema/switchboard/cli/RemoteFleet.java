@@ -2,12 +2,14 @@ package fr.acecinema.switchboard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.fleet.FleetView;
+import fr.acecinema.switchboard.fleet.FleetWriter;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.runtime.ResourceKey;
-import fr.acecinema.switchboard.server.ApiObjects;
-import fr.acecinema.switchboard.server.ResourceApi;
 import fr.acecinema.switchboard.source.Origin;
 import java.io.IOException;
 import java.net.URI;
@@ -151,7 +153,7 @@ public final class RemoteFleet implements FleetView, FleetWriter {
   private record Reply(int code, String message, Change change) {}
 
   private Reply send(String kind, ParsedDocument d, boolean dryRun) throws IOException {
-    boolean named = ResourceApi.validName(d.name());
+    boolean named = ApiObjects.validName(d.name());
     Request.Builder b =
         request(ApiObjects.plural(kind), named ? d.name() : null, dryRun ? "All" : null);
     RequestBody body = RequestBody.create(JSON.writeValueAsBytes(d.document()), JSON_TYPE);
@@ -164,7 +166,7 @@ public final class RemoteFleet implements FleetView, FleetWriter {
       if (!response.isSuccessful()) {
         return new Reply(response.code(), message(text, response.code()), null);
       }
-      String change = response.header(ResourceApi.CHANGE_HEADER, "configured");
+      String change = response.header(ApiObjects.CHANGE_HEADER, "configured");
       return new Reply(response.code(), "", Change.valueOf(change));
     }
   }

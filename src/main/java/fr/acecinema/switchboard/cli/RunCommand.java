@@ -68,7 +68,9 @@ final class RunCommand implements Callable<Integer> {
     int code = Sbctl.OK;
     try (ApiServer api =
         ApiServer.start(
-            apiSettings(config), () -> !stopping.get() && running.ready(), running.api())) {
+            apiSettings(config),
+            () -> stopping.get() ? running.readiness().stopping() : running.readiness(),
+            running.api())) {
       stop.await();
       LOG.info("stop requested; finishing in-flight work");
       // Not ready from here on, so a load balancer stops sending before the routes go away.

@@ -1,6 +1,8 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.fleet.FleetView;
+import fr.acecinema.switchboard.fleet.FleetWriter;
 import java.util.Optional;
 import java.util.ServiceLoader;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.caddy.CaddyAdminClient;
@@ -22,7 +23,6 @@ import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.StandaloneRuntime;
-import fr.acecinema.switchboard.server.HealthServer;
 import fr.acecinema.switchboard.source.Declarations;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.file.ManifestDirectorySource;
@@ -33,7 +33,9 @@ import fr.acecinema.switchboard.wireguard.WireGuardReader;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -66,6 +68,8 @@ public final class SwitchboardOperator implements AutoCloseable {
   private RouterReconciler router;
   private HealthServer health;
   private volatile boolean ready;
+  private volatile boolean stopping;
+  private final TransitionTimes transitions = new TransitionTimes(Clock.systemUTC());
   private volatile Notifier notifyTo = Notifier.NONE;
   // Handed out once (e.g. to the Caddy router); forwards to whatever setNotifier installs later.
   private final Notifier notifier = event -> notifyTo.publish(event);
@@ -138,7 +142,7 @@ public final class SwitchboardOperator implements AutoCloseable {
     SwitchboardOperator op = new SwitchboardOperator(settings, meters);
     try {
       if (settings.listen() != null) {
-        op.health = HealthServer.start(settings.listen(), op::ready);
+        op.health = HealthServer.start(settings.listen(), op::readiness);
       }
       op.runtime.start();
       op.tunnels.start();
@@ -260,6 +264,28 @@ public final class SwitchboardOperator implements AutoCloseable {
     return ready;
   }
 
+  /**
+   * What {@code /readyz} reports: {@code Ready} (the initial scan is done), {@code RecordsSynced}
+   * when records are on, {@code Routed} (Caddy's state) when routing is on. Only {@code Ready}
+   * decides readiness: a database or Caddy outage is reported, never turned into a 503.
+   */
+  public Readiness readiness() {
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(transitions.stamp(ProcessConditions.ready(ready, stopping)));
+    if (records != null) {
+      conditions.add(records.condition());
+    }
+    if (routing != null) {
+      conditions.add(transitions.stamp(ProcessConditions.routed(routing.current())));
+    }
+    return new Readiness(ready, conditions);
+  }
+
+  /** Where {@code /healthz} and {@code /readyz} are served; empty without {@code listen}. */
+  public Optional<InetSocketAddress> healthAddress() {
+    return Optional.ofNullable(health).map(HealthServer::address);
+  }
+
   /** PostgreSQL records, when enabled: RecordsSynced, the revision recorder for Caddy. */
   public Optional<RecordsPlane> records() {
     return Optional.ofNullable(records);
@@ -282,6 +308,7 @@ public final class SwitchboardOperator implements AutoCloseable {
   /** Stops watching, lets in-flight reconciles and status writes finish, then stops probing. */
   @Override
   public void close() {
+    stopping = true;
     ready = false;
     closeQuietly(files);
     closeQuietly(runtime);

@@ -2,6 +2,8 @@ package fr.acecinema.switchboard.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.operator.Readiness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
@@ -41,8 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The process's one HTTP endpoint on {@code --listen}: {@code /healthz} and {@code /readyz}
- * (unauthenticated, for supervisors), {@code /metrics} (Prometheus text, read scope) and the
- * resource API under {@code /apis/switchboard.acecinema.fr/v1alpha1/} (bearer tokens).
+ * (unauthenticated, for supervisors; bodies list the process conditions, see {@link Readiness}),
+ * {@code /metrics} (Prometheus text, read scope) and the resource API under {@code
+ * /apis/switchboard.acecinema.fr/v1alpha1/} (bearer tokens).
  *
  * <p>Defences: request headers are parsed without holding a thread, a connection that keeps sending
  * bytes for a whole {@link Settings#requestTimeout()} without completing a request is closed
@@ -130,7 +132,7 @@ public final class ApiServer implements AutoCloseable {
    * @throws IOException when the address cannot be bound, the certificate cannot be read, or a
    *     non-loopback address is asked for without TLS or {@code --insecure-listen}
    */
-  public static ApiServer start(Settings settings, BooleanSupplier ready, Optional<Api> api)
+  public static ApiServer start(Settings settings, Supplier<Readiness> ready, Optional<Api> api)
       throws IOException {
     InetSocketAddress address = settings.listen();
     if (!settings.tls() && !settings.insecureListen() && !loopback(address)) {
@@ -268,10 +270,10 @@ public final class ApiServer implements AutoCloseable {
   /** Dispatch, authentication, limits. */
   private static final class Routes extends Handler.Abstract {
     private final Settings settings;
-    private final BooleanSupplier ready;
+    private final Supplier<Readiness> ready;
     private final Optional<Api> api;
 
-    Routes(Settings settings, BooleanSupplier ready, Optional<Api> api) {
+    Routes(Settings settings, Supplier<Readiness> ready, Optional<Api> api) {
       this.settings = settings;
       this.ready = ready;
       this.api = api;
@@ -304,10 +306,13 @@ public final class ApiServer implements AutoCloseable {
         if (!method.equals("GET") && !method.equals("HEAD")) {
           response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
           send(response, callback, 405, status("method not allowed"));
-        } else if (path.equals("/healthz")) {
-          send(response, callback, 200, status("ok"));
         } else {
-          readiness(response, callback);
+          Readiness r = readiness();
+          if (path.equals("/healthz")) {
+            send(response, callback, 200, r.healthzBody());
+          } else {
+            send(response, callback, r.ready() ? 200 : 503, r.readyzBody());
+          }
         }
         return;
       }
@@ -654,20 +659,12 @@ public final class ApiServer implements AutoCloseable {
       return token;
     }
 
-    private void readiness(Response response, Callback callback) {
-      boolean isReady;
+    private Readiness readiness() {
       try {
-        isReady = ready.getAsBoolean();
+        return ready.get();
       } catch (RuntimeException e) {
         LOG.warn("readiness check failed", e);
-        isReady = false;
-      }
-      if (isReady) {
-        send(response, callback, 200, status("ready"));
-      } else {
-        ObjectNode body = status("not ready");
-        body.put("reason", "initial scan not finished");
-        send(response, callback, 503, body);
+        return Readiness.failed(e);
       }
     }
 

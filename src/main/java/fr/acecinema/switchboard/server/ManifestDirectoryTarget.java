@@ -1,8 +1,8 @@
 package fr.acecinema.switchboard.server;
 
-import fr.acecinema.switchboard.cli.FleetWriter;
-import fr.acecinema.switchboard.cli.ManifestFleet;
-import fr.acecinema.switchboard.cli.ResourceRow;
+import fr.acecinema.switchboard.fleet.FleetWriter;
+import fr.acecinema.switchboard.fleet.ManifestFleet;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import fr.acecinema.switchboard.cli.FleetWriter;
-import fr.acecinema.switchboard.cli.ResourceRow;
+import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.fleet.FleetWriter;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.runtime.ResourceKey;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * List, get, apply and delete of Sites, Services and Backends, independent of the HTTP server: each
@@ -29,10 +29,7 @@ import java.util.regex.Pattern;
  */
 public final class ResourceApi {
   /** Change header on apply replies: created, configured or unchanged (sbctl prints it). */
-  public static final String CHANGE_HEADER = "X-Switchboard-Change";
-
-  /** Names are DNS labels: this also keeps every name a safe file name (no '/', no '..'). */
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  public static final String CHANGE_HEADER = ApiObjects.CHANGE_HEADER;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final YAMLMapper YAML =
@@ -61,7 +58,7 @@ public final class ResourceApi {
 
   /** Whether {@code name} may appear in a path or in metadata.name. */
   public static boolean validName(String name) {
-    return name != null && NAME.matcher(name).matches();
+    return ApiObjects.validName(name);
   }
 
   /** {@code GET /apis/.../{plural}}: accepted resources as items, rejected documents beside. */

@@ -1,7 +1,7 @@
 package fr.acecinema.switchboard.server;
 
-import fr.acecinema.switchboard.cli.FleetWriter;
-import fr.acecinema.switchboard.cli.ResourceRow;
+import fr.acecinema.switchboard.fleet.FleetWriter;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.util.List;

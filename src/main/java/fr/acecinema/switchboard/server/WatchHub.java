@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;

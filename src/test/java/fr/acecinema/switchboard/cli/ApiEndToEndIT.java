@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import fr.acecinema.switchboard.config.EnvDefaults;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.runtime.ResourceKey;
@@ -131,6 +132,10 @@ class ApiEndToEndIT {
             });
     String base = "http://127.0.0.1:" + port;
     await().atMost(Duration.ofSeconds(20)).until(() -> status(base + "/readyz", null) == 200);
+    // /readyz lists the process conditions of the real operator: records and routing are on.
+    List<String> types = new java.util.ArrayList<>();
+    get(base + "/readyz", null).path("conditions").forEach(c -> types.add(c.path("type").asText()));
+    assertThat(types).containsExactly("Ready", "RecordsSynced", "Routed");
 
     // sbctl's remote mode: the same check/apply it runs for `sbctl apply -f` with
     // SWITCHBOARD_SERVER.

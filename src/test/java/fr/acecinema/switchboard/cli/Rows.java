@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.source.Origin;
 import java.time.Instant;
 

@@ -3,14 +3,18 @@ package fr.acecinema.switchboard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.config.EnvDefaults;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.operator.ProcessConditions;
+import fr.acecinema.switchboard.operator.Readiness;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +33,7 @@ class RunCommandTest {
   }
 
   /** A control plane that becomes ready on demand and counts its shutdowns. */
-  static final class FakeOperator implements OperatorLauncher, OperatorLauncher.Running {
+  static class FakeOperator implements OperatorLauncher, OperatorLauncher.Running {
     final AtomicBoolean ready = new AtomicBoolean();
     final AtomicInteger closed = new AtomicInteger();
 
@@ -124,5 +128,48 @@ class RunCommandTest {
       assertThat(RunCommand.run(holder.config, operator, new CountDownLatch(1))).isEqualTo(1);
       assertThat(operator.closed).hasValue(1);
     }
+  }
+
+  @Test
+  void readyzListsTheOperatorsConditionsAndStays200WhileRecordsAreBehind() throws Exception {
+    int port = freePort();
+    Holder holder = new Holder();
+    new CommandLine(holder).parseArgs("--listen", "127.0.0.1:" + port);
+    Condition records =
+        new Condition("RecordsSynced", Condition.FALSE, "DatabaseUnavailable", "refused");
+    FakeOperator operator =
+        new FakeOperator() {
+          @Override
+          public Readiness readiness() {
+            return new Readiness(true, List.of(ProcessConditions.ready(true, false), records));
+          }
+        };
+    CountDownLatch stop = new CountDownLatch(1);
+    CompletableFuture<Integer> exit =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return RunCommand.run(holder.config, operator, stop);
+              } catch (InterruptedException e) {
+                return -1;
+              }
+            });
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> status(port, "/readyz") == 200);
+      String body =
+          http.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                      .timeout(Duration.ofSeconds(2))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(body)
+          .contains("\"status\":\"ready\"")
+          .contains("\"type\":\"RecordsSynced\",\"status\":\"False\"")
+          .contains("\"reason\":\"DatabaseUnavailable\"");
+    } finally {
+      stop.countDown();
+    }
+    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
   }
 }

@@ -4,6 +4,7 @@ import static fr.acecinema.switchboard.cli.Rows.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -10,6 +10,11 @@ import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -29,6 +34,18 @@ final class OperatorITSupport {
 
     RecordsRepository repository() {
       return new RecordsRepository(database());
+    }
+
+    /** GET {@code path} on the operator's health endpoint. */
+    HttpResponse<String> health(String path) throws IOException, InterruptedException {
+      InetSocketAddress a = operator.healthAddress().orElseThrow();
+      try (HttpClient http = HttpClient.newHttpClient()) {
+        return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+      }
     }
 
     boolean synced() {
@@ -54,6 +71,7 @@ final class OperatorITSupport {
     OperatorSettings settings =
         OperatorSettings.forDirectory(manifests)
             .withResync(Duration.ofSeconds(2))
+            .withListen(new InetSocketAddress("127.0.0.1", 0))
             .withRecords(new RecordsSettings(url, dataDir, RecordsSettings.DEFAULT_BUFFER, true));
     return new Running(SwitchboardOperator.start(settings, new SimpleMeterRegistry()));
   }

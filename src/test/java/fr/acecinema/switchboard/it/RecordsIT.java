@@ -3,6 +3,8 @@ package fr.acecinema.switchboard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.it.OperatorITSupport.Running;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
@@ -11,6 +13,7 @@ import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.InventoryRecord;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,6 +119,15 @@ class RecordsIT {
     web1.healthStatus.set(503);
     await().until(() -> files.health("web-1.yaml").equals("Unhealthy"));
     await().until(() -> !running.synced());
+    // /readyz says so, and stays 200: routing does not depend on the database.
+    HttpResponse<String> outage = running.health("/readyz");
+    assertThat(outage.statusCode()).isEqualTo(200);
+    JsonNode records = condition(outage, "RecordsSynced");
+    assertThat(records.path("status").asText()).isEqualTo("False");
+    assertThat(records.path("reason").asText()).isEqualTo("DatabaseUnavailable");
+    assertThat(records.path("message").asText()).contains("routing and probing go on");
+    assertThat(records.path("lastTransitionTime").asText()).isNotEmpty();
+    assertThat(condition(outage, "Ready").path("status").asText()).isEqualTo("True");
     TestBackends.Backend web2 = backends.start("web-2", "127.0.30.3", 0);
     files.write(
         "web-2.yaml",
@@ -128,6 +140,9 @@ class RecordsIT {
 
     running.server().start();
     await().atMost(Duration.ofSeconds(20)).until(() -> running.synced());
+    JsonNode back = condition(running.health("/readyz"), "RecordsSynced");
+    assertThat(back.path("status").asText()).isEqualTo("True");
+    assertThat(back.path("reason").asText()).isEqualTo("Synced");
     // Both transitions that happened during the outage arrive, in order, with their times.
     await()
         .atMost(Duration.ofSeconds(20))
@@ -163,6 +178,7 @@ class RecordsIT {
       assertThat(running.synced()).isFalse();
       assertThat(running.operator().records().orElseThrow().condition().reason)
           .isIn("DatabaseUnavailable", "DatabaseStarting");
+      assertThat(running.health("/readyz").statusCode()).isEqualTo(200);
 
       server.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> running.synced());
@@ -178,5 +194,15 @@ class RecordsIT {
       }
       server.stop();
     }
+  }
+
+  /** The process condition of {@code type} in a /readyz or /healthz body. */
+  private static JsonNode condition(HttpResponse<String> response, String type) throws Exception {
+    for (JsonNode c : new ObjectMapper().readTree(response.body()).path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c;
+      }
+    }
+    throw new AssertionError("no " + type + " condition in " + response.body());
   }
 }

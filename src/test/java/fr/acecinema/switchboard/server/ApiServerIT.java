@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
@@ -77,7 +78,7 @@ class ApiServerIT {
     store.addListener(hub);
     return ApiServer.start(
         settings.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30)),
-        () -> true,
+        () -> Readiness.of(true),
         Optional.of(
             new ApiServer.Api(
                 tokens,

@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.cli;
+package fr.acecinema.switchboard.fleet;
 
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.manifest.AtomicFiles;
@@ -29,8 +29,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The watched directory as sbctl sees it without a running operator: every manifest parsed and
- * admitted exactly as the operator would, with the status last written into it.
+ * The watched directory as sbctl and the API see it, read and changed without the operator: every
+ * manifest parsed and admitted exactly as the operator would, with the status last written into it.
  */
 public final class ManifestFleet implements FleetView, FleetWriter {
   private static final String SOURCE = ManifestFileWriter.SOURCE;

@@ -1,19 +1,21 @@
-package fr.acecinema.switchboard.server;
+package fr.acecinema.switchboard.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import fr.acecinema.switchboard.cli.ResourceRow;
 import fr.acecinema.switchboard.source.Origin;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * How resources look on the wire: Kubernetes-shaped objects whose {@code metadata.resourceVersion}
- * is {@code <generation>-<status hash>} and whose origin (file and line) is an annotation.
+ * is {@code <generation>-<status hash>} and whose origin (file and line) is an annotation. The
+ * contract shared by the server ({@code server.ApiServer}) and its client ({@code sbctl} with
+ * {@code SWITCHBOARD_SERVER}).
  */
 public final class ApiObjects {
   public static final String GROUP = "switchboard.acecinema.fr";
@@ -28,9 +30,20 @@ public final class ApiObjects {
   public static final Map<String, String> KINDS =
       Map.of("sites", "Site", "services", "Service", "backends", "Backend");
 
+  /** Change header on apply replies: created, configured or unchanged (sbctl prints it). */
+  public static final String CHANGE_HEADER = "X-Switchboard-Change";
+
+  /** Names are DNS labels: this also keeps every name a safe file name (no '/', no '..'). */
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
   private ApiObjects() {}
+
+  /** Whether {@code name} may appear in a path or in metadata.name. */
+  public static boolean validName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
 
   /** The path segment of a kind: {@code Backend} → {@code backends}. */
   public static String plural(String kind) {
@@ -49,9 +62,16 @@ public final class ApiObjects {
     String text = status == null || status.isMissingNode() ? "" : status.toString();
     return generation
         + "-"
-        + HexFormat.of()
-            .formatHex(TokenStore.sha256(text), 0, 4)
-            .toLowerCase(java.util.Locale.ROOT);
+        + HexFormat.of().formatHex(sha256(text), 0, 4).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   /** The generation part of a resourceVersion, empty when it is not one of ours. */
@@ -162,7 +182,7 @@ public final class ApiObjects {
     return o;
   }
 
-  static byte[] bytes(JsonNode node) {
+  public static byte[] bytes(JsonNode node) {
     return (node.toString() + "\n").getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.cli;
+package fr.acecinema.switchboard.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -92,14 +92,15 @@ public record ResourceRow(
    * true {@code Accepted} condition (when the operator first accepted it), else null (unknown).
    */
   public static Instant created(JsonNode document) {
-    Instant declared = Ages.parse(document.path("metadata").path("creationTimestamp").asText(null));
+    Instant declared =
+        Rfc3339.parse(document.path("metadata").path("creationTimestamp").asText(null));
     if (declared != null) {
       return declared;
     }
     for (JsonNode c : document.path("status").path("conditions")) {
       if (ConditionTypes.ACCEPTED.equals(c.path("type").asText())
           && Condition.TRUE.equals(c.path("status").asText())) {
-        return Ages.parse(c.path("lastTransitionTime").asText(null));
+        return Rfc3339.parse(c.path("lastTransitionTime").asText(null));
       }
     }
     return null;

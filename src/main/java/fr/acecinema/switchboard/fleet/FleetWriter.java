@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.cli;
+package fr.acecinema.switchboard.fleet;
 
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;

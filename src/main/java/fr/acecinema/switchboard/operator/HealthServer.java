@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.server;
+package fr.acecinema.switchboard.operator;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * Liveness and readiness over HTTP for supervisors (systemd, Docker health checks, load balancers):
  * {@code /healthz} answers 200 while the process can serve requests at all; {@code /readyz} answers
  * 200 once {@code ready} says so (the first full scan of the manifests is done) and 503 before.
- * Bodies are small JSON objects.
+ * Bodies are small JSON objects listing the process conditions ({@link Readiness}).
  */
 public final class HealthServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthServer.class);
@@ -26,9 +26,9 @@ public final class HealthServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
-  private final BooleanSupplier ready;
+  private final Supplier<Readiness> ready;
 
-  private HealthServer(HttpServer server, ExecutorService executor, BooleanSupplier ready) {
+  private HealthServer(HttpServer server, ExecutorService executor, Supplier<Readiness> ready) {
     this.server = server;
     this.executor = executor;
     this.ready = ready;
@@ -39,7 +39,7 @@ public final class HealthServer implements AutoCloseable {
    *
    * @throws IOException when the address cannot be bound, e.g. already in use
    */
-  public static HealthServer start(InetSocketAddress address, BooleanSupplier ready)
+  public static HealthServer start(InetSocketAddress address, Supplier<Readiness> ready)
       throws IOException {
     HttpServer server;
     try {
@@ -87,27 +87,24 @@ public final class HealthServer implements AutoCloseable {
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         respond(exchange, 405, "{\"status\":\"method not allowed\"}");
-      } else if (path.equals("/healthz")) {
-        respond(exchange, 200, "{\"status\":\"ok\"}");
       } else {
-        readiness(exchange);
+        Readiness r = readiness();
+        if (path.equals("/healthz")) {
+          respond(exchange, 200, r.healthzBody().toString());
+        } else {
+          respond(exchange, r.ready() ? 200 : 503, r.readyzBody().toString());
+        }
       }
     }
   }
 
-  private void readiness(HttpExchange exchange) throws IOException {
-    boolean isReady;
+  private Readiness readiness() {
     try {
-      isReady = ready.getAsBoolean();
+      return ready.get();
     } catch (RuntimeException e) {
       // A failing check means "not ready", never a crashed endpoint.
       LOG.warn("readiness check failed", e);
-      isReady = false;
-    }
-    if (isReady) {
-      respond(exchange, 200, "{\"status\":\"ready\"}");
-    } else {
-      respond(exchange, 503, "{\"status\":\"not ready\",\"reason\":\"initial scan not finished\"}");
+      return Readiness.failed(e);
     }
   }
 

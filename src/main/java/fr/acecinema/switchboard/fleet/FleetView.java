@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.cli;
+package fr.acecinema.switchboard.fleet;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
