@@ -16,9 +16,12 @@ import fr.acecinema.switchboard.validation.SchemaValidator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The watched directory as sbctl and the API see it, read and changed without the operator: every
@@ -147,14 +149,42 @@ public final class ManifestFleet implements FleetView, FleetWriter {
   }
 
   private List<Path> manifestFiles() throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      // Not only regular files: a FIFO, a broken or looping link named *.yaml gets a row saying
-      // why it cannot be read (ManifestFileReader never opens them).
-      return walk.filter(p -> !Files.isDirectory(p))
-          .filter(p -> ManifestNames.isManifest(root.relativize(p)))
-          .sorted()
-          .toList();
-    }
+    // Not only regular files: a FIFO, a broken or looping link named *.yaml gets a row saying
+    // why it cannot be read (ManifestFileReader never opens them). A walk that stats entries must
+    // survive files vanishing under it: the operator's status writes rename temporary files
+    // in and out of these directories all the time (Files.walk would throw on them).
+    List<Path> found = new ArrayList<>();
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            return dir.equals(root) || !ManifestNames.isIgnoredDirectory(root.relativize(dir))
+                ? FileVisitResult.CONTINUE
+                : FileVisitResult.SKIP_SUBTREE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (!attrs.isDirectory() && ManifestNames.isManifest(root.relativize(file))) {
+              found.add(file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            // Gone since it was listed (a temporary file), or unreadable: a manifest that cannot
+            // be stat'ed still gets its row from ManifestFileReader.
+            if (!(e instanceof NoSuchFileException)
+                && ManifestNames.isManifest(root.relativize(file))) {
+              found.add(file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    found.sort(null);
+    return found;
   }
 
   @Override

@@ -162,7 +162,8 @@ class RoutePlannerTest {
     dijon
         .getStatus()
         .setCondition(new Condition("TunnelUp", Condition.TRUE, "HandshakeRecent", "x"), 1, T0);
-    assertThat(plan(Set.of("c"), Map.of(), T0).routedBackends()).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(plan(Set.of("c"), Map.of(), T0).routedBackends())
+        .containsExactlyInAnyOrder("a", "b", "c");
   }
 
   @Test

@@ -22,7 +22,7 @@ public final class ManifestNames {
   }
 
   /** Whether a directory under the root (relative path) is skipped with all it holds. */
-  static boolean isIgnoredDirectory(Path relative) {
+  public static boolean isIgnoredDirectory(Path relative) {
     for (Path part : relative) {
       if (isIgnored(part.toString())) {
         return true;
