@@ -11,9 +11,12 @@ import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.notify.Webhooks;
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.server.Scope;
 import fr.acecinema.switchboard.server.TokenStore;
+import fr.acecinema.switchboard.testbed.CaddyProcess;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -58,6 +61,7 @@ class ApiEndToEndIT {
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
   private HttpServer receiver;
+  private CaddyProcess caddy;
   private final CountDownLatch stop = new CountDownLatch(1);
   private CompletableFuture<Integer> run;
 
@@ -69,6 +73,9 @@ class ApiEndToEndIT {
     }
     if (receiver != null) {
       receiver.stop(0);
+    }
+    if (caddy != null) {
+      caddy.close();
     }
     backends.close();
     http.dispatcher().executorService().shutdown();
@@ -97,6 +104,9 @@ class ApiEndToEndIT {
           ex.close();
         });
     receiver.start();
+    // A real Caddy on loopback with its own admin port; Switchboard routes the fleet through it.
+    caddy = CaddyProcess.startOnLoopback(null);
+    int caddyPort = CaddyProcess.freePort();
 
     Path manifests = Files.createDirectories(dir.resolve("manifests"));
     Path data = dir.resolve("data");
@@ -119,7 +129,13 @@ class ApiEndToEndIT {
             "--webhook",
             "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook",
             "--webhook-secret",
-            SECRET);
+            SECRET,
+            "--caddy-admin",
+            caddy.adminUrl(),
+            "--caddy-listen",
+            "127.0.0.1:" + caddyPort,
+            "--caddy-auto-https",
+            "off");
     assertThat(holder.config.problems()).isEmpty();
     run =
         CompletableFuture.supplyAsync(
@@ -167,7 +183,22 @@ class ApiEndToEndIT {
         .satisfies(r -> assertThat(r.ready().status()).isEqualTo("True"));
     assertThat(Files.exists(manifests.resolve("api/backend-api-dijon.yaml"))).isTrue();
 
+    // The public path: through Caddy by host name, to a backend that Switchboard routed.
+    Request viaCaddy =
+        new Request.Builder()
+            .url("http://127.0.0.1:" + caddyPort + "/hello")
+            .header("Host", "api.acecinema.test")
+            .build();
+    await().atMost(Duration.ofSeconds(20)).until(() -> answer(viaCaddy).startsWith("api-"));
+    assertThat(get(base + API + "services/api", token).at("/status/conditions"))
+        .anySatisfy(
+            c -> {
+              assertThat(c.path("type").asText()).isEqualTo("Routed");
+              assertThat(c.path("status").asText()).isEqualTo("True");
+            });
+
     String metrics = text(base + "/metrics", token);
+    assertThat(metrics).contains("switchboard_caddy_pushes_total{result=\"success\"}");
     assertThat(metrics)
         .contains(
             "switchboard_backend_healthy{backend=\"api-dijon\",service=\"api\",site=\"dijon\"} 1.0")
@@ -181,8 +212,7 @@ class ApiEndToEndIT {
             .matcher(Files.readString(Path.of("docs/grafana-dashboard.json")));
     int plotted = 0;
     while (series.find()) {
-      if (!series.group().startsWith("switchboard_caddy_")
-          && !series.group().startsWith("switchboard_reconcile_retries")) {
+      if (!series.group().startsWith("switchboard_reconcile_retries")) {
         assertThat(metrics).as(series.group()).contains(series.group());
         plotted++;
       }
@@ -217,8 +247,28 @@ class ApiEndToEndIT {
             () ->
                 get(base + API + "services/api", token).at("/status/readyEndpoints").asInt() == 1);
 
+    // The pushed revisions are in PostgreSQL (the embedded one this run started in --data-dir).
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              try (Database db = Database.open(RecordsAccess.embeddedUrl(data), data)) {
+                return !new RecordsRepository(db).revisions(10).isEmpty();
+              } catch (IOException | RuntimeException e) {
+                return false;
+              }
+            });
+
     stop.countDown();
     assertThat(run.get(20, TimeUnit.SECONDS)).isZero();
+  }
+
+  private String answer(Request request) {
+    try (Response r = http.newCall(request).execute()) {
+      return r.isSuccessful() && r.body() != null ? r.body().string() : "HTTP " + r.code();
+    } catch (IOException e) {
+      return e.toString();
+    }
   }
 
   private static String fleet(int dijonPort, int thoryPort) {
