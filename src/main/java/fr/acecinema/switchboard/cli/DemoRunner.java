@@ -74,7 +74,8 @@ final class DemoRunner implements Demo {
             view,
             rows ->
                 ready(rows, "Service", "demo", "True")
-                    && ready(rows, "Site", "demo-thory", "True"));
+                    && ready(rows, "Site", "demo-thory", "True")
+                    && (caddy == null || routed(rows, "demo")));
         out.println("\n   Status written into " + fleet.getFileName() + " for the service:");
         printStatusOf(out, fleet, "name: demo\n");
         if (caddy != null) {
@@ -217,6 +218,17 @@ final class DemoRunner implements Demo {
     }
     out.print(Printer.tables(rows, true, true, Instant.now()));
     out.flush();
+  }
+
+  /** The service's routes with both backends are live in Caddy. */
+  private static boolean routed(List<ResourceRow> rows, String service) {
+    return rows.stream()
+        .anyMatch(
+            r ->
+                "Service".equals(r.kind())
+                    && service.equals(r.name())
+                    && "True".equals(r.condition("Routed").path("status").asText())
+                    && r.condition("Routed").path("message").asText().contains("127.0.11.2"));
   }
 
   private static boolean ready(List<ResourceRow> rows, String kind, String name, String status) {
