@@ -226,6 +226,27 @@ class SiteFailoverIT {
     }
   }
 
+  /**
+   * Waits (at most 30 s) until 50 answers in a row come from {@code name}: the operator has
+   * converged (a previous test's cut may have left the service on its next tier for a while).
+   */
+  private static void awaitOnly(String host, String name) {
+    java.util.concurrent.atomic.AtomicInteger inARow =
+        new java.util.concurrent.atomic.AtomicInteger();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(10))
+        .alias("50 answers in a row from " + name)
+        .until(
+            () -> {
+              if (SiteDrill.answer(http, url("/w"), host).equals(name)) {
+                return inARow.incrementAndGet() >= 50;
+              }
+              inARow.set(0);
+              return false;
+            });
+  }
+
   // --- whole-site cuts
 
   @Order(10)
@@ -326,6 +347,7 @@ class SiteFailoverIT {
   @Test
   void priorityFailoverMovesToTheNextSiteWithoutFailingAndReturns() throws Exception {
     awaitAnswers("prio.acecinema.fr", "dijon-prio");
+    awaitOnly("prio.acecinema.fr", "dijon-prio");
     Shift s = stopAndRestart("prio.acecinema.fr", "dijon-prio", "thory-prio");
     assertThat(s.before())
         .as("only the best tier serves while healthy")
@@ -337,6 +359,7 @@ class SiteFailoverIT {
   @Test
   void blueGreenStandbyIdlesThenServesWhenThePrimaryStopsAndHandsBack() throws Exception {
     awaitAnswers("bg.acecinema.fr", "blue");
+    awaitOnly("bg.acecinema.fr", "blue");
     Shift s = stopAndRestart("bg.acecinema.fr", "blue", "green");
     assertThat(s.before())
         .as("the standby idles while the primary is healthy")
