@@ -3,11 +3,19 @@
 
 usage: backend.py ADDRESS PORT NAME
 
-GET /health answers 200 "ok"; every other path answers 200 with NAME and the path, so a test can
-tell which backend served a request. WebSocket-free, threaded, HTTP/1.1 keep-alive.
+GET /health answers 200 "ok"; GET /slow/<ms> answers NAME after that many milliseconds (a request
+in flight); a GET with "Upgrade: websocket" becomes a WebSocket that echoes every text message as
+"NAME: <message>" (RFC 6455, unfragmented frames); every other path answers 200 with NAME and the
+path, so a test can tell which backend served a request. Threaded, HTTP/1.1 keep-alive.
 """
+import base64
+import hashlib
+import struct
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -17,13 +25,57 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_GET(self):
-        body = b"ok\n" if self.path == "/health" else f"{NAME} {self.path}\n".encode()
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.websocket()
+            return
+        if self.path.startswith("/slow/"):
+            time.sleep(int(self.path[len("/slow/"):]) / 1000)
+            body = f"{NAME} {self.path}\n".encode()
+        elif self.path == "/health":
+            body = b"ok\n"
+        else:
+            body = f"{NAME} {self.path}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", NAME)
         self.end_headers()
         self.wfile.write(body)
+
+    def websocket(self):
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        while True:
+            head = self.rfile.read(2)
+            if len(head) < 2:
+                return
+            opcode, length = head[0] & 0x0F, head[1] & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self.rfile.read(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self.rfile.read(8))[0]
+            mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+            if opcode == 8:
+                self.frame(8, payload)
+                return
+            if opcode == 9:
+                self.frame(10, payload)
+            elif opcode in (1, 2):
+                self.frame(opcode, f"{NAME}: ".encode() + payload)
+
+    def frame(self, opcode, payload):
+        n = len(payload)
+        size = bytes([n]) if n < 126 else bytes([126]) + struct.pack(">H", n)
+        self.wfile.write(bytes([0x80 | opcode]) + size + payload)
+        self.wfile.flush()
 
     def log_message(self, fmt, *args):
         pass

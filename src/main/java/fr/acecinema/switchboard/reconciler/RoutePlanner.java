@@ -38,7 +38,8 @@ import java.util.function.Predicate;
  * for {@code removalDelay}: Caddy's own active and passive checks already keep traffic off it, and
  * removing it at once would cost a reload that cancels requests waiting to retry (docs/caddy.md).
  * Tiers are planned over eligible and held backends; a tier without one eligible backend is
- * dropped, so a whole dead best tier is switched at once.
+ * dropped, so a whole dead best tier is switched at once — unless no tier has an eligible backend:
+ * then the held ones stay routed until their delay expires (dropping them would only answer 503).
  */
 public final class RoutePlanner {
   private RoutePlanner() {}
@@ -147,10 +148,17 @@ public final class RoutePlanner {
       try {
         ServiceSpec.Failover.Mode mode = spec.failover == null ? null : spec.failover.mode;
         Set<String> live = eligibleDials.getOrDefault(name, Set.of());
+        List<Tier> planned = TierPlanner.tiers(mode, eligibleBy.getOrDefault(name, List.of()));
         List<Tier> tiers =
-            TierPlanner.tiers(mode, eligibleBy.getOrDefault(name, List.of())).stream()
+            planned.stream()
                 .filter(t -> t.upstreams().stream().anyMatch(u -> live.contains(u.dial())))
                 .toList();
+        if (tiers.isEmpty()) {
+          // Nothing eligible, only held backends: dropping their tiers could only answer 503 at
+          // once, while Caddy's own checks may still reach them (one failed probe under load is
+          // not a dead service). They leave when their removal delay expires.
+          tiers = planned;
+        }
         routed.add(
             new RoutedService(
                 name,

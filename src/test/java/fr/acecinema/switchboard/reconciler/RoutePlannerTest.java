@@ -229,6 +229,19 @@ class RoutePlannerTest {
   }
 
   @Test
+  void lastRoutedBackendFailingIsHeldRatherThanLeavingTheServiceWithoutTier() {
+    twoSites();
+    services.add(service("api", "api.test", null, null));
+    add(backend("t", "api", "thory", "10.200.1.2", 1, false));
+    RoutePlanner.Plan held = plan(Set.of("t"), Map.of(), T0);
+    assertThat(dials(held.services().get(0))).containsExactly(List.of("10.200.1.2:8080"));
+    assertThat(held.nextChange()).contains(T0.plus(DELAY));
+
+    RoutePlanner.Plan later = plan(Set.of("t"), held.unreadySince(), T0.plus(DELAY));
+    assertThat(later.services().get(0).tiers()).isEmpty();
+  }
+
+  @Test
   void serviceWithoutEligibleBackendHasNoTier() {
     twoSites();
     services.add(service("api", "api.test", null, null));

@@ -53,12 +53,25 @@ public final class CaddyProcess implements AutoCloseable {
    * @param apps initial {@code apps} object, may be null
    */
   public static CaddyProcess start(List<String> prefix, String adminListen, ObjectNode apps) {
+    return start(prefix, adminListen, apps, false);
+  }
+
+  /**
+   * As {@link #start(List, String, ObjectNode)}; with {@code debugLog} Caddy logs at DEBUG, so
+   * {@link #log()} holds one {@code upstream roundtrip} line per attempt (upstream, request
+   * headers, error): which requests went to which upstream, retries and hung attempts included.
+   */
+  public static CaddyProcess start(
+      List<String> prefix, String adminListen, ObjectNode apps, boolean debugLog) {
     try {
       Path dir = Files.createTempDirectory("sb-caddy-");
       ObjectNode config = new ObjectMapper().createObjectNode();
       ObjectNode admin = config.putObject("admin");
       admin.put("listen", adminListen);
       admin.putObject("config").put("persist", false);
+      if (debugLog) {
+        config.putObject("logging").putObject("logs").putObject("default").put("level", "DEBUG");
+      }
       if (apps != null) {
         config.set("apps", apps);
       }
@@ -117,6 +130,49 @@ public final class CaddyProcess implements AutoCloseable {
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }
+  }
+
+  /** The log file (read it streaming when it is large). */
+  public Path logFile() {
+    return dir.resolve("caddy.log");
+  }
+
+  /**
+   * Config loads since start (each admin API change is a full reload in 2.6.2): counted from the
+   * "servers shutting down" line every reload logs when it stops the previous config.
+   */
+  public long reloads() {
+    try (Stream<String> lines = Files.lines(logFile())) {
+      return lines.filter(l -> l.contains("\"servers shutting down")).count();
+    } catch (IOException | UncheckedIOException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Ids ({@link OpenLoad#ID_HEADER}) of the requests Caddy sent, at least once, to an upstream
+   * whose dial address starts with {@code upstreamPrefix} (e.g. {@code "10.200.0."}): answered
+   * there, failed there, or hung there until a timeout or a reload. Needs {@code debugLog}.
+   */
+  public java.util.Set<Long> requestsSentTo(String upstreamPrefix) {
+    java.util.regex.Pattern id =
+        java.util.regex.Pattern.compile("\"" + OpenLoad.ID_HEADER + "\":\\[\"(\\d+)\"");
+    String upstream = "\"upstream\":\"" + upstreamPrefix;
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    try (Stream<String> lines = Files.lines(logFile())) {
+      lines
+          .filter(l -> l.contains("upstream roundtrip") && l.contains(upstream))
+          .forEach(
+              l -> {
+                java.util.regex.Matcher m = id.matcher(l);
+                if (m.find()) {
+                  ids.add(Long.parseLong(m.group(1)));
+                }
+              });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return ids;
   }
 
   public boolean alive() {

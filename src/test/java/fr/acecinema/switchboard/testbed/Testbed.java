@@ -38,6 +38,49 @@ public final class Testbed implements AutoCloseable {
   private final Map<BackendSpec, Process> backends = new ConcurrentHashMap<>();
   private final List<BackendSpec> killed = new CopyOnWriteArrayList<>();
   private final Thread hook;
+  private Session session;
+
+  /**
+   * The testbed is one per machine (fixed namespace and interface names) and {@code up} starts by
+   * removing leftovers: a second test JVM bringing it up would kill the first one's processes
+   * mid-test. A JVM holds this lock from {@code up} to {@code down}; others wait (at most 10 min).
+   */
+  private record Session(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock) {
+    static final Path FILE = Path.of("/run/switchboard-testbed.session");
+
+    static Session acquire() {
+      try {
+        java.nio.channels.FileChannel ch =
+            java.nio.channels.FileChannel.open(
+                FILE,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        java.util.concurrent.atomic.AtomicReference<java.nio.channels.FileLock> lock =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofMinutes(10))
+            .pollInterval(java.time.Duration.ofMillis(500))
+            .alias("the testbed session lock " + FILE + " (another test JVM is using the testbed)")
+            .until(
+                () -> {
+                  lock.set(ch.tryLock());
+                  return lock.get() != null;
+                });
+        return new Session(ch, lock.get());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    void release() {
+      try {
+        lock.release();
+        channel.close();
+      } catch (IOException ignored) {
+        // closing the channel (or the JVM exiting) releases the lock anyway
+      }
+    }
+  }
 
   private Testbed(Path script) {
     this.script = script;
@@ -57,6 +100,7 @@ public final class Testbed implements AutoCloseable {
     }
     Testbed tb = new Testbed(script);
     try {
+      tb.session = Session.acquire();
       tb.run("up");
     } catch (RuntimeException e) {
       tb.close();
@@ -113,6 +157,31 @@ public final class Testbed implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Kills one backend (as a crashed or stopped process: connections to it are refused). */
+  public void stopBackend(String name) {
+    BackendSpec b = spec(name);
+    backends.remove(b).destroyForcibly().onExit().join();
+    killed.add(b);
+  }
+
+  /** Starts a backend {@link #stopBackend} stopped again, on the same address and port. */
+  public void restartBackend(String name) {
+    BackendSpec b =
+        killed.stream()
+            .filter(k -> k.name().equals(name))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("backend " + name + " is not stopped"));
+    killed.remove(b);
+    startBackend(b.site(), b.address(), b.port(), b.name());
+  }
+
+  private BackendSpec spec(String name) {
+    return backends.keySet().stream()
+        .filter(b -> b.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no running backend " + name));
   }
 
   /** Cuts a site. {@link Cut#OFF} also kills its backends; {@link #heal} restarts them. */
@@ -173,12 +242,18 @@ public final class Testbed implements AutoCloseable {
   }
 
   private synchronized void down() {
+    if (session == null) {
+      return; // never brought up (or already down): another JVM's testbed is not ours to remove
+    }
     backends.values().forEach(Process::destroyForcibly);
     backends.clear();
     try {
       run("down");
     } catch (RuntimeException e) {
       System.err.println("testbed down failed: " + e.getMessage());
+    } finally {
+      session.release();
+      session = null;
     }
   }
 

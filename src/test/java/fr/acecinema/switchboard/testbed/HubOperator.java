@@ -1,0 +1,125 @@
+package fr.acecinema.switchboard.testbed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real operator, as shipped ({@code target/switchboard.jar run}), running inside the hub
+ * namespace: it probes 10.200.x over the tunnels, reads {@code wg show} of the hub's interface and
+ * pushes to Caddy's admin API there, exactly as on a hub. Its traffic never leaves the testbed.
+ * Statuses land in the manifest files (same filesystem). Stopped by {@link #close()} and, if a test
+ * dies, by a JVM shutdown hook (and {@code testbed.sh down} kills whatever is left in the hub).
+ */
+public final class HubOperator implements AutoCloseable {
+  private final Process process;
+  private final Path log;
+  private final Thread hook;
+
+  private HubOperator(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+    this.hook = new Thread(this::stop, "hub-operator-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /**
+   * Starts {@code sbctl run} in {@link Testbed#HUB} on {@code manifests}, without records (no
+   * database), routing to Caddy at {@code caddyAdmin} (as seen from the hub) with automatic HTTPS
+   * off. The API listens on a loopback port of the hub (unused by tests).
+   *
+   * @param extraArgs further {@code run} flags, e.g. {@code --resync=5s}
+   */
+  public static HubOperator start(
+      Path manifests, String caddyAdmin, String caddyListen, String... extraArgs) {
+    Path jar = Path.of("target", "switchboard.jar").toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          jar + " is missing: build it first (mvn -B -q package -DskipTests -DskipITs)");
+    }
+    try {
+      Path data = Files.createTempDirectory("sb-hub-operator-");
+      Path log = data.resolve("operator.log");
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  "ip",
+                  "netns",
+                  "exec",
+                  Testbed.HUB,
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-XX:+UseSerialGC",
+                  "-Xmx256m",
+                  "-jar",
+                  jar.toString(),
+                  "run",
+                  "--manifests=" + manifests.toAbsolutePath(),
+                  "--data-dir=" + data,
+                  "--listen=127.0.0.1:" + CaddyProcess.freePort(),
+                  "--records=off",
+                  "--caddy-admin=" + caddyAdmin,
+                  "--caddy-listen=" + caddyListen,
+                  "--caddy-auto-https=off"));
+      cmd.addAll(List.of(extraArgs));
+      Process p =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      return new HubOperator(p, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  /** The operator's combined output so far. */
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Fails with the operator's log if it died. */
+  public void assertAlive() {
+    if (!process.isAlive()) {
+      throw new IllegalStateException(
+          "the operator exited with " + process.exitValue() + "; its log:\n" + log());
+    }
+  }
+
+  private synchronized void stop() {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    try (var files = Files.walk(log.getParent())) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort: a temp dir left behind is harmless
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+  }
+}
