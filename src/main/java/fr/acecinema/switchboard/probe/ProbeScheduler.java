@@ -130,7 +130,10 @@ public final class ProbeScheduler implements AutoCloseable {
     return Set.copyOf(loops.keySet());
   }
 
-  /** Stops every loop and waits (bounded by each probe's timeout) for in-flight probes to end. */
+  /**
+   * Stops every loop, waits (bounded by each probe's timeout) for in-flight probes to end, and
+   * closes the prober's idle connections.
+   */
   @Override
   public void close() {
     closed = true;
@@ -141,12 +144,14 @@ public final class ProbeScheduler implements AutoCloseable {
     for (Loop loop : stopped) {
       loop.join();
     }
+    prober.evictIdleConnections();
   }
 
   /** One backend's probe loop. */
   private final class Loop implements Runnable {
     final ResourceKey key;
     final ProbeTarget target;
+    private final Prober.Prepared prepared;
     private final HealthTracker tracker;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition stopping = lock.newCondition();
@@ -159,6 +164,7 @@ public final class ProbeScheduler implements AutoCloseable {
     Loop(ResourceKey key, ProbeTarget target, HealthSnapshot initial) {
       this.key = key;
       this.target = target;
+      this.prepared = prober.prepare(target);
       this.tracker =
           new HealthTracker(target.check().healthyThreshold(), target.check().unhealthyThreshold());
       this.current = initial;
@@ -229,7 +235,7 @@ public final class ProbeScheduler implements AutoCloseable {
 
     private ProbeResult probeOnce() {
       try {
-        return prober.probe(target);
+        return prober.probe(prepared);
       } catch (RuntimeException e) {
         log.warn("Probe of {} ({}) failed unexpectedly", key, target, e);
         return ProbeResult.failure(0, "probe error: " + e, Instant.now());
