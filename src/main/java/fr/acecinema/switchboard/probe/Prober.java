@@ -36,9 +36,11 @@ import okhttp3.Response;
  * measured.
  *
  * <p>Connections are kept alive between probes (a TCP connect and OkHttp's connection set-up per
- * probe were most of the prober's CPU), in a pool of the probes' own so a thousand idle probe
- * connections neither crowd out nor are crowded out by the process's other HTTP traffic. Keeping
- * them alive has two risks, each handled:
+ * probe were most of the prober's CPU), in pools of the probes' own so a thousand idle probe
+ * connections neither crowd out nor are crowded out by the process's other HTTP traffic. There are
+ * {@link #POOLS} of them, a target always using the same one: OkHttp scans every connection of a
+ * pool to find one for a call, and one pool of a thousand connections made that scan a third of the
+ * prober's CPU. Keeping them alive has two risks, each handled:
  *
  * <ul>
  *   <li>a pooled connection the backend has closed meanwhile (idle timeout, restart) fails the
@@ -70,13 +72,16 @@ public final class Prober {
   private static final int MAX_IDLE_CONNECTIONS = 10_000;
 
   private final OkHttpClient shared;
-  private final ConnectionPool pool =
-      new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+
+  /** How many connection pools the probes' connections are spread over; a power of two. */
+  static final int POOLS = 64;
+
+  private final ConnectionPool[] pools = new ConnectionPool[POOLS];
 
   /** Connections a request has already gone through: the next request on one reuses it. */
   private final Map<Connection, Boolean> used = Collections.synchronizedMap(new WeakHashMap<>());
 
-  private final Map<Duration, OkHttpClient> clientsByTimeout = new ConcurrentHashMap<>();
+  private final Map<ClientKey, OkHttpClient> clientsByTimeout = new ConcurrentHashMap<>();
   private final Map<Duration, OkHttpClient> freshClientsByTimeout = new ConcurrentHashMap<>();
 
   /**
@@ -84,7 +89,14 @@ public final class Prober {
    */
   public Prober(OkHttpClient shared) {
     this.shared = Objects.requireNonNull(shared, "shared");
+    for (int i = 0; i < POOLS; i++) {
+      pools[i] =
+          new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
+
+  /** A derived client: a timeout value and a connection pool. */
+  private record ClientKey(Duration timeout, int pool) {}
 
   /**
    * What {@link #probe(Prepared)} needs for one target, built once (URL, requests, client) so that
@@ -174,11 +186,26 @@ public final class Prober {
     }
   }
 
-  /** The derived client for one timeout value, built once and reused by every probe using it. */
-  OkHttpClient clientFor(Duration timeout) {
+  /**
+   * The derived client for one timeout value and one of the {@link #POOLS} pools, built once and
+   * reused by every probe using them.
+   */
+  OkHttpClient clientFor(Duration timeout, int pool) {
     return clientsByTimeout.computeIfAbsent(
-        timeout,
-        t -> derive(t).connectionPool(pool).addNetworkInterceptor(this::noteReuse).build());
+        new ClientKey(timeout, pool),
+        k ->
+            derive(k.timeout())
+                .connectionPool(pools[k.pool()])
+                .addNetworkInterceptor(this::noteReuse)
+                .build());
+  }
+
+  /** The pool of an endpoint's connections: always the same one for one endpoint. */
+  static int poolOf(ProbeTarget target) {
+    // Fibonacci hashing: the top bits of the product are spread even when the inputs' low bits
+    // are alike (ports and addresses that step together).
+    int h = (31 * target.address().hashCode() + target.port()) * 0x9E3779B9;
+    return h >>> (Integer.SIZE - Integer.numberOfTrailingZeros(POOLS));
   }
 
   /**
@@ -204,12 +231,18 @@ public final class Prober {
 
   /** Closes the idle probe connections (they would otherwise close after {@link #KEEP_ALIVE}). */
   public void evictIdleConnections() {
-    pool.evictAll();
+    for (ConnectionPool pool : pools) {
+      pool.evictAll();
+    }
   }
 
-  /** Idle and in-use connections in the probes' pool, for tests. */
+  /** Idle and in-use connections in the probes' pools, for tests. */
   int pooledConnections() {
-    return pool.connectionCount();
+    int count = 0;
+    for (ConnectionPool pool : pools) {
+      count += pool.connectionCount();
+    }
+    return count;
   }
 
   /**
@@ -275,7 +308,7 @@ public final class Prober {
       }
       this.url = parsed;
       this.invalid = why;
-      this.client = clientFor(check.timeout());
+      this.client = clientFor(check.timeout(), poolOf(target));
       this.freshClient = freshClientFor(check.timeout());
       if (parsed == null) {
         keepAlive = closing = null;

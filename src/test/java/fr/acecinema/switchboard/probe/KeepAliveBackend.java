@@ -32,6 +32,7 @@ final class KeepAliveBackend implements AutoCloseable {
   }
 
   private final ServerSocket listening;
+  private final Thread acceptor;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger answered = new AtomicInteger();
@@ -42,7 +43,7 @@ final class KeepAliveBackend implements AutoCloseable {
 
   private KeepAliveBackend(String address) throws IOException {
     listening = new ServerSocket(0, 64, InetAddress.getByName(address));
-    Thread.ofVirtual().name("keep-alive backend").start(this::accept);
+    acceptor = Thread.ofVirtual().name("keep-alive backend").start(this::accept);
   }
 
   static KeepAliveBackend start(String address) throws IOException {
@@ -53,6 +54,11 @@ final class KeepAliveBackend implements AutoCloseable {
     while (!listening.isClosed()) {
       try {
         Socket socket = listening.accept();
+        if (listening.isClosed()) {
+          // Accepted while closing: not served, as a closed listener would not have.
+          socket.close();
+          return;
+        }
         connections.incrementAndGet();
         open.add(socket);
         Thread.ofVirtual().start(() -> serve(socket));
@@ -131,9 +137,15 @@ final class KeepAliveBackend implements AutoCloseable {
     }
   }
 
-  /** Stops accepting: new connections are refused. */
-  void stopListening() throws IOException {
+  /**
+   * Stops accepting: new connections are refused. Waits for the accepting thread to end, since the
+   * JDK closes a listening socket blocked in accept only once that thread has returned.
+   */
+  void stopListening() throws IOException, InterruptedException {
     listening.close();
+    if (!acceptor.join(java.time.Duration.ofSeconds(5))) {
+      throw new IllegalStateException("accepting thread did not end");
+    }
   }
 
   String address() {

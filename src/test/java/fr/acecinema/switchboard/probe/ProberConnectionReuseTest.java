@@ -104,8 +104,9 @@ class ProberConnectionReuseTest {
 
     ProbeResult r = prober.probe(prepared);
 
-    assertThat(r.success()).isFalse();
     assertThat(r.error()).isEqualTo("connection refused");
+    assertThat(r.success()).isFalse();
+    assertThat(backend.answered()).isEqualTo(2);
   }
 
   @Test
