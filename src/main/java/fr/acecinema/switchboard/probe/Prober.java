@@ -44,10 +44,10 @@ import okhttp3.Response;
  *
  * <ul>
  *   <li>a pooled connection the backend has closed meanwhile (idle timeout, restart) fails the
- *       request before any response byte: such a failure, and only such a failure (not a timeout,
- *       not a failure on a fresh connection), is retried once on a fresh, unpooled connection
- *       within what is left of the timeout. A backend that refuses connections or hangs still fails
- *       its probe at once, with no retry;
+ *       request before a response header arrives: such a failure, and only such a failure (not a
+ *       timeout, not a failure on a fresh connection, not one while reading the body), is retried
+ *       once on a fresh, unpooled connection within what is left of the timeout. A backend that
+ *       refuses connections or hangs still fails its probe at once, with no retry;
  *   <li>a reused connection does not show that the backend still accepts new ones, so every {@link
  *       #FRESH_CONNECTION_EVERY}th probe of a target asks for {@code Connection: close}, and the
  *       next one opens a new connection.
