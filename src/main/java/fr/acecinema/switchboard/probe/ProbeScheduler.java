@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reconcilers call {@link #ensure} on every pass; it only starts or restarts a loop when the
  * target changed. The first probe of a loop is delayed by a random part of its interval (at most
- * 250 ms) so loops started together do not fire in lockstep.
+ * 250 ms) so loops started together do not all fire at once; probes start on a shared 20 ms grid
+ * (finer for intervals under 200 ms) so that loops wake together in batches.
  *
  * <p>Metrics, when a registry is given: timer {@code switchboard.probe.latency} tagged {@code
  * backend} (the key's name) and {@code result} ({@code success}/{@code failure}); a backend's
@@ -34,6 +35,14 @@ public final class ProbeScheduler implements AutoCloseable {
   public static final String LATENCY_METRIC = "switchboard.probe.latency";
 
   private static final long FIRST_PROBE_SPREAD_NANOS = 250_000_000L;
+
+  /**
+   * Probes are started on a grid of this step (or a tenth of their interval, if smaller) shared by
+   * every loop, so a thousand loops wake in a few dozen batches a second instead of a thousand
+   * separate wake-ups: the carrier threads, OkHttp's connection clean-up and Okio's timeout
+   * watchdog then do their work in bursts, not once per probe.
+   */
+  static final long WAKE_GRID_NANOS = 20_000_000L;
 
   private static final Logger log = LoggerFactory.getLogger(ProbeScheduler.class);
 
@@ -130,7 +139,10 @@ public final class ProbeScheduler implements AutoCloseable {
     return Set.copyOf(loops.keySet());
   }
 
-  /** Stops every loop and waits (bounded by each probe's timeout) for in-flight probes to end. */
+  /**
+   * Stops every loop, waits (bounded by each probe's timeout) for in-flight probes to end, and
+   * closes the prober's idle connections.
+   */
   @Override
   public void close() {
     closed = true;
@@ -141,12 +153,14 @@ public final class ProbeScheduler implements AutoCloseable {
     for (Loop loop : stopped) {
       loop.join();
     }
+    prober.evictIdleConnections();
   }
 
   /** One backend's probe loop. */
   private final class Loop implements Runnable {
     final ResourceKey key;
     final ProbeTarget target;
+    private final Prober.Prepared prepared;
     private final HealthTracker tracker;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition stopping = lock.newCondition();
@@ -159,6 +173,7 @@ public final class ProbeScheduler implements AutoCloseable {
     Loop(ResourceKey key, ProbeTarget target, HealthSnapshot initial) {
       this.key = key;
       this.target = target;
+      this.prepared = prober.prepare(target);
       this.tracker =
           new HealthTracker(target.check().healthyThreshold(), target.check().unhealthyThreshold());
       this.current = initial;
@@ -187,7 +202,8 @@ public final class ProbeScheduler implements AutoCloseable {
       // most: a new backend's first verdict (and a cold start's) should not wait a whole interval.
       long spread = Math.min(interval, FIRST_PROBE_SPREAD_NANOS);
       long next = System.nanoTime() + ThreadLocalRandom.current().nextLong(spread);
-      while (waitUntil(next)) {
+      long step = Math.max(1, Math.min(WAKE_GRID_NANOS, interval / 10));
+      while (waitUntil(onGrid(next, step))) {
         long started = System.nanoTime();
         ProbeResult result = probeOnce();
         long took = System.nanoTime() - started;
@@ -229,11 +245,17 @@ public final class ProbeScheduler implements AutoCloseable {
 
     private ProbeResult probeOnce() {
       try {
-        return prober.probe(target);
+        return prober.probe(prepared);
       } catch (RuntimeException e) {
         log.warn("Probe of {} ({}) failed unexpectedly", key, target, e);
         return ProbeResult.failure(0, "probe error: " + e, Instant.now());
       }
+    }
+
+    /** The first point of the {@code step} grid at or after {@code time} (System.nanoTime). */
+    private static long onGrid(long time, long step) {
+      long past = Math.floorMod(time, step);
+      return past == 0 ? time : time + (step - past);
     }
 
     /** Waits until {@code deadline} (System.nanoTime); false when stopped meanwhile. */

@@ -150,11 +150,13 @@ public final class ProbeBenchmark {
       heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
       long probes0 = successes.get() + failures.get();
       long cpu0 = os.getProcessCpuTime();
+      long[] userSys0 = userAndSystemTicks();
       long childCpu0 = cpuNanos(child);
       long wall0 = System.nanoTime();
       waitFor(Duration.ofSeconds(seconds));
       long wall = System.nanoTime() - wall0;
       long cpu = os.getProcessCpuTime() - cpu0;
+      long[] userSys1 = userAndSystemTicks();
       long childCpu = cpuNanos(child) - childCpu0;
       long probes = successes.get() + failures.get() - probes0;
       long peakHeap = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
@@ -187,6 +189,13 @@ public final class ProbeBenchmark {
         System.out.printf("latency max %.2f ms%n", ok.max(TimeUnit.MICROSECONDS) / 1000);
       }
       System.out.printf("prober CPU %.1f %% of one core%n", 100.0 * cpu / wall);
+      if (userSys0 != null && userSys1 != null) {
+        long user = userSys1[0] - userSys0[0];
+        long system = userSys1[1] - userSys0[1];
+        System.out.printf(
+            "  of which user %.0f %%, kernel %.0f %% (/proc/self/stat)%n",
+            100.0 * user / Math.max(1, user + system), 100.0 * system / Math.max(1, user + system));
+      }
       System.out.printf(
           "backends' CPU (child JVM, not counted above) %.1f %% of one core%n",
           100.0 * childCpu / wall);
@@ -210,6 +219,18 @@ public final class ProbeBenchmark {
   /** Waits without busy-looping; a benchmark, not a test, so a plain timed wait is right. */
   private static void waitFor(Duration d) throws InterruptedException {
     Thread.sleep(d);
+  }
+
+  /** utime and stime of this process in clock ticks (Linux), or null elsewhere. */
+  private static long[] userAndSystemTicks() {
+    try {
+      String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static long cpuNanos(Process p) {

@@ -31,6 +31,11 @@ class ProberTest {
     backend.close();
   }
 
+  @AfterEach
+  void closeProbeConnections() {
+    prober.evictIdleConnections();
+  }
+
   @AfterAll
   static void closeClient() {
     SHARED.dispatcher().executorService().shutdown();
@@ -179,17 +184,44 @@ class ProberTest {
   }
 
   @Test
-  void reusesOneDerivedClientPerTimeoutSharingThePool() {
-    OkHttpClient a = prober.clientFor(Duration.ofMillis(1000));
-    assertThat(prober.clientFor(Duration.ofMillis(1000))).isSameAs(a);
-    OkHttpClient b = prober.clientFor(Duration.ofMillis(500));
+  void reusesOneDerivedClientPerTimeoutSharingTheDispatcherAndOneProbePool() {
+    OkHttpClient a = prober.clientFor(Duration.ofMillis(1000), 3);
+    assertThat(prober.clientFor(Duration.ofMillis(1000), 3)).isSameAs(a);
+    OkHttpClient b = prober.clientFor(Duration.ofMillis(500), 3);
     assertThat(b).isNotSameAs(a);
-    assertThat(a.connectionPool()).isSameAs(SHARED.connectionPool());
     assertThat(a.dispatcher()).isSameAs(SHARED.dispatcher());
+    // Probes pool their connections apart from the process's other HTTP traffic, spread over
+    // several pools (an endpoint always in the same one) so that no pool grows large.
+    assertThat(a.connectionPool()).isSameAs(b.connectionPool());
+    assertThat(a.connectionPool()).isNotSameAs(SHARED.connectionPool());
+    assertThat(prober.clientFor(Duration.ofMillis(1000), 4).connectionPool())
+        .isNotSameAs(a.connectionPool());
+    ProbeTarget t = new ProbeTarget("127.0.1.1", 8080, Checks.http("/", 1000, 1000));
+    assertThat(Prober.poolOf(t))
+        .isEqualTo(Prober.poolOf(new ProbeTarget("127.0.1.1", 8080, Checks.tcp(50, 50))))
+        .isBetween(0, Prober.POOLS - 1);
+    assertThat(
+            java.util.stream.IntStream.range(0, 1000)
+                .map(i -> Prober.poolOf(new ProbeTarget("127.0.1." + i % 10, 30000 + i, t.check())))
+                .distinct()
+                .count())
+        .isEqualTo(Prober.POOLS);
     assertThat(a.followRedirects()).isFalse();
     assertThat(a.retryOnConnectionFailure()).isFalse();
     assertThat(a.callTimeoutMillis()).isEqualTo(1000);
     assertThat(b.connectTimeoutMillis()).isEqualTo(500);
+    OkHttpClient fresh = prober.freshClientFor(Duration.ofMillis(1000));
+    assertThat(fresh.dispatcher()).isSameAs(SHARED.dispatcher());
+    assertThat(fresh.connectionPool()).isNotSameAs(a.connectionPool());
+    assertThat(fresh.retryOnConnectionFailure()).isFalse();
+  }
+
+  @Test
+  void reportsAnInvalidUrlAsAFailedProbe() {
+    ProbeResult r =
+        prober.probe(new ProbeTarget("bad host", 80, Checks.http("/health", 1000, 1000)));
+    assertThat(r.success()).isFalse();
+    assertThat(r.error()).startsWith("invalid probe URL http://bad host:80");
   }
 
   @Test
