@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -35,6 +36,17 @@ public final class ProbeScheduler implements AutoCloseable {
   public static final String LATENCY_METRIC = "switchboard.probe.latency";
 
   private static final long FIRST_PROBE_SPREAD_NANOS = 250_000_000L;
+
+  /**
+   * First probes of loops in flight at once. A cold start opens a connection per backend at the
+   * same moment, and OkHttp's connection bookkeeping (pool cleanup scheduling behind one lock for
+   * the process) turned a thousand simultaneous first probes into ~450 false one-second timeouts
+   * (StatusLatencyBenchmark); a few dozen at a time keep every timeout honest. Only first probes
+   * wait: later ones reuse their connection, and a hung backend must never delay the others.
+   */
+  static final int MAX_FIRST_PROBES_IN_FLIGHT = 32;
+
+  private final Semaphore firstProbes = new Semaphore(MAX_FIRST_PROBES_IN_FLIGHT);
 
   /**
    * Probes are started on a grid of this step (or a tenth of their interval, if smaller) shared by
@@ -203,9 +215,11 @@ public final class ProbeScheduler implements AutoCloseable {
       long spread = Math.min(interval, FIRST_PROBE_SPREAD_NANOS);
       long next = System.nanoTime() + ThreadLocalRandom.current().nextLong(spread);
       long step = Math.max(1, Math.min(WAKE_GRID_NANOS, interval / 10));
+      boolean first = true;
       while (waitUntil(onGrid(next, step))) {
         long started = System.nanoTime();
-        ProbeResult result = probeOnce();
+        ProbeResult result = probeOnce(first);
+        first = false;
         long took = System.nanoTime() - started;
         HealthSnapshot before;
         HealthSnapshot after;
@@ -243,12 +257,20 @@ public final class ProbeScheduler implements AutoCloseable {
       }
     }
 
-    private ProbeResult probeOnce() {
+    private ProbeResult probeOnce(boolean first) {
+      // A first probe's timeout starts once it holds a slot: waiting for one is never a failure.
+      if (first) {
+        firstProbes.acquireUninterruptibly();
+      }
       try {
         return prober.probe(prepared);
       } catch (RuntimeException e) {
         log.warn("Probe of {} ({}) failed unexpectedly", key, target, e);
         return ProbeResult.failure(0, "probe error: " + e, Instant.now());
+      } finally {
+        if (first) {
+          firstProbes.release();
+        }
       }
     }
 
