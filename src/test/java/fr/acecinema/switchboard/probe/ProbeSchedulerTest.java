@@ -88,7 +88,8 @@ class ProbeSchedulerTest {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> scheduler.snapshot(KEY).orElseThrow().state() == Unhealthy);
-    List<Event> down = eventsOf(KEY).subList(mark, eventsOf(KEY).size());
+    List<Event> all = eventsOf(KEY);
+    List<Event> down = all.subList(mark, all.size());
     Event flip = down.stream().filter(Event::changed).findFirst().orElseThrow();
     assertThat(flip.snapshot().consecutiveFailures()).isEqualTo(3);
     assertThat(flip.snapshot().lastError()).isEqualTo("HTTP 503, expected 200-399");
@@ -106,7 +107,8 @@ class ProbeSchedulerTest {
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> scheduler.snapshot(KEY).orElseThrow().state() == Healthy);
-    List<Event> up = eventsOf(KEY).subList(mark, eventsOf(KEY).size());
+    all = eventsOf(KEY);
+    List<Event> up = all.subList(mark, all.size());
     Event back = up.stream().filter(Event::changed).findFirst().orElseThrow();
     assertThat(back.snapshot().consecutiveSuccesses()).isEqualTo(2);
     assertThat(back.snapshot().lastError()).isNull();
