@@ -11,17 +11,15 @@ import fr.acecinema.switchboard.source.Rejection;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.file.ManifestFileReader;
 import fr.acecinema.switchboard.source.file.ManifestFileWriter;
+import fr.acecinema.switchboard.source.file.ManifestFiles;
 import fr.acecinema.switchboard.source.file.ManifestNames;
 import fr.acecinema.switchboard.validation.SchemaValidator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -148,43 +146,10 @@ public final class ManifestFleet implements FleetView, FleetWriter {
     return new Origin(SOURCE, root.relativize(file).toString(), d.index(), d.line());
   }
 
-  private List<Path> manifestFiles() throws IOException {
-    // Not only regular files: a FIFO, a broken or looping link named *.yaml gets a row saying
-    // why it cannot be read (ManifestFileReader never opens them). A walk that stats entries must
-    // survive files vanishing under it: the operator's status writes rename temporary files
-    // in and out of these directories all the time (Files.walk would throw on them).
-    List<Path> found = new ArrayList<>();
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-            return dir.equals(root) || !ManifestNames.isIgnoredDirectory(root.relativize(dir))
-                ? FileVisitResult.CONTINUE
-                : FileVisitResult.SKIP_SUBTREE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-            if (!attrs.isDirectory() && ManifestNames.isManifest(root.relativize(file))) {
-              found.add(file);
-            }
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) {
-            // Gone since it was listed (a temporary file), or unreadable: a manifest that cannot
-            // be stat'ed still gets its row from ManifestFileReader.
-            if (!(e instanceof NoSuchFileException)
-                && ManifestNames.isManifest(root.relativize(file))) {
-              found.add(file);
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
-    found.sort(null);
-    return found;
+  private List<Path> manifestFiles() {
+    // Exactly the files the operator watches (a FIFO, a broken or looping link named *.yaml gets
+    // a row saying why it cannot be read: ManifestFileReader never opens them).
+    return ManifestFiles.under(root, root);
   }
 
   @Override

@@ -11,19 +11,14 @@ import io.methvin.watcher.DirectoryChangeEvent;
 import io.methvin.watcher.DirectoryWatcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,7 +49,6 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private static final Path RESCAN = Path.of("/.switchboard-queue/rescan");
   private static final Path STOP = Path.of("/.switchboard-queue/stop");
   private static final Duration ROOT_CHECK = Duration.ofMillis(250);
-  private static final int MAX_DEPTH = 32;
 
   /** Reads at most {@code limit} bytes of a file; swapped in tests to simulate unreadable files. */
   @FunctionalInterface
@@ -318,44 +312,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
     digests.put(location, digest);
   }
 
-  /** Manifest files under {@code start}, following symlinks but never around a loop. */
   private List<Path> walk(Path start) {
-    List<Path> files = new ArrayList<>();
-    try {
-      Files.walkFileTree(
-          start,
-          EnumSet.of(FileVisitOption.FOLLOW_LINKS),
-          MAX_DEPTH,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              return dir.equals(root) || !ManifestNames.isIgnoredDirectory(root.relativize(dir))
-                  ? FileVisitResult.CONTINUE
-                  : FileVisitResult.SKIP_SUBTREE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-              if (!attrs.isDirectory() && ManifestNames.isManifest(root.relativize(file))) {
-                files.add(file);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) {
-              if (e instanceof FileSystemLoopException) {
-                LOG.warn("{} links back to a parent directory; not followed", file);
-              } else if (ManifestNames.isManifest(root.relativize(file))) {
-                files.add(file); // read() reports why it cannot be read
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      LOG.warn("cannot list {}: {}", start, e.toString());
-    }
-    return files;
+    return ManifestFiles.under(root, start);
   }
 
   // ---- watching the root -------------------------------------------------------------------
