@@ -4,13 +4,18 @@ import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.Readiness;
+import fr.acecinema.switchboard.operator.RecordsPlane;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
+import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.FleetGauges;
 import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
 import fr.acecinema.switchboard.server.ResourceApi;
+import fr.acecinema.switchboard.server.ResourceTarget;
+import fr.acecinema.switchboard.server.TableTarget;
 import fr.acecinema.switchboard.server.TokenStore;
 import fr.acecinema.switchboard.server.WatchHub;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -26,7 +31,8 @@ import java.util.Optional;
 
 /**
  * {@code sbctl run}: the operator on the watched directory of the configuration, its metrics in a
- * Prometheus registry, the resource API over the same directory, webhooks when configured.
+ * Prometheus registry, the resource API over the same directory (or the resources table, with
+ * {@code --api-target table}), webhooks when configured.
  */
 final class LocalLauncher implements OperatorLauncher {
   @Override
@@ -57,7 +63,7 @@ final class LocalLauncher implements OperatorLauncher {
     ApiServer.Api api =
         new ApiServer.Api(
             TokenStore.in(config.dataDir()),
-            new ResourceApi(new ManifestDirectoryTarget(config.manifests())),
+            new ResourceApi(target(config, operator)),
             watches,
             () -> {
               gauges.refresh();
@@ -90,6 +96,35 @@ final class LocalLauncher implements OperatorLauncher {
         meters.close();
       }
     };
+  }
+
+  /**
+   * Where the API stores what it creates ({@code --api-target}). The table is the operator's own
+   * database, opened in the background: until it is open the table target answers 503.
+   */
+  static ResourceTarget target(SwitchboardConfig config, SwitchboardOperator operator) {
+    if (config.apiTarget() == SwitchboardConfig.ApiTarget.file) {
+      return new ManifestDirectoryTarget(config.manifests());
+    }
+    RecordsPlane records =
+        operator
+            .records()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "--api-target table needs the records plane (--records on)"));
+    return new TableTarget(
+        () ->
+            records
+                .database()
+                .map(ResourceTable::new)
+                .orElseThrow(
+                    () ->
+                        new DatabaseUnavailableException(
+                            "the database is still starting (see the RecordsSynced condition on"
+                                + " /readyz)",
+                            null)),
+        config.manifests());
   }
 
   static OperatorSettings settings(SwitchboardConfig config) {

@@ -39,6 +39,12 @@ public class SwitchboardConfig {
     off
   }
 
+  /** Where the API stores the resources it creates. */
+  public enum ApiTarget {
+    file,
+    table
+  }
+
   @Option(
       names = "--manifests",
       paramLabel = "DIR",
@@ -187,6 +193,18 @@ public class SwitchboardConfig {
           "Keep records in PostgreSQL (inventory, health history, Caddy revisions, events) and read"
               + " declarations from its resources table; off runs without any database.")
   Switch records;
+
+  @Option(
+      names = "--api-target",
+      paramLabel = "file|table",
+      defaultValue = "file",
+      scope = ScopeType.INHERIT,
+      description =
+          "Where resources created through the API are stored: file writes"
+              + " MANIFESTS/api/KIND-NAME.yaml, table writes rows of the resources table in"
+              + " PostgreSQL (needs --records on); the table target still lists the files and"
+              + " refuses a name that a file already declares.")
+  ApiTarget apiTarget;
 
   @Option(
       names = "--records-buffer",
@@ -338,6 +356,11 @@ public class SwitchboardConfig {
     return records != Switch.off;
   }
 
+  /** Where the API stores the resources it creates. */
+  public ApiTarget apiTarget() {
+    return apiTarget == null ? ApiTarget.file : apiTarget;
+  }
+
   /** Capacity of the in-memory records buffer used while the database is unavailable. */
   public int recordsBuffer() {
     return recordsBuffer;
@@ -433,6 +456,12 @@ public class SwitchboardConfig {
           "--records-buffer / SWITCHBOARD_RECORDS_BUFFER is "
               + recordsBuffer
               + "; use between 100 and 10000000 records");
+    }
+    if (apiTarget() == ApiTarget.table && !records()) {
+      out.add(
+          "--api-target / SWITCHBOARD_API_TARGET is table but --records / SWITCHBOARD_RECORDS is"
+              + " off: the resources table lives in PostgreSQL; turn records on, or use"
+              + " --api-target file");
     }
     if (tlsCert().isPresent() != tlsKey().isPresent()) {
       out.add(

@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.server;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.fleet.ResourceRow;
+import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,8 +39,9 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
   }
 
   @Override
-  public void write(ResourceKey key, String yaml) throws IOException {
+  public long write(ResourceKey key, String yaml) throws IOException {
     fleet.apply(fileFor(key), yaml);
+    return new ManifestParser().parse(yaml).documents().get(0).generation();
   }
 
   @Override

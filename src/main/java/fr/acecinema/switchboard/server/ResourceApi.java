@@ -63,6 +63,14 @@ public final class ResourceApi {
 
   /** {@code GET /apis/.../{plural}}: accepted resources as items, rejected documents beside. */
   public Reply list(String kind) throws IOException {
+    try {
+      return listKind(kind);
+    } catch (ResourceTarget.UnavailableException e) {
+      return unavailable(e);
+    }
+  }
+
+  private Reply listKind(String kind) throws IOException {
     ObjectNode list = JSON.createObjectNode();
     list.put("apiVersion", ApiObjects.API_VERSION);
     list.put("kind", kind + "List");
@@ -84,6 +92,14 @@ public final class ResourceApi {
 
   /** {@code GET /apis/.../{plural}/{name}}. */
   public Reply get(String kind, String name) throws IOException {
+    try {
+      return getOne(kind, name);
+    } catch (ResourceTarget.UnavailableException e) {
+      return unavailable(e);
+    }
+  }
+
+  private Reply getOne(String kind, String name) throws IOException {
     ResourceKey key = new ResourceKey(kind, name);
     for (ResourceRow r : target.list()) {
       if (r.key().filter(key::equals).isPresent()) {
@@ -106,6 +122,15 @@ public final class ResourceApi {
    * @param dryRun validate and answer as if written, write nothing
    */
   public Reply apply(String kind, String pathName, byte[] body, boolean json, boolean dryRun)
+      throws IOException {
+    try {
+      return applyOne(kind, pathName, body, json, dryRun);
+    } catch (ResourceTarget.UnavailableException e) {
+      return unavailable(e);
+    }
+  }
+
+  private Reply applyOne(String kind, String pathName, byte[] body, boolean json, boolean dryRun)
       throws IOException {
     ObjectNode tree;
     try {
@@ -201,7 +226,7 @@ public final class ResourceApi {
                 400, "Invalid", key + " is invalid: " + check.problems().get(0), check.problems()));
       }
       ParsedFile parsed = parser.parse(yaml);
-      long generation = parsed.documents().get(0).generation();
+      long generation = target.generationAfter(key, parsed.documents().get(0));
       FleetWriter.Change change =
           current.isEmpty()
               ? FleetWriter.Change.created
@@ -209,7 +234,7 @@ public final class ResourceApi {
                   ? FleetWriter.Change.unchanged
                   : FleetWriter.Change.configured;
       if (!dryRun && change != FleetWriter.Change.unchanged) {
-        target.write(key, yaml);
+        generation = target.write(key, yaml);
       }
       ObjectNode reply = tree.deepCopy();
       JsonNode status =
@@ -229,6 +254,14 @@ public final class ResourceApi {
 
   /** {@code DELETE /apis/.../{plural}/{name}[?resourceVersion=...]}. */
   public Reply delete(String kind, String name, String expected) throws IOException {
+    try {
+      return deleteOne(kind, name, expected);
+    } catch (ResourceTarget.UnavailableException e) {
+      return unavailable(e);
+    }
+  }
+
+  private Reply deleteOne(String kind, String name, String expected) throws IOException {
     ResourceKey key = new ResourceKey(kind, name);
     synchronized (this) {
       Optional<ResourceRow> current = find(key);
@@ -244,8 +277,12 @@ public final class ResourceApi {
               key + " was changed since resourceVersion " + expected + "; read it again");
         }
       }
-      if (!target.delete(key)) {
-        return notFound(key);
+      try {
+        if (!target.delete(key)) {
+          return notFound(key);
+        }
+      } catch (ResourceTarget.ConflictException e) {
+        return Reply.failure(409, "Conflict", e.getMessage());
       }
     }
     ObjectNode ok = JSON.createObjectNode();
@@ -258,6 +295,14 @@ public final class ResourceApi {
 
   private Optional<ResourceRow> find(ResourceKey key) throws IOException {
     return target.list().stream().filter(r -> r.key().filter(key::equals).isPresent()).findFirst();
+  }
+
+  /** 503 with Retry-After: the store (the database) is starting or down; nothing was written. */
+  private static Reply unavailable(ResourceTarget.UnavailableException e) {
+    return new Reply(
+        503,
+        ApiObjects.failure(503, "ServiceUnavailable", e.getMessage(), List.of()),
+        Map.of("Retry-After", "2"));
   }
 
   private static Reply notFound(ResourceKey key) {

@@ -156,6 +156,24 @@ class SwitchboardConfigTest {
   }
 
   @Test
+  void storesApiWritesAsFilesUnlessTheTableIsAskedFor() {
+    assertThat(parse().apiTarget()).isEqualTo(SwitchboardConfig.ApiTarget.file);
+    env.put("SWITCHBOARD_API_TARGET", "table");
+    assertThat(parse().apiTarget()).isEqualTo(SwitchboardConfig.ApiTarget.table);
+    assertThat(parse().problems()).isEmpty();
+  }
+
+  @Test
+  void refusesTheTableApiTargetWithoutRecords() {
+    assertThat(parse("--api-target=table", "--records=off").problems())
+        .containsExactly(
+            "--api-target / SWITCHBOARD_API_TARGET is table but --records / SWITCHBOARD_RECORDS is"
+                + " off: the resources table lives in PostgreSQL; turn records on, or use"
+                + " --api-target file");
+    assertThat(parse("--api-target=file", "--records=off").problems()).isEmpty();
+  }
+
+  @Test
   void derivesVariableNamesFromLongFlags() {
     assertThat(EnvDefaults.variableFor("--caddy-auto-https"))
         .isEqualTo("SWITCHBOARD_CADDY_AUTO_HTTPS");

@@ -11,24 +11,25 @@ import java.util.Optional;
 
 /**
  * A row of the resources table seen as the manifest document it stands for, so that rows go through
- * the very same admission (schema, names, typed reading) as files and get the same errors.
+ * the very same admission (schema, names, typed reading) as files and get the same errors (the
+ * table source and the API's table target both read rows through it).
  */
-final class RowDocument {
+public final class RowDocument {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private RowDocument() {}
 
   /** {@code Backend/api-1}: the location of a row in {@code Declarations}, stable across ids. */
-  static String location(String kind, String name) {
+  public static String location(String kind, String name) {
     return kind + "/" + name;
   }
 
-  static Origin origin(String kind, String name) {
+  public static Origin origin(String kind, String name) {
     return new Origin(ResourceTableSource.SOURCE, location(kind, name), 0, 0);
   }
 
   /** The document: apiVersion, kind, metadata (name, labels), spec, and the row's last status. */
-  static ParsedDocument of(ResourceTable.Row row) {
+  public static ParsedDocument of(ResourceTable.Row row) {
     ObjectNode doc = MAPPER.createObjectNode();
     doc.put("apiVersion", Site.API_VERSION);
     doc.put("kind", row.kind());
