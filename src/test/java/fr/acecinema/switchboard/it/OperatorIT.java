@@ -109,8 +109,10 @@ class OperatorIT {
     start();
     await().atMost(Duration.ofSeconds(10)).until(() -> ready("api/dijon.yaml", 0).equals("True"));
     await().until(() -> ready("api/service.yaml", 0).equals("True"));
+    // Ready as soon as one backend is; both are counted once the second one's probe passed.
+    await().until(() -> doc("api/service.yaml", 0).at("/status/readyEndpoints").asInt() == 2);
     JsonNode service = doc("api/service.yaml", 0);
-    assertThat(service.at("/status/readyEndpoints").asInt()).isEqualTo(2);
+    assertThat(service.at("/status/totalEndpoints").asInt()).isEqualTo(2);
     assertThat(service.at("/status/endpoints/0/site").asText()).isEqualTo("dijon");
     await().until(() -> ready("sites.yaml", 1).equals("True"));
     JsonNode be = doc("api/dijon.yaml", 0);
