@@ -34,6 +34,27 @@ class LayeringTest {
     return switch (pkg) {
       case "cli" -> Set.of();
       case "server" -> Set.of("cli");
+      // The model is the bottom: it knows nothing else of Switchboard.
+      case "api" ->
+          Set.of(
+              "cli",
+              "server",
+              "fleet",
+              "operator",
+              "reconciler",
+              "runtime",
+              "source",
+              "manifest",
+              "validation",
+              "probe",
+              "caddy",
+              "postgres",
+              "wireguard",
+              "notify",
+              "config");
+      // The runtime drives reconcilers from any source; it must not know the sources or kinds.
+      case "runtime" ->
+          Set.of("cli", "server", "fleet", "operator", "reconciler", "source", "manifest");
       default -> Set.of("cli", "server");
     };
   }

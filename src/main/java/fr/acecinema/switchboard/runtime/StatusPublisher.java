@@ -1,12 +1,22 @@
 package fr.acecinema.switchboard.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import fr.acecinema.switchboard.source.StatusWriter;
 import java.io.IOException;
 
 /** Carries a reconciled status to wherever the resource is declared (file, row). */
 public interface StatusPublisher {
+  /** What became of a status handed over. */
+  enum Outcome {
+    /** Written where the resource is declared. */
+    WRITTEN,
+    /** The stored status was already this one. */
+    UNCHANGED,
+    /** The declaration changed meanwhile (or is gone): its new version will be reconciled. */
+    STALE,
+    /** Accepted; it is written shortly, batched with others of its file. */
+    QUEUED
+  }
+
   /** Writes the status of {@code key} if it is still declared with {@code generation}. */
-  StatusWriter.Outcome publish(ResourceKey key, long generation, ObjectNode status)
-      throws IOException;
+  Outcome publish(ResourceKey key, long generation, ObjectNode status) throws IOException;
 }

@@ -7,7 +7,7 @@ import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.StatusPublisher;
-import fr.acecinema.switchboard.source.StatusWriter.Outcome;
+import fr.acecinema.switchboard.runtime.StatusPublisher.Outcome;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.time.Clock;

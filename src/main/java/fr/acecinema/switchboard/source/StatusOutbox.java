@@ -2,7 +2,7 @@ package fr.acecinema.switchboard.source;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.runtime.ResourceKey;
-import fr.acecinema.switchboard.source.StatusWriter.Outcome;
+import fr.acecinema.switchboard.runtime.StatusPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,9 +54,10 @@ final class StatusOutbox implements AutoCloseable {
   }
 
   /** Queues a status; returns at once. */
-  synchronized Outcome submit(ResourceKey key, Origin origin, long generation, ObjectNode status) {
+  synchronized StatusPublisher.Outcome submit(
+      ResourceKey key, Origin origin, long generation, ObjectNode status) {
     if (closed) {
-      return Outcome.STALE;
+      return StatusPublisher.Outcome.STALE;
     }
     Location loc = new Location(origin.source(), origin.location());
     pending
@@ -67,7 +68,7 @@ final class StatusOutbox implements AutoCloseable {
     if (draining.add(loc)) {
       executor.execute(() -> drain(loc));
     }
-    return Outcome.QUEUED;
+    return StatusPublisher.Outcome.QUEUED;
   }
 
   private void drain(Location loc) {
@@ -93,7 +94,8 @@ final class StatusOutbox implements AutoCloseable {
     }
     slots.acquireUninterruptibly();
     try {
-      List<Outcome> outcomes = writer.writeAll(batch.stream().map(Pending::entry).toList());
+      List<StatusWriter.Outcome> outcomes =
+          writer.writeAll(batch.stream().map(Pending::entry).toList());
       if (log.isDebugEnabled()) {
         log.debug("{} statuses into {}: {}", batch.size(), loc.location(), outcomes);
       }

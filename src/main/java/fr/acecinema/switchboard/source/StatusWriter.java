@@ -17,9 +17,7 @@ public interface StatusWriter {
      * The declaration changed since it was read (a user's edit): nothing was written, the new
      * version will be reconciled and write its own status.
      */
-    STALE,
-    /** Accepted for writing; the write happens shortly, batched with others of its location. */
-    QUEUED
+    STALE
   }
 
   /** One status to write, for {@link #writeAll}. */

@@ -11,7 +11,7 @@ import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.ServiceSpec;
-import fr.acecinema.switchboard.source.StatusWriter.Outcome;
+import fr.acecinema.switchboard.runtime.StatusPublisher.Outcome;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;

@@ -8,6 +8,7 @@ import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteSpec;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.runtime.StatusPublisher;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Clock;
 import java.time.Instant;
@@ -142,11 +143,11 @@ class DeclarationsTest {
   void queuesStatusForTheSingleDeclarationAndWritesItByFlush() throws Exception {
     declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
     ObjectNode status = mapper.createObjectNode().put("observedGeneration", 1);
-    assertThat(declarations.publish(DIJON, 1, status)).isEqualTo(StatusWriter.Outcome.QUEUED);
+    assertThat(declarations.publish(DIJON, 1, status)).isEqualTo(StatusPublisher.Outcome.QUEUED);
     declarations.flush();
     assertThat(written.get(at("a.yaml", 0))).isEqualTo(status);
     assertThat(declarations.publish(new ResourceKey("Site", "nope"), 1, status))
-        .isEqualTo(StatusWriter.Outcome.STALE);
+        .isEqualTo(StatusPublisher.Outcome.STALE);
   }
 
   @Test
