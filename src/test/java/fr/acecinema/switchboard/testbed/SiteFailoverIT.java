@@ -160,9 +160,15 @@ class SiteFailoverIT {
   private static void writeManifests() throws Exception {
     manifests.write(
         "sites.yaml", TestbedManifests.site("dijon", 0, 10), TestbedManifests.site("thory", 1, 20));
+    // The benchmark's 50 ms / 40 ms one-strike check is what its figures need; here, with 13
+    // backends probed on 2 shared cores, a 40 ms check answer was sometimes late, Caddy's own check
+    // then saw no upstream for an interval, and a push landing in that instant answered 503 at
+    // once (a reload cancels retries). The drill's assertions hold with the two-strike 200 ms
+    // check.
     manifests.write(
         "api.yaml",
-        FailoverBenchmark.SwitchboardArm.apiService(),
+        TestbedManifests.service(
+            "api", "api.acecinema.fr", CHECK + "  loadBalancing:\n    policy: random\n" + FAST),
         TestbedManifests.backend("dijon-api", "api", "dijon", "10.200.0.23", 10, ""),
         TestbedManifests.backend("thory-api", "api", "thory", "10.200.1.45", 1, ""));
     // round_robin, not random: random drew the 1-weight backend 2 σ low in two of two loopback
