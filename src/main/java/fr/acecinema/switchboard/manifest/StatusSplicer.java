@@ -142,10 +142,13 @@ public final class StatusSplicer {
     }
     int ownedEnd = ownedEnd(text, spans.end(), spans.indent());
     int after = afterTerminator(text, ownedEnd);
-    if (after > ownedEnd) {
-      return text.substring(0, after) + block + eol + text.substring(after);
-    }
-    String result = text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
+    String result =
+        after > ownedEnd
+            ? text.substring(0, after) + block + eol + text.substring(after)
+            : text.substring(0, ownedEnd) + eol + block + text.substring(ownedEnd);
+    // Appended at the end, the status can be read as part of what precedes it: a block scalar
+    // without a final line break, or an explicit key ("? k") waiting for its value (both found by
+    // ManifestParserFuzzTest). Then it goes first in the document instead.
     if (!preserves(parser.parse(text), result, Map.of(document.index(), status))) {
       result = atDocumentStart(text, spans, block, eol);
     }
