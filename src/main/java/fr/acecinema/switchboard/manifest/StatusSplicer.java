@@ -94,6 +94,16 @@ public final class StatusSplicer {
               + " ends with a lone CR (old Mac line ending); save the file with LF or CRLF line"
               + " endings");
     }
+    int separator = unicodeLineBreak(text);
+    if (separator >= 0) {
+      // YAML 1.1 (SnakeYAML) also breaks lines at NEL, LS and PS; the splicer's lines end at LF
+      // only (found by ManifestParserFuzzTest: a status value holding a NEL).
+      throw new IllegalArgumentException(
+          "cannot write status: line "
+              + (text.substring(0, separator).chars().filter(c -> c == '\n').count() + 1)
+              + " contains a Unicode line break (U+0085, U+2028 or U+2029) that YAML reads as a"
+              + " new line; remove it or write it escaped inside double quotes");
+    }
     String eol = lineEnding(text);
     // Last document first: an edit never moves the offsets of the documents before it.
     List<Integer> order = new ArrayList<>(statuses.keySet());
@@ -269,6 +279,17 @@ public final class StatusSplicer {
       }
       return false;
     }
+  }
+
+  /** Index of the first NEL, LS or PS character, -1 when none. */
+  static int unicodeLineBreak(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\u0085' || c == '\u2028' || c == '\u2029') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Index of the first CR not followed by LF, -1 when none. */
