@@ -174,8 +174,12 @@ class ApiEndToEndIT {
         .atMost(Duration.ofSeconds(20))
         .until(
             () -> ready(base, token, "backends/api-dijon") && ready(base, token, "services/api"));
-    JsonNode service = get(base + API + "services/api", token);
-    assertThat(service.at("/status/readyEndpoints").asInt()).isEqualTo(2);
+    // The service is Ready with its first ready backend; both count once thory's probe passed.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                get(base + API + "services/api", token).at("/status/readyEndpoints").asInt() == 2);
     assertThat(remote.list())
         .filteredOn(
             r -> r.key().equals(java.util.Optional.of(new ResourceKey("Backend", "api-dijon"))))
