@@ -50,6 +50,8 @@ public final class Waiter {
 
           @Override
           public void sleep(Duration d) throws InterruptedException {
+            // sbctl wait polls a status another process writes (a file, or the API): there is no
+            // event in this process to wait on. Tests drive Waiter with a fake Ticker instead.
             Thread.sleep(d);
           }
         };

@@ -98,6 +98,7 @@ public final class RecordsBenchmark {
         r.start();
         long deadline = System.currentTimeMillis() + 120_000;
         while (repo.inventory("Backend").size() < 1000 && System.currentTimeMillis() < deadline) {
+          // A benchmark main, not a test: it polls the database at a fixed 20 ms resolution.
           Thread.sleep(20);
         }
         double s = (System.nanoTime() - t0) / 1e9;
@@ -137,6 +138,7 @@ public final class RecordsBenchmark {
         long deadline = System.currentTimeMillis() + 60_000;
         while (op.records().orElseThrow().database().isEmpty()
             && System.currentTimeMillis() < deadline) {
+          // Polls for the asynchronously opened database (bounded by the deadline above).
           Thread.sleep(50);
         }
         ResourceTable table = new ResourceTable(op.records().orElseThrow().database().get());
