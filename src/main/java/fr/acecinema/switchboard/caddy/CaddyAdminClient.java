@@ -73,7 +73,8 @@ public final class CaddyAdminClient {
 
   /**
    * Makes Caddy run {@code desired} as server {@code name}, writing only when what Caddy runs
-   * differs ({@link CaddyConfigBuilder#matches}).
+   * differs in shape ({@link CaddyConfigBuilder#matches} of {@link CaddyConfigBuilder#shape}: the
+   * static upstreams alone are no reason for a reload).
    *
    * @return true when a write (a reload) happened
    * @throws CaddyException.Rejected Caddy refused the config; the old one keeps serving
@@ -82,7 +83,9 @@ public final class CaddyAdminClient {
    */
   public boolean apply(String name, JsonNode desired) throws CaddyException {
     Snapshot current = server(name);
-    if (!current.absent() && CaddyConfigBuilder.matches(desired, current.value())) {
+    if (!current.absent()
+        && CaddyConfigBuilder.matches(
+            CaddyConfigBuilder.shape(desired), CaddyConfigBuilder.shape(current.value()))) {
       return false;
     }
     if (current.absent()) {

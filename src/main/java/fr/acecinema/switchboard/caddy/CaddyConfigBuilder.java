@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import fr.acecinema.switchboard.api.v1alpha1.HealthCheck;
-import fr.acecinema.switchboard.api.v1alpha1.ResolvedHealthCheck;
 import fr.acecinema.switchboard.api.v1alpha1.ServiceSpec.LoadBalancing.Policy;
 import fr.acecinema.switchboard.util.Durations;
 import java.math.BigInteger;
@@ -26,10 +24,14 @@ import java.util.TreeMap;
  * #revision}.
  *
  * <p>Per service: one route (host + path prefix, longest prefix first) whose {@code reverse_proxy}
- * holds the best tier only, with Caddy's active check, a one-strike passive check, retries and dial
- * / response-header timeouts so a dead backend costs no request before Switchboard pushes; the next
- * tier waits in an error route ({@code 502}/{@code 503}) so a whole dead tier is bridged until the
- * push. Every host ends in a 404 so unknown paths never look like success. See docs/caddy.md.
+ * asks {@link UpstreamResolver} for its upstreams ({@code dynamic_upstreams}, SRV), so health
+ * changes never reload Caddy (every 2.6.2 reload closes every WebSocket). Its static {@code
+ * upstreams} (the routable backends) serve only while the resolver does not answer, e.g. while
+ * Switchboard restarts; they are left out of drift checks ({@link #shape}), so they alone never
+ * cause a reload. A service with a next tier declared gets an error route ({@code 502}/{@code 503})
+ * asking for the next tier. No Caddy health checks: Switchboard's probes and heartbeat are the one
+ * view of health, and weights never multiply probes. Every host ends in a 404 so unknown paths
+ * never look like success. See docs/caddy.md.
  */
 public final class CaddyConfigBuilder {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -59,15 +61,13 @@ public final class CaddyConfigBuilder {
     ArrayNode errorRoutes = JSON.arrayNode();
     for (RoutedService s : ordered) {
       routes.add(route(s, settings));
-      if (s.tiers().size() > 1) {
+      if (s.fallbackRoute() && !s.tiers().isEmpty()) {
         ObjectNode fallback = JSON.objectNode();
         fallback.put("@id", Settings.ID_PREFIX + "fallback-" + s.name());
         ObjectNode match = matcher(s);
         match.put("expression", "{http.error.status_code} in [502, 503]");
         fallback.putArray("match").add(match);
-        fallback
-            .putArray("handle")
-            .add(proxy(s, s.tiers().get(1), s.balancing().tryDuration(), settings));
+        fallback.putArray("handle").add(proxy(s, 1, s.balancing().tryDuration(), settings));
         fallback.put("terminal", true);
         errorRoutes.add(fallback);
       }
@@ -100,10 +100,10 @@ public final class CaddyConfigBuilder {
           .put("body", "503 no ready backend for service " + s.name() + "\n");
     } else {
       Duration tryDuration = s.balancing().tryDuration();
-      if (s.tiers().size() > 1 && settings.fallbackTryDuration().compareTo(tryDuration) < 0) {
+      if (s.fallbackRoute() && settings.fallbackTryDuration().compareTo(tryDuration) < 0) {
         tryDuration = settings.fallbackTryDuration();
       }
-      handle.add(proxy(s, s.tiers().get(0), tryDuration, settings));
+      handle.add(proxy(s, 0, tryDuration, settings));
     }
     route.put("terminal", true);
     return route;
@@ -120,41 +120,76 @@ public final class CaddyConfigBuilder {
   }
 
   private static ObjectNode proxy(
-      RoutedService s, Tier tier, Duration tryDuration, Settings settings) {
+      RoutedService s, int tier, Duration tryDuration, Settings settings) {
     RoutedService.Balancing b = s.balancing();
     ObjectNode proxy = JSON.objectNode();
     proxy.put("handler", "reverse_proxy");
     ArrayNode upstreams = proxy.putArray("upstreams");
-    for (Upstream u : copies(tier, b.policy())) {
-      upstreams.addObject().put("dial", u.dial());
+    if (tier < s.tiers().size()) {
+      for (Upstream u : copies(s.tiers().get(tier), b.policy())) {
+        upstreams.addObject().put("dial", u.dial());
+      }
     }
+    ObjectNode dynamic = proxy.putObject("dynamic_upstreams");
+    dynamic.put("source", "srv");
+    dynamic.put("name", UpstreamResolver.serviceName(s.name(), tier));
+    dynamic.put("refresh", Durations.format(settings.resolverRefresh()));
+    dynamic.putObject("resolver").putArray("addresses").add("tcp/" + settings.resolver());
+    dynamic.put("dial_timeout", "1s");
     ObjectNode lb = proxy.putObject("load_balancing");
     lb.putObject("selection_policy").put("policy", policyName(b.policy()));
     lb.put("try_duration", Durations.format(tryDuration));
     lb.put("try_interval", Durations.format(b.tryInterval()));
-    ObjectNode health = proxy.putObject("health_checks");
-    ResolvedHealthCheck hc = s.healthCheck();
-    if (hc != null && hc.type() == HealthCheck.Type.HTTP) {
-      ObjectNode active = health.putObject("active");
-      active.put("uri", hc.path());
-      active.put("interval", Durations.format(hc.interval()));
-      active.put("timeout", Durations.format(hc.timeout()));
-      Integer status = caddyExpectStatus(hc.expectStatus());
-      if (status != null) {
-        active.put("expect_status", status);
-      }
-      if (hc.expectBody() != null) {
-        active.put("expect_body", quoteRegex(hc.expectBody()));
-      }
-    }
-    ObjectNode passive = health.putObject("passive");
-    passive.put("fail_duration", Durations.format(settings.failDuration()));
-    passive.put("max_fails", 1);
     ObjectNode transport = proxy.putObject("transport");
     transport.put("protocol", "http");
     transport.put("dial_timeout", Durations.format(b.dialTimeout()));
     transport.put("response_header_timeout", Durations.format(b.responseTimeout()));
+    // SRV targets are names (10-200-0-23.ip.switchboard.internal.): the same resolver spells them.
+    transport.putObject("resolver").putArray("addresses").add("tcp/" + settings.resolver());
     return proxy;
+  }
+
+  /**
+   * What must match for Caddy to run what we want: the server without the static upstreams, which
+   * serve only while the resolver does not answer; refreshing them alone is not worth a reload.
+   */
+  public static JsonNode shape(JsonNode server) {
+    if (server == null || !server.isContainerNode()) {
+      return server;
+    }
+    JsonNode copy = server.deepCopy();
+    strip(copy);
+    return copy;
+  }
+
+  private static void strip(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode o = (ObjectNode) node;
+      if ("reverse_proxy".equals(o.path("handler").asText())) {
+        o.remove("upstreams");
+      }
+      o.elements().forEachRemaining(CaddyConfigBuilder::strip);
+    } else if (node.isArray()) {
+      node.elements().forEachRemaining(CaddyConfigBuilder::strip);
+    }
+  }
+
+  /**
+   * The SRV records the resolver answers for one tier: an upstream of weight w appears w/g times
+   * (random, round_robin: Caddy 2.6.2 has no weights, repetition is weight), otherwise once, with
+   * the order kept in the SRV priority (Go sorts by it) for {@code first}.
+   */
+  public static List<DnsWire.Srv> records(Tier tier, Policy policy) {
+    List<DnsWire.Srv> out = new ArrayList<>();
+    List<Upstream> copies = copies(tier, policy);
+    boolean ordered = policy != Policy.RANDOM && policy != Policy.ROUND_ROBIN;
+    for (int i = 0; i < copies.size(); i++) {
+      Upstream u = copies.get(i);
+      out.add(
+          new DnsWire.Srv(
+              ordered ? i : 0, u.weight(), u.port(), UpstreamResolver.hostName(u.host())));
+    }
+    return out;
   }
 
   /**
@@ -191,38 +226,6 @@ public final class CaddyConfigBuilder {
       case IP_HASH -> "ip_hash";
       case URI_HASH -> "uri_hash";
     };
-  }
-
-  /**
-   * Caddy's {@code expect_status} is one code or a class ({@code 2} = 2xx); Switchboard's own
-   * prober applies the exact list, Caddy's check only approximates it (null = Caddy's 200-399).
-   */
-  static Integer caddyExpectStatus(String expect) {
-    if (expect == null || expect.contains(",")) {
-      return null;
-    }
-    String[] range = expect.split("-");
-    int lo = Integer.parseInt(range[0].trim());
-    if (range.length == 1) {
-      return lo;
-    }
-    int hi = Integer.parseInt(range[1].trim());
-    if (lo % 100 == 0 && hi == lo + 99) {
-      return lo / 100;
-    }
-    return null;
-  }
-
-  /** Go RE2 literal: escapes every regexp metacharacter. */
-  static String quoteRegex(String text) {
-    StringBuilder sb = new StringBuilder();
-    for (char c : text.toCharArray()) {
-      if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
-        sb.append('\\');
-      }
-      sb.append(c);
-    }
-    return sb.toString();
   }
 
   /**

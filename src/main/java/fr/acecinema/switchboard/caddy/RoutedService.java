@@ -16,8 +16,11 @@ import java.util.Objects;
  * @param pathPrefix e.g. {@code /api/}; null or {@code /} means every path
  * @param balancing selection policy and timeouts
  * @param healthCheck the service's resolved check (Caddy's own active check mirrors it)
- * @param tiers eligible upstreams, best tier first (see {@link TierPlanner}); may be empty, then
- *     the service answers 503
+ * @param tiers routable upstreams, best tier first (see {@link TierPlanner}): the route's static
+ *     upstreams, used only while Switchboard's resolver does not answer; empty, the service answers
+ *     503
+ * @param fallbackRoute whether the service has a next tier declared (standbys, or sites of another
+ *     priority): its error route sends a request the best tier could not serve to the next tier
  */
 public record RoutedService(
     String name,
@@ -25,7 +28,8 @@ public record RoutedService(
     String pathPrefix,
     Balancing balancing,
     ResolvedHealthCheck healthCheck,
-    List<Tier> tiers) {
+    List<Tier> tiers,
+    boolean fallbackRoute) {
   public RoutedService {
     Objects.requireNonNull(name, "name");
     hosts = List.copyOf(hosts);

@@ -140,7 +140,12 @@ final class LocalLauncher implements OperatorLauncher {
             ? new RecordsSettings(
                 config.databaseUrl(), config.dataDir(), config.recordsBuffer(), true)
             : null,
-        routing(config));
+        routing(config),
+        new OperatorSettings.HeartbeatSettings(
+            config.heartbeatInterval(),
+            config.heartbeatTimeout(),
+            config.heartbeatMisses(),
+            config.killSockets() ? List.of("ss") : List.of()));
   }
 
   /** Routing as configured: {@code --caddy-sync off} gives none. */
@@ -150,6 +155,6 @@ final class LocalLauncher implements OperatorLauncher {
     }
     return RouterSettings.caddy(
             config.caddyAdmin().toString(), List.of(config.caddyListen()), config.caddyAutoHttps())
-        .withRemovalDelay(config.caddyRemovalDelay());
+        .withResolver(config.caddyResolver(), config.caddyResolverRefresh());
   }
 }

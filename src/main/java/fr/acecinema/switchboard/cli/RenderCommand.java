@@ -8,12 +8,9 @@ import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.caddy.CaddyConfigBuilder;
 import fr.acecinema.switchboard.caddy.Settings;
 import fr.acecinema.switchboard.reconciler.RoutePlanner;
-import fr.acecinema.switchboard.reconciler.RouterSettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import picocli.CommandLine;
@@ -41,10 +38,11 @@ final class RenderCommand implements Runnable {
   @Command(
       name = "caddy",
       description = {
-        "Print Switchboard's Caddy server (JSON) as the router would push it, from the manifests"
-            + " and the status last written into them: a backend is routed when its Healthy"
-            + " condition is True (no probe runs here), it is not draining and its site is not in"
-            + " maintenance. --assume-ready routes every such backend as if healthy.",
+        "Print Switchboard's Caddy server (JSON) as the router would push it, from the manifests:"
+            + " routes and static upstreams depend on specs only (not draining, site not in"
+            + " maintenance). On stderr, what the upstream resolver would answer per service: the"
+            + " backends whose last written Healthy condition is True (no probe runs here)."
+            + " --assume-ready answers every such backend as if healthy.",
         "Listen address and automatic HTTPS come from --caddy-listen and --caddy-auto-https."
       })
   static final class Caddy implements Callable<Integer> {
@@ -73,18 +71,11 @@ final class RenderCommand implements Runnable {
       List<Backend> backends = of(resources, Backend.class);
       List<Site> sites = of(resources, Site.class);
       Predicate<Backend> healthy = assumeReady ? b -> true : RoutePlanner::healthy;
-      RoutePlanner.Plan plan =
-          RoutePlanner.plan(
-              services,
-              backends,
-              sites,
-              Set.of(),
-              Map.of(),
-              Instant.now(root.clock()),
-              RouterSettings.disabled().removalDelay(),
-              healthy);
+      RoutePlanner.Plan plan = RoutePlanner.plan(services, backends, sites, healthy, Map.of());
       Settings settings =
-          Settings.defaults().withListen(List.of(config.caddyListen()), config.caddyAutoHttps());
+          Settings.defaults()
+              .withListen(List.of(config.caddyListen()), config.caddyAutoHttps())
+              .withResolver(config.caddyResolver(), config.caddyResolverRefresh());
       ObjectNode server = CaddyConfigBuilder.desired(plan.services(), settings);
       ObjectMapper mapper = new ObjectMapper();
       ObjectNode out = server;
@@ -104,8 +95,26 @@ final class RenderCommand implements Runnable {
           "# revision %s: %d services, %d backends routed%s%n",
           CaddyConfigBuilder.revision(server),
           plan.services().size(),
-          plan.routedBackends().size(),
+          plan.liveBackends().size(),
           assumeReady ? " (--assume-ready)" : " (health from the last written status)");
+      plan.answers()
+          .forEach(
+              (name, tiers) ->
+                  err.println(
+                      "# resolver answers for "
+                          + name
+                          + ": "
+                          + tiers.stream()
+                              .map(
+                                  t ->
+                                      t.upstreams().stream()
+                                          .map(u -> u.dial() + " w" + u.weight())
+                                          .toList()
+                                          .toString())
+                              .toList()
+                          + (plan.lastResort().contains(name)
+                              ? " (no healthy backend: every routable one, as a last resort)"
+                              : "")));
       plan.invalid()
           .forEach((name, why) -> err.println("# service " + name + " cannot be routed: " + why));
       err.flush();

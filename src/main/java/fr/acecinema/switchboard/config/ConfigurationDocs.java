@@ -84,9 +84,17 @@ public final class ConfigurationDocs {
           Caddy never applies automatic HTTPS to a listener on port 80. A public hub with DNS
           pointing at it sets `SWITCHBOARD_CADDY_LISTEN=:443` and gets certificates and the
           HTTP→HTTPS redirect with no other setting; tests and the demo set `off`.
-        - `--caddy-removal-delay 5s`: above the 2.25 s a reload must wait after a backend
-          failure (docs/caddy.md), and equal to Caddy's passive `fail_duration`, so a backend
-          flapping faster than that never causes a reload.
+        - `--caddy-resolver 127.0.0.1:7053`: Caddy and Switchboard share the hub; health
+          reaches Caddy through this resolver, never through a reload (docs/caddy.md).
+          `--caddy-resolver-refresh 100ms`: one loopback lookup per service every 100 ms under
+          load bounds how late Caddy follows a verdict.
+        - `--heartbeat-interval 100ms`, `--heartbeat-timeout 200ms`, `--heartbeat-misses 3`: a
+          host that stops answering is out of rotation 0.4-0.5 s after it went silent, whatever
+          its services' health checks say; three misses in a row (not one) so a lost packet on
+          a real WAN never takes a site out, and 200 ms leaves room for a slow round trip
+          (measured in docs/performance.md with 20-80 ms of added delay and a saturated hub).
+        - `--kill-sockets on`: without it, requests already sent to a site that went silent
+          wait their `responseTimeout` (2 s) and WebSockets to it hang for minutes.
         - `--database-url` empty: an embedded PostgreSQL in the data dir, so one process is a
           complete installation; point it at a real server for production.
         - `--log-format text`: readable in a terminal; use `json` under a log collector.

@@ -162,16 +162,69 @@ public class SwitchboardConfig {
   Switch caddyAutoHttps;
 
   @Option(
-      names = "--caddy-removal-delay",
+      names = "--caddy-resolver",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:7053",
+      scope = ScopeType.INHERIT,
+      description =
+          "Where Switchboard answers Caddy's DNS lookups of each service's upstreams (TCP)."
+              + " Health changes reach Caddy this way, never by a reload (a Caddy 2.6.2 reload"
+              + " closes every WebSocket). Caddy must reach it: loopback when both run on the hub."
+              + " Port 0 picks a free port.")
+  String caddyResolver;
+
+  @Option(
+      names = "--caddy-resolver-refresh",
       paramLabel = "DURATION",
-      defaultValue = "5s",
+      defaultValue = "100ms",
       converter = DurationConverter.class,
       scope = ScopeType.INHERIT,
       description =
-          "How long a routed backend that fails its health check stays in Caddy's config (Caddy's"
-              + " own checks keep traffic off it) before a reload removes it; shorter failures"
-              + " cost no reload. At least 2.25s. A whole failed tier is switched at once.")
-  Duration caddyRemovalDelay;
+          "How long Caddy keeps the resolver's answer before asking again: the longest a health"
+              + " change waits before Caddy routes by it.")
+  Duration caddyResolverRefresh;
+
+  @Option(
+      names = "--heartbeat-interval",
+      paramLabel = "DURATION",
+      defaultValue = "100ms",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "Time between two heartbeats (a TCP connection attempt) to each backend host; any"
+              + " answer, even a refusal, proves the host and its site's link alive.")
+  Duration heartbeatInterval;
+
+  @Option(
+      names = "--heartbeat-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "200ms",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "How long one heartbeat may wait for its answer; above the worst round trip to a site.")
+  Duration heartbeatTimeout;
+
+  @Option(
+      names = "--heartbeat-misses",
+      paramLabel = "N",
+      defaultValue = "3",
+      scope = ScopeType.INHERIT,
+      description =
+          "Consecutive unanswered heartbeats that judge a host dead: its backends leave rotation"
+              + " at once and the hub's connections to it are ended (--kill-sockets).")
+  int heartbeatMisses;
+
+  @Option(
+      names = "--kill-sockets",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      scope = ScopeType.INHERIT,
+      description =
+          "End the hub's TCP connections to a host judged dead (iproute2's `ss -K`, needs"
+              + " CAP_NET_ADMIN in Caddy's network namespace), so requests and WebSockets stuck"
+              + " on it are retried or reconnected at once instead of waiting for timeouts.")
+  Switch killSockets;
 
   @Option(
       names = "--database-url",
@@ -341,9 +394,31 @@ public class SwitchboardConfig {
     return caddySync == Switch.on;
   }
 
-  /** How long a failed, routed backend is kept in Caddy's config before a push removes it. */
-  public Duration caddyRemovalDelay() {
-    return caddyRemovalDelay;
+  /** Where the upstream resolver listens, {@code host:port}. */
+  public String caddyResolver() {
+    return caddyResolver;
+  }
+
+  /** How long Caddy caches a resolver answer. */
+  public Duration caddyResolverRefresh() {
+    return caddyResolverRefresh;
+  }
+
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public Duration heartbeatTimeout() {
+    return heartbeatTimeout;
+  }
+
+  public int heartbeatMisses() {
+    return heartbeatMisses;
+  }
+
+  /** Whether connections to dead hosts are ended with {@code ss -K}. */
+  public boolean killSockets() {
+    return killSockets == Switch.on;
   }
 
   /** Empty when an embedded PostgreSQL should be started in {@link #dataDir()}. */
@@ -434,12 +509,21 @@ public class SwitchboardConfig {
               + caddyListen
               + "'; write [HOST]:PORT, e.g. :80 or 127.0.0.1:8080");
     }
-    if (caddyRemovalDelay != null && caddyRemovalDelay.compareTo(Duration.ofMillis(2250)) < 0) {
+    if (!caddyResolver.matches("^(\\[[0-9a-fA-F:.]+\\]|[0-9a-zA-Z.-]+):[0-9]{1,5}$")) {
       out.add(
-          "--caddy-removal-delay / SWITCHBOARD_CADDY_REMOVAL_DELAY is "
-              + caddyRemovalDelay.toMillis()
-              + "ms; use at least 2.25s (a Caddy reload cancels requests waiting to retry, see"
-              + " docs/caddy.md)");
+          "--caddy-resolver / SWITCHBOARD_CADDY_RESOLVER is '"
+              + caddyResolver
+              + "'; use HOST:PORT, e.g. 127.0.0.1:7053");
+    }
+    if (heartbeatMisses < 1 || heartbeatMisses > 100) {
+      out.add(
+          "--heartbeat-misses / SWITCHBOARD_HEARTBEAT_MISSES is "
+              + heartbeatMisses
+              + "; use 1-100");
+    }
+    if (heartbeatTimeout.compareTo(Duration.ofMillis(10)) < 0
+        || heartbeatInterval.compareTo(Duration.ofMillis(10)) < 0) {
+      out.add("--heartbeat-interval and --heartbeat-timeout must be at least 10ms");
     }
     if (!embeddedDatabase()
         && !databaseUrl().startsWith("jdbc:postgresql:")

@@ -18,6 +18,8 @@ import java.util.List;
  * @param wireguard how Sites' WireGuard peers are read
  * @param records PostgreSQL records and the table source; null keeps them off (core tests)
  * @param routing whether and how routes are pushed to Caddy
+ * @param heartbeat how backend hosts are heartbeaten, and whether connections to dead ones are
+ *     ended
  */
 public record OperatorSettings(
     Path manifests,
@@ -27,7 +29,8 @@ public record OperatorSettings(
     Duration probeStatusRefresh,
     WireGuardSettings wireguard,
     RecordsSettings records,
-    RouterSettings routing) {
+    RouterSettings routing,
+    HeartbeatSettings heartbeat) {
 
   /** Default WireGuard reading, no records, no routing (Caddy untouched). */
   public OperatorSettings(
@@ -44,7 +47,8 @@ public record OperatorSettings(
         probeStatusRefresh,
         WireGuardSettings.defaults(),
         null,
-        RouterSettings.disabled());
+        RouterSettings.disabled(),
+        HeartbeatSettings.defaults());
   }
 
   /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh, no routing. */
@@ -54,28 +58,56 @@ public record OperatorSettings(
 
   public OperatorSettings withResync(Duration d) {
     return new OperatorSettings(
-        manifests, listen, workers, d, probeStatusRefresh, wireguard, records, routing);
+        manifests, listen, workers, d, probeStatusRefresh, wireguard, records, routing, heartbeat);
   }
 
   public OperatorSettings withListen(InetSocketAddress a) {
     return new OperatorSettings(
-        manifests, a, workers, resync, probeStatusRefresh, wireguard, records, routing);
+        manifests, a, workers, resync, probeStatusRefresh, wireguard, records, routing, heartbeat);
   }
 
   public OperatorSettings withWireGuard(WireGuardSettings w) {
     return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, w, records, routing);
+        manifests, listen, workers, resync, probeStatusRefresh, w, records, routing, heartbeat);
   }
 
   public OperatorSettings withRecords(RecordsSettings r) {
     return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, wireguard, r, routing);
+        manifests, listen, workers, resync, probeStatusRefresh, wireguard, r, routing, heartbeat);
   }
 
   /** The same settings with routing through Caddy as given. */
   public OperatorSettings withRouting(RouterSettings r) {
     return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, wireguard, records, r);
+        manifests, listen, workers, resync, probeStatusRefresh, wireguard, records, r, heartbeat);
+  }
+
+  /** The same settings with another heartbeat. */
+  public OperatorSettings withHeartbeat(HeartbeatSettings h) {
+    return new OperatorSettings(
+        manifests, listen, workers, resync, probeStatusRefresh, wireguard, records, routing, h);
+  }
+
+  /**
+   * How backend hosts are heartbeaten ({@code probe.HostHeartbeat}).
+   *
+   * @param interval time between two attempts to one host
+   * @param timeout how long one attempt may wait
+   * @param misses consecutive unanswered attempts that judge an answering host dead
+   * @param killCommand the {@code ss} command (with any prefix) that ends connections to dead
+   *     hosts; empty: never end them
+   */
+  public record HeartbeatSettings(
+      Duration interval, Duration timeout, int misses, List<String> killCommand) {
+    public HeartbeatSettings {
+      killCommand = List.copyOf(killCommand);
+    }
+
+    /** Every 100 ms, 200 ms timeout, dead after 3 misses, connections ended with {@code ss}. */
+    public static HeartbeatSettings defaults() {
+      return new HeartbeatSettings(
+          Duration.ofMillis(100), Duration.ofMillis(200), 3, List.of("ss"));
+    }
   }
 
   /**

@@ -4,16 +4,21 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.caddy.CaddyAdminClient;
+import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.notify.HealthTransitions;
 import fr.acecinema.switchboard.notify.Notifier;
+import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
+import fr.acecinema.switchboard.probe.SocketKiller;
 import fr.acecinema.switchboard.reconciler.BackendReconciler;
+import fr.acecinema.switchboard.reconciler.HealthView;
 import fr.acecinema.switchboard.reconciler.Router;
 import fr.acecinema.switchboard.reconciler.RouterReconciler;
 import fr.acecinema.switchboard.reconciler.RoutingState;
@@ -35,10 +40,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -59,6 +68,11 @@ public final class SwitchboardOperator implements AutoCloseable {
   private final Declarations declarations;
   private final OkHttpClient http;
   private final ProbeScheduler probes;
+  private final HostHeartbeat heartbeat;
+  private final SocketKiller killer;
+  private final ScheduledExecutorService kills;
+  private volatile long lastKill;
+  private final UpstreamResolver resolver;
   private final TunnelMonitor tunnels;
   private final StandaloneRuntime runtime;
   private final ManifestDirectorySource files;
@@ -102,6 +116,32 @@ public final class SwitchboardOperator implements AutoCloseable {
               }
             },
             meters);
+    killer = new SocketKiller(settings.heartbeat().killCommand(), java.time.Duration.ofSeconds(2));
+    kills =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("socket-killer").daemon().unstarted(r));
+    resolver =
+        settings.routing().enabled()
+            ? UpstreamResolver.start(resolverAddress(settings.routing().caddy().resolver()))
+            : null;
+    if (resolver != null) {
+      settings =
+          settings.withRouting(
+              settings
+                  .routing()
+                  .withResolver(resolver.address(), settings.routing().caddy().resolverRefresh()));
+    }
+    OperatorSettings.HeartbeatSettings hb = settings.heartbeat();
+    Duration refresh = settings.routing().caddy().resolverRefresh();
+    heartbeat =
+        new HostHeartbeat(
+            hb.interval(),
+            hb.timeout(),
+            hb.misses(),
+            (host, before, after) -> {
+              onHostVerdict(host, before, after, refresh);
+            });
+    probes.freezeWhile(host -> heartbeat.verdict(host) == HostHeartbeat.Verdict.DEAD);
     tunnels =
         new TunnelMonitor(
             new WireGuardReader(settings.wireguard().command(), settings.wireguard().timeout()),
@@ -109,6 +149,7 @@ public final class SwitchboardOperator implements AutoCloseable {
             settings.wireguard().pollInterval(),
             (site, verdict) -> runtime.enqueue(site));
     routing = settings.routing().enabled() ? new RoutingState() : null;
+    this.settings = settings;
     registerControllers(clock, settings);
     if (routing != null) {
       registerRouter(clock, settings, meters);
@@ -122,7 +163,6 @@ public final class SwitchboardOperator implements AutoCloseable {
             new DocumentAdmission(Optional.of(new SchemaValidator())),
             new ManifestParser(),
             settings.resync());
-    this.settings = settings;
     if (router != null) {
       router.onPush(
           (revision, content, error) -> {
@@ -145,6 +185,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         op.health = HealthServer.start(settings.listen(), op::readiness);
       }
       op.runtime.start();
+      op.heartbeat.start();
       op.tunnels.start();
       if (op.records != null) {
         op.records.start();
@@ -164,7 +205,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         new Controller<>(
                 "Backend",
                 Backend.class,
-                new BackendReconciler(probes, clock, settings.probeStatusRefresh()))
+                new BackendReconciler(probes, heartbeat, clock, settings.probeStatusRefresh()))
             .secondary(Site.class, (b, s) -> one(s.get(Site.class, "Site", b.getSpec().site)))
             .secondary(
                 Service.class, (b, s) -> one(s.get(Service.class, "Service", b.getSpec().service)))
@@ -181,7 +222,7 @@ public final class SwitchboardOperator implements AutoCloseable {
                 "Backend",
                 b -> Set.of(new ResourceKey("Service", ((Backend) b).getSpec().service))));
     runtime.register(
-        new Controller<>("Site", Site.class, new SiteReconciler(clock, tunnels))
+        new Controller<>("Site", Site.class, new SiteReconciler(clock, tunnels, heartbeat))
             .secondary(
                 Backend.class,
                 (site, s) ->
@@ -198,6 +239,8 @@ public final class SwitchboardOperator implements AutoCloseable {
     router =
         new RouterReconciler(
             new CaddyAdminClient(http, settings.routing().adminUrl()),
+            resolver,
+            healthView(),
             settings.routing(),
             routing,
             clock,
@@ -215,6 +258,111 @@ public final class SwitchboardOperator implements AutoCloseable {
     routing.addListener(
         names -> names.forEach(name -> runtime.enqueue(new ResourceKey("Service", name))));
     store.put(Router.instance());
+  }
+
+  /**
+   * A host's heartbeat verdict changed: its backends' Ready, its site and the router's answers
+   * follow at once. A dead host's connections are ended once Caddy has asked the resolver again
+   * ({@code refresh} later, so a retried request cannot pick the dead host from a stale answer),
+   * and once more a second later for any request that did; a host answering again is probed now.
+   */
+  private void onHostVerdict(
+      String host, HostHeartbeat.Verdict before, HostHeartbeat.Verdict after, Duration refresh) {
+    for (Backend b : store.list(Backend.class, "Backend")) {
+      if (host.equals(b.getSpec().address)) {
+        runtime.enqueue(ResourceKey.of(b));
+      }
+    }
+    for (Site site : store.list(Site.class, "Site")) {
+      runtime.enqueue(ResourceKey.of(site));
+    }
+    if (routing != null) {
+      runtime.enqueue(Router.KEY);
+    }
+    if (after == HostHeartbeat.Verdict.DEAD && killer.enabled()) {
+      for (Duration delay : List.of(refresh.plusMillis(50), refresh.plusSeconds(1))) {
+        kills.schedule(this::killDeadHostsConnections, delay.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
+    if (before == HostHeartbeat.Verdict.DEAD && after == HostHeartbeat.Verdict.ALIVE) {
+      probes.probeNow(host);
+    }
+  }
+
+  /**
+   * One {@code ss} for every host dead now: a whole site's hosts die within milliseconds of each
+   * other, and one call per host would end the last host's connections hundreds of ms late.
+   */
+  private void killDeadHostsConnections() {
+    long now = System.nanoTime();
+    if (now - lastKill < TimeUnit.MILLISECONDS.toNanos(20)) {
+      return; // a kill of every dead host just ran
+    }
+    lastKill = now;
+    Set<String> dead = heartbeat.dead();
+    int n = killer.kill(dead);
+    if (n > 0) {
+      log.info("ended {} connections to dead hosts {}", n, dead);
+    }
+  }
+
+  /** A port of a live host refuses (or accepts again): its backends leave (or await a probe). */
+  private void onPort(String host, int port, boolean open) {
+    for (Backend b : store.list(Backend.class, "Backend")) {
+      if (host.equals(b.getSpec().address) && Integer.valueOf(port).equals(b.getSpec().port)) {
+        runtime.enqueue(ResourceKey.of(b));
+      }
+    }
+    if (routing != null) {
+      runtime.enqueue(Router.KEY);
+    }
+    if (open) {
+      probes.probeNow(host);
+    }
+  }
+
+  /**
+   * Live = healthy by this process's probe, its host not judged dead and its port not refusing;
+   * after its host or port came back, only once a probe passed since (its health from before the
+   * outage says nothing of the processes that restarted).
+   */
+  private HealthView healthView() {
+    return new HealthView() {
+      @Override
+      public boolean live(Backend b) {
+        String host = b.getSpec().address;
+        int port = b.getSpec().port;
+        if (heartbeat.verdict(host) == HostHeartbeat.Verdict.DEAD
+            || heartbeat.refused(host, port)) {
+          return false;
+        }
+        var resumed = heartbeat.resumedAt(host, port);
+        return probes
+            .snapshot(ResourceKey.of(b))
+            .map(
+                s ->
+                    s.state() == BackendStatus.Health.State.Healthy
+                        && (resumed.isEmpty()
+                            || (s.consecutiveSuccesses() > 0
+                                && s.lastProbeTime() != null
+                                && !s.lastProbeTime().isBefore(resumed.get()))))
+            .orElse(false);
+      }
+
+      @Override
+      public boolean known(Backend b) {
+        return probes
+            .snapshot(ResourceKey.of(b))
+            .map(s -> s.state() != BackendStatus.Health.State.Unknown)
+            .orElse(false);
+      }
+    };
+  }
+
+  private static InetSocketAddress resolverAddress(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+    return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   private Set<ResourceKey> backendsOf(String index, HasMetadata owner) {
@@ -249,6 +397,16 @@ public final class SwitchboardOperator implements AutoCloseable {
   /** The router's results; empty when routing is off. */
   public Optional<RoutingState> routing() {
     return Optional.ofNullable(routing);
+  }
+
+  /** The upstream resolver Caddy asks; empty when routing is off. */
+  public Optional<UpstreamResolver> resolver() {
+    return Optional.ofNullable(resolver);
+  }
+
+  /** The host heartbeat (tests read its verdicts). */
+  public HostHeartbeat heartbeat() {
+    return heartbeat;
   }
 
   /** The router (tests reach its hook); empty when routing is off. */
@@ -314,6 +472,9 @@ public final class SwitchboardOperator implements AutoCloseable {
     closeQuietly(runtime);
     declarations.flush();
     closeQuietly(probes);
+    closeQuietly(heartbeat);
+    kills.shutdownNow();
+    closeQuietly(resolver);
     closeQuietly(tunnels);
     closeQuietly(records);
     if (health != null) {

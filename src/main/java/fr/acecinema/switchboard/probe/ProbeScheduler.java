@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.probe;
 
+import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -14,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,12 +58,23 @@ public final class ProbeScheduler implements AutoCloseable {
    */
   static final long WAKE_GRID_NANOS = 20_000_000L;
 
+  /**
+   * After {@link #probeNow} (a host back from dead, a port accepting again), probes are repeated
+   * this often, for at most {@link #FAST_WINDOW_NANOS}, until the backend is Healthy again: a site
+   * whose processes restart after a power cut is back as soon as they answer, not after {@code
+   * healthyThreshold} whole intervals.
+   */
+  static final long FAST_NANOS = 100_000_000L;
+
+  static final long FAST_WINDOW_NANOS = 10_000_000_000L;
+
   private static final Logger log = LoggerFactory.getLogger(ProbeScheduler.class);
 
   private final Prober prober;
   private final ProbeListener listener;
   private final MeterRegistry registry;
   private final ConcurrentHashMap<ResourceKey, Loop> loops = new ConcurrentHashMap<>();
+  private volatile Predicate<String> hostDead = host -> false;
   private volatile boolean closed;
 
   /** A scheduler without metrics. */
@@ -146,6 +159,26 @@ public final class ProbeScheduler implements AutoCloseable {
     return loop == null ? Optional.empty() : Optional.of(loop.snapshot());
   }
 
+  /**
+   * Freezes the health of backends whose host is judged dead (the {@link HostHeartbeat}): their
+   * probes are skipped, and a failure that arrives while the host is dead is not counted. A site
+   * cut is the site's fault, not each backend's: when the site answers again its backends are taken
+   * back on their last verdict at once ({@link #probeNow} confirms it), instead of waiting for
+   * {@code healthyThreshold} probes each.
+   */
+  public void freezeWhile(Predicate<String> dead) {
+    this.hostDead = Objects.requireNonNull(dead, "dead");
+  }
+
+  /** Probes every backend at {@code address} now (a host that answers again). */
+  public void probeNow(String address) {
+    for (Loop loop : loops.values()) {
+      if (loop.target.address().equals(address)) {
+        loop.kick();
+      }
+    }
+  }
+
   /** The keys being probed, e.g. to remove the loops of deleted backends. */
   public Set<ResourceKey> keys() {
     return Set.copyOf(loops.keySet());
@@ -180,6 +213,9 @@ public final class ProbeScheduler implements AutoCloseable {
     private final Timer failureTimer;
     private HealthSnapshot current;
     private boolean stopped;
+    private boolean kicked;
+    // After a kick (a host or port back), probe every FAST_NANOS until one probe passes, bounded.
+    private long fastUntil;
     private Thread thread;
 
     Loop(ResourceKey key, ProbeTarget target, HealthSnapshot initial) {
@@ -217,6 +253,10 @@ public final class ProbeScheduler implements AutoCloseable {
       long step = Math.max(1, Math.min(WAKE_GRID_NANOS, interval / 10));
       boolean first = true;
       while (waitUntil(onGrid(next, step))) {
+        if (hostDead.test(target.address())) {
+          next = Math.max(next + interval, System.nanoTime());
+          continue;
+        }
         long started = System.nanoTime();
         ProbeResult result = probeOnce(first);
         first = false;
@@ -227,6 +267,11 @@ public final class ProbeScheduler implements AutoCloseable {
         try {
           if (stopped) {
             return;
+          }
+          if (!result.success() && hostDead.test(target.address())) {
+            // The host went silent while this probe waited: the heartbeat has it covered.
+            next = Math.max(next + interval, System.nanoTime());
+            continue;
           }
           before = current;
           after = tracker.next(before, result);
@@ -254,6 +299,17 @@ public final class ProbeScheduler implements AutoCloseable {
         }
         // Fixed rate; a probe that overran its interval is followed at once, never overlapped.
         next = Math.max(next + interval, System.nanoTime());
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+          if (after.state() == BackendStatus.Health.State.Healthy) {
+            fastUntil = 0;
+          } else if (now < fastUntil) {
+            next = Math.min(next, now + Math.min(interval, FAST_NANOS));
+          }
+        } finally {
+          lock.unlock();
+        }
       }
     }
 
@@ -285,13 +341,26 @@ public final class ProbeScheduler implements AutoCloseable {
       lock.lock();
       try {
         long remaining;
-        while (!stopped && (remaining = deadline - System.nanoTime()) > 0) {
+        while (!stopped && !kicked && (remaining = deadline - System.nanoTime()) > 0) {
           stopping.awaitNanos(remaining);
         }
+        kicked = false;
         return !stopped;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Ends the current wait: the next probe runs now. */
+    void kick() {
+      lock.lock();
+      try {
+        kicked = true;
+        fastUntil = System.nanoTime() + FAST_WINDOW_NANOS;
+        stopping.signalAll();
       } finally {
         lock.unlock();
       }

@@ -4,7 +4,9 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ADDRESS_OUTSIDE_SUBNET;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.DRAINING;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HEALTHY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HOST_UNREACHABLE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.INVALID_SPEC;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PORT_CLOSED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROBE_FAILED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROBE_PENDING;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROBE_SUCCEEDED;
@@ -23,6 +25,7 @@ import fr.acecinema.switchboard.api.v1alpha1.ResolvedHealthCheck;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.probe.HealthSnapshot;
+import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.ProbeTarget;
 import fr.acecinema.switchboard.runtime.ResourceKey;
@@ -54,11 +57,14 @@ import java.util.Optional;
  */
 public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Backend> {
   private final ProbeScheduler probes;
+  private final HostHeartbeat heartbeat;
   private final Clock clock;
   private final Duration probeTimeRefresh;
 
-  public BackendReconciler(ProbeScheduler probes, Clock clock, Duration probeTimeRefresh) {
+  public BackendReconciler(
+      ProbeScheduler probes, HostHeartbeat heartbeat, Clock clock, Duration probeTimeRefresh) {
     this.probes = probes;
+    this.heartbeat = heartbeat;
     this.clock = clock;
     this.probeTimeRefresh = probeTimeRefresh;
   }
@@ -70,6 +76,11 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
     Optional<Service> service = context.getSecondaryResource(Service.class);
     BackendStatus status = backend.getStatus() == null ? new BackendStatus() : backend.getStatus();
     backend.setStatus(status);
+    // A status written for this very spec (by this process or the one before a restart) may be
+    // adopted until this process's first probe answers.
+    boolean sameSpec =
+        status.observedGeneration != null
+            && status.observedGeneration == Conditions.generation(backend);
     status.observedGeneration = Conditions.generation(backend);
     Instant now = clock.instant();
 
@@ -86,6 +97,7 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
     }
     if (rejection != null) {
       probes.remove(key);
+      heartbeat.untrack(key.toString());
       status.health = null;
       Conditions.set(status, backend, now, ACCEPTED, false, rejection.reason, rejection.message);
       Conditions.unknown(
@@ -95,12 +107,35 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
     }
 
     probes.ensure(key, new ProbeTarget(backend.getSpec().address, backend.getSpec().port, check));
+    heartbeat.track(key.toString(), backend.getSpec().address, backend.getSpec().port);
     HealthSnapshot snapshot = probes.snapshot(key).orElse(HealthSnapshot.unknown());
-    status.health = health(status.health, snapshot.toHealth(), now);
+    boolean adopt =
+        snapshot.state() == State.Unknown
+            && sameSpec
+            && status.health != null
+            && status.health.state != null
+            && status.health.state != State.Unknown;
+    if (!adopt) {
+      status.health = health(status.health, snapshot.toHealth(), now);
+    }
 
     Conditions.set(status, backend, now, ACCEPTED, true, VALID, "spec is valid");
     String target = backend.getSpec().address + ":" + backend.getSpec().port;
-    switch (snapshot.state()) {
+    State state = adopt ? status.health.state : snapshot.state();
+    switch (adopt ? State.Unknown : snapshot.state()) {
+      case Unknown -> {
+        if (!adopt) {
+          Conditions.unknown(
+              status,
+              backend,
+              now,
+              HEALTHY,
+              PROBE_PENDING,
+              describe(check, target) + " not probed yet");
+        }
+        // Adopted: the Healthy condition written before a restart stands, with its times, until
+        // this process's first probe: a restart is not a health transition.
+      }
       case Healthy ->
           Conditions.set(
               status,
@@ -119,16 +154,9 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
               false,
               PROBE_FAILED,
               describe(check, target) + " fails: " + snapshot.lastError());
-      default ->
-          Conditions.unknown(
-              status,
-              backend,
-              now,
-              HEALTHY,
-              PROBE_PENDING,
-              describe(check, target) + " not probed yet");
     }
-    boolean healthy = snapshot.state() == State.Healthy;
+    boolean healthy = state == State.Healthy;
+    String host = backend.getSpec().address;
     if (backend.getSpec().draining()) {
       Conditions.set(
           status,
@@ -147,6 +175,24 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
           false,
           SITE_MAINTENANCE,
           "site " + site.get().getMetadata().getName() + " is in maintenance");
+    } else if (heartbeat.verdict(host) == HostHeartbeat.Verdict.DEAD) {
+      Conditions.set(
+          status,
+          backend,
+          now,
+          READY,
+          false,
+          HOST_UNREACHABLE,
+          "host " + host + " stopped answering the heartbeat: out of rotation until it answers");
+    } else if (heartbeat.refused(host, backend.getSpec().port)) {
+      Conditions.set(
+          status,
+          backend,
+          now,
+          READY,
+          false,
+          PORT_CLOSED,
+          target + " refuses connections (heartbeat): out of rotation until it accepts them");
     } else if (healthy) {
       Conditions.set(status, backend, now, READY, true, SERVING, "healthy and taking traffic");
     } else {
@@ -159,6 +205,7 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
   @Override
   public DeleteControl cleanup(Backend backend, Context<Backend> context) {
     probes.remove(ResourceKey.of(backend));
+    heartbeat.untrack(ResourceKey.of(backend).toString());
     return DeleteControl.defaultDelete();
   }
 

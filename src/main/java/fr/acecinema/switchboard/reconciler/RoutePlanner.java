@@ -15,8 +15,6 @@ import fr.acecinema.switchboard.caddy.Tier;
 import fr.acecinema.switchboard.caddy.TierPlanner;
 import fr.acecinema.switchboard.caddy.Upstream;
 import fr.acecinema.switchboard.validation.Subnets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -24,51 +22,51 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Decides which backends Caddy routes to (pure). A backend is <em>routable</em> when its site and
- * service exist, its address is in its site's subnet, it is not draining and its site is not in
- * maintenance and its site's tunnel is not judged down; it is <em>eligible</em> when it is also
- * healthy. A routable backend that was routed and has just failed its health check is <em>held</em>
- * for {@code removalDelay}: Caddy's own active and passive checks already keep traffic off it, and
- * removing it at once would cost a reload that cancels requests waiting to retry (docs/caddy.md).
- * Tiers are planned over eligible and held backends; a tier without one eligible backend is
- * dropped, so a whole dead best tier is switched at once — unless no tier has an eligible backend:
- * then the held ones stay routed until their delay expires (dropping them would only answer 503).
+ * Decides where each service's traffic goes (pure), in two layers that change at different rates.
+ *
+ * <p><b>Shape</b> ({@link Plan#services}, goes into Caddy's config, changes only with specs): a
+ * backend is <em>declared</em> when its site and service exist and its address is in its site's
+ * subnet, <em>routable</em> when it is also not draining and its site not in maintenance. Declared
+ * backends decide whether a service has a next tier (an error route); routable ones, ordered into
+ * tiers ({@link TierPlanner}), give the route's static upstreams, which Caddy uses only while
+ * Switchboard's resolver does not answer (and which alone never cause a reload).
+ *
+ * <p><b>Answers</b> ({@link Plan#answers}, served by the resolver, change with health, cost no
+ * reload): a routable backend is <em>live</em> when it is healthy, its host has not stopped
+ * answering the heartbeat and its site's tunnel is not judged down. Each tier keeps its live
+ * backends; empty tiers drop out; the first remaining one takes traffic, the second waits behind
+ * Caddy's error route. When no backend of a service is live the service keeps what it answered
+ * before (or, the first time, every routable backend): a false "down" verdict, or every check
+ * failing at once on a loaded hub, must never black out a service that may still answer ({@link
+ * Plan#lastResort}).
  */
 public final class RoutePlanner {
   private RoutePlanner() {}
 
-  /** What a backend is to the router. */
-  public enum Eligibility {
-    /** Routable and healthy: takes traffic. */
-    ELIGIBLE,
-    /** Routed, just failed its health check: kept until {@code removalDelay} has passed. */
-    HELD,
-    /** Not routed. */
-    OUT
-  }
-
   /**
    * The routing decided for a fleet.
    *
-   * @param services every valid Service as Caddy should route it, sorted by name
-   * @param routedBackends names of the backends present in {@code services}
-   * @param unreadySince when each routable, unhealthy backend was first seen so (carry it into the
-   *     next call)
-   * @param nextChange when a held backend's delay expires, the moment to plan again
+   * @param services every valid Service with its routable tiers, sorted by name (Caddy's config)
+   * @param answers per service name, the live tiers, best first (at most two: taking traffic, and
+   *     next); absent for a service without routable backends
+   * @param lastResort services with no live backend, answered with their previous (or every
+   *     routable) upstreams
+   * @param liveBackends names of the backends in some answer
+   * @param routableBackends names of every routable backend (those whose verdict matters)
    * @param invalid services that cannot be routed, with the reason (name → message)
    */
   public record Plan(
       List<RoutedService> services,
-      Set<String> routedBackends,
-      Map<String, Instant> unreadySince,
-      Optional<Instant> nextChange,
+      Map<String, List<Tier>> answers,
+      Set<String> lastResort,
+      Set<String> liveBackends,
+      Set<String> routableBackends,
       Map<String, String> invalid) {}
 
   /** Healthy according to the backend's last status: its {@code Healthy} condition is True. */
@@ -79,86 +77,69 @@ public final class RoutePlanner {
   /**
    * Plans the routes of a whole fleet.
    *
-   * @param routedBefore backends in the config Caddy runs now (held backends must be among them)
-   * @param unreadySince the previous plan's {@link Plan#unreadySince}, empty the first time
-   * @param healthy judges health; {@link #healthy} in the operator, anything for {@code sbctl
-   *     render --assume-ready}
+   * @param live judges a routable backend: healthy and reachable ({@link #healthy} and the
+   *     heartbeat in the operator, anything for {@code sbctl render})
+   * @param previous the previous plan's {@link Plan#answers}, empty the first time
    */
   public static Plan plan(
       Collection<Service> services,
       Collection<Backend> backends,
       Collection<Site> sites,
-      Set<String> routedBefore,
-      Map<String, Instant> unreadySince,
-      Instant now,
-      Duration removalDelay,
-      Predicate<Backend> healthy) {
+      Predicate<Backend> live,
+      Map<String, List<Tier>> previous) {
     Map<String, Site> siteByName = new HashMap<>();
     sites.forEach(s -> siteByName.put(s.getMetadata().getName(), s));
     Map<String, Service> serviceByName = new TreeMap<>();
     services.forEach(s -> serviceByName.put(s.getMetadata().getName(), s));
 
-    Map<String, Instant> since = new HashMap<>();
-    Instant nextChange = null;
-    Map<String, List<Candidate>> eligibleBy = new HashMap<>();
-    Map<String, Set<String>> eligibleDials = new HashMap<>();
+    Map<String, List<Candidate>> routableBy = new HashMap<>();
+    Map<String, List<Candidate>> declaredBy = new HashMap<>();
+    Map<String, Set<String>> liveDials = new HashMap<>();
     Map<String, Map<String, String>> dialToBackend = new HashMap<>();
     List<Backend> ordered =
         backends.stream().sorted(Comparator.comparing(b -> b.getMetadata().getName())).toList();
     for (Backend b : ordered) {
-      String name = b.getMetadata().getName();
       Site site = siteByName.get(b.getSpec().site);
-      if (!routable(b, site, serviceByName.get(b.getSpec().service))) {
-        continue;
-      }
-      boolean isHealthy = healthy.test(b);
-      Eligibility e = Eligibility.ELIGIBLE;
-      if (!isHealthy) {
-        Instant first = unreadySince.getOrDefault(name, now);
-        since.put(name, first);
-        Instant expires = first.plus(removalDelay);
-        if (routedBefore.contains(name) && now.isBefore(expires)) {
-          e = Eligibility.HELD;
-          nextChange = nextChange == null || expires.isBefore(nextChange) ? expires : nextChange;
-        } else {
-          e = Eligibility.OUT;
-        }
-      }
-      if (e == Eligibility.OUT) {
+      String service = b.getSpec().service;
+      if (!declared(b, site, serviceByName.get(service))) {
         continue;
       }
       Upstream u =
           new Upstream(b.getSpec().address, b.getSpec().port, b.getSpec().weightOrDefault());
       Candidate c =
           new Candidate(
-              u, b.getSpec().roleOrDefault(), site.getMetadata().getName(), priority(site));
-      eligibleBy.computeIfAbsent(b.getSpec().service, k -> new ArrayList<>()).add(c);
-      dialToBackend.computeIfAbsent(b.getSpec().service, k -> new HashMap<>()).put(u.dial(), name);
-      if (e == Eligibility.ELIGIBLE) {
-        eligibleDials.computeIfAbsent(b.getSpec().service, k -> new HashSet<>()).add(u.dial());
+              u,
+              b.getSpec().roleOrDefault(),
+              site.getMetadata().getName(),
+              site.getSpec().priorityOrDefault());
+      declaredBy.computeIfAbsent(service, k -> new ArrayList<>()).add(c);
+      if (!routable(b, site, serviceByName.get(service))) {
+        continue;
+      }
+      routableBy.computeIfAbsent(service, k -> new ArrayList<>()).add(c);
+      dialToBackend
+          .computeIfAbsent(service, k -> new HashMap<>())
+          .put(u.dial(), b.getMetadata().getName());
+      if (!tunnelDown(site) && live.test(b)) {
+        liveDials.computeIfAbsent(service, k -> new HashSet<>()).add(u.dial());
       }
     }
 
     List<RoutedService> routed = new ArrayList<>();
-    Set<String> routedBackends = new TreeSet<>();
+    Map<String, List<Tier>> answers = new TreeMap<>();
+    Set<String> lastResort = new TreeSet<>();
+    Set<String> liveBackends = new TreeSet<>();
+    Set<String> routableBackends = new TreeSet<>();
+    dialToBackend.values().forEach(m -> routableBackends.addAll(m.values()));
     Map<String, String> invalid = new TreeMap<>();
     for (Service s : serviceByName.values()) {
       String name = s.getMetadata().getName();
       ServiceSpec spec = s.getSpec();
       try {
         ServiceSpec.Failover.Mode mode = spec.failover == null ? null : spec.failover.mode;
-        Set<String> live = eligibleDials.getOrDefault(name, Set.of());
-        List<Tier> planned = TierPlanner.tiers(mode, eligibleBy.getOrDefault(name, List.of()));
-        List<Tier> tiers =
-            planned.stream()
-                .filter(t -> t.upstreams().stream().anyMatch(u -> live.contains(u.dial())))
-                .toList();
-        if (tiers.isEmpty()) {
-          // Nothing eligible, only held backends: dropping their tiers could only answer 503 at
-          // once, while Caddy's own checks may still reach them (one failed probe under load is
-          // not a dead service). They leave when their removal delay expires.
-          tiers = planned;
-        }
+        List<Tier> tiers = TierPlanner.tiers(mode, routableBy.getOrDefault(name, List.of()));
+        int declaredTiers =
+            TierPlanner.tiers(mode, declaredBy.getOrDefault(name, List.of())).size();
         routed.add(
             new RoutedService(
                 name,
@@ -166,42 +147,84 @@ public final class RoutePlanner {
                 spec.pathPrefix,
                 RoutedService.Balancing.from(spec.loadBalancing),
                 ResolvedHealthCheck.resolve(spec.healthCheck, null),
-                tiers));
-        // Only the tiers the builder puts in Caddy count as routed (best tier and its fallback).
+                tiers,
+                declaredTiers > 1));
+        if (tiers.isEmpty()) {
+          continue;
+        }
+        Set<String> liveHere = liveDials.getOrDefault(name, Set.of());
+        List<Tier> answer = new ArrayList<>();
+        for (Tier t : tiers) {
+          List<Upstream> kept =
+              t.upstreams().stream().filter(u -> liveHere.contains(u.dial())).toList();
+          if (!kept.isEmpty() && answer.size() < 2) {
+            answer.add(new Tier(kept));
+          }
+        }
+        if (answer.isEmpty()) {
+          lastResort.add(name);
+          answer = stillRoutable(previous.get(name), tiers);
+        }
+        answers.put(name, List.copyOf(answer));
         Map<String, String> names = dialToBackend.getOrDefault(name, Map.of());
-        tiers.stream()
-            .limit(2)
+        answer.stream()
             .flatMap(t -> t.upstreams().stream())
+            .filter(u -> liveHere.contains(u.dial()))
             .map(u -> names.get(u.dial()))
-            .forEach(routedBackends::add);
+            .forEach(liveBackends::add);
       } catch (IllegalArgumentException | NullPointerException e) {
         invalid.put(name, e.getMessage());
       }
     }
     return new Plan(
         List.copyOf(routed),
-        Set.copyOf(routedBackends),
-        Map.copyOf(since),
-        Optional.ofNullable(nextChange),
+        Map.copyOf(answers),
+        Set.copyOf(lastResort),
+        Set.copyOf(liveBackends),
+        Set.copyOf(routableBackends),
         Map.copyOf(invalid));
   }
 
-  /** Whether a backend may take traffic at all, health aside. */
-  public static boolean routable(Backend b, Site site, Service service) {
+  /**
+   * The previous answer, less what is no longer routable (a drain is obeyed even then); every
+   * routable backend of the first tier when nothing of it is left.
+   */
+  private static List<Tier> stillRoutable(List<Tier> previous, List<Tier> tiers) {
+    Set<String> routable = new HashSet<>();
+    tiers.forEach(t -> t.upstreams().forEach(u -> routable.add(u.dial())));
+    List<Tier> kept = new ArrayList<>();
+    if (previous != null) {
+      for (Tier t : previous) {
+        List<Upstream> still =
+            t.upstreams().stream().filter(u -> routable.contains(u.dial())).toList();
+        if (!still.isEmpty()) {
+          kept.add(new Tier(still));
+        }
+      }
+    }
+    return kept.isEmpty() ? List.of(tiers.get(0)) : kept;
+  }
+
+  /**
+   * Whether a backend counts in its service's route at all: its site and service exist and its
+   * address lies in its site's subnet. Only this (no drain, no health) shapes Caddy's config.
+   */
+  public static boolean declared(Backend b, Site site, Service service) {
     return site != null
         && service != null
         && b.getSpec().address != null
         && b.getSpec().port != null
-        && !b.getSpec().draining()
-        && !site.getSpec().inMaintenance()
-        && !tunnelDown(site)
         && Subnets.contains(site.getSpec().subnet, b.getSpec().address);
   }
 
+  /** Whether a backend may take traffic at all, health aside: declared, not drained or parked. */
+  public static boolean routable(Backend b, Site site, Service service) {
+    return declared(b, site, service) && !b.getSpec().draining() && !site.getSpec().inMaintenance();
+  }
+
   /**
-   * A site whose WireGuard tunnel is judged down loses all its backends at once, in one push,
-   * without waiting for each probe to fail (and without the removal delay: by the time a tunnel is
-   * judged down, Caddy's own checks have long stopped retrying there).
+   * A site whose WireGuard tunnel is judged down loses all its backends at once, without waiting
+   * for each probe to fail.
    */
   static boolean tunnelDown(Site site) {
     return site.getStatus() != null
@@ -209,9 +232,5 @@ public final class RoutePlanner {
             .condition(TUNNEL_UP)
             .map(c -> Condition.FALSE.equals(c.status))
             .orElse(false);
-  }
-
-  private static int priority(Site site) {
-    return site.getSpec().priorityOrDefault();
   }
 }

@@ -10,10 +10,12 @@ import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.caddy.CaddyAdminClient;
 import fr.acecinema.switchboard.caddy.CaddyConfigBuilder;
 import fr.acecinema.switchboard.caddy.CaddyException;
+import fr.acecinema.switchboard.caddy.DnsWire;
 import fr.acecinema.switchboard.caddy.RoutedService;
 import fr.acecinema.switchboard.caddy.Settings;
 import fr.acecinema.switchboard.caddy.Tier;
 import fr.acecinema.switchboard.caddy.Upstream;
+import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.reconciler.RoutingState.Outcome;
 import fr.acecinema.switchboard.reconciler.RoutingState.ServiceRoute;
 import fr.acecinema.switchboard.reconciler.records.RevisionRecorder;
@@ -25,10 +27,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -36,17 +39,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles the routing table: the one synthetic {@link Router} key stands for Switchboard's whole
- * Caddy server.
+ * Caddy server and the upstreams its resolver answers.
  *
  * <p>Owns: the server {@code apps.http.servers.switchboard} in Caddy (every {@code @id} starting
- * {@code switchboard-}), nothing else of Caddy's config. Reads: every Service, Backend and Site of
- * the store. Each pass plans the routes ({@link RoutePlanner}), builds the desired server ({@link
- * CaddyConfigBuilder}) and lets {@link CaddyAdminClient#apply} compare it with what Caddy runs and
- * write only on drift. A changed desired config waits for a quiet period ({@code debounce}, at most
- * {@code maxDelay}) so bursts of edits coalesce; health failures inside a tier are held ({@link
- * RoutePlanner}). Requeue: every {@code driftCheck} (repairs a Caddy restart or a foreign reload),
- * sooner when a held backend's delay expires, with backoff while Caddy is unreachable. Results go
- * to the {@link RoutingState}; it never writes a status of its own.
+ * {@code switchboard-}), nothing else of Caddy's config, and the answers of the {@link
+ * UpstreamResolver}. Reads ({@code SwitchboardOperator} wires them): every Service, Backend and
+ * Site of the store, and the {@link HealthView} (probe verdicts and the host heartbeat). Each pass
+ * plans ({@link RoutePlanner}); hands the live tiers to the resolver at once (Caddy asks it every
+ * {@code resolverRefresh}: health never reloads Caddy); builds the desired server ({@link
+ * CaddyConfigBuilder}, which changes only with specs) and lets {@link CaddyAdminClient#apply}
+ * compare its shape with what Caddy runs and write only on drift. A changed shape waits for a quiet
+ * period ({@code debounce}, at most {@code maxDelay}) so bursts of edits coalesce. Requeue: every
+ * {@code driftCheck} (repairs a Caddy restart or a foreign reload), with backoff while Caddy is
+ * unreachable. Results go to the {@link RoutingState}; it never writes a status of its own.
  */
 public final class RouterReconciler implements Reconciler<Router> {
   private static final Logger log = LoggerFactory.getLogger(RouterReconciler.class);
@@ -61,8 +66,10 @@ public final class RouterReconciler implements Reconciler<Router> {
   private volatile UnaryOperator<ObjectNode> decorate = UnaryOperator.identity();
 
   // Touched only by reconcile (the runtime never runs one key twice at once); synchronized anyway.
-  private Set<String> routedBefore = Set.of();
-  private Map<String, Instant> unreadySince = Map.of();
+  private final UpstreamResolver resolver;
+  private final HealthView health;
+  private final Counter answers;
+  private Map<String, List<Tier>> answered = Map.of();
   private String lastDesired;
   private Instant changedAt;
   private Instant pendingSince;
@@ -75,11 +82,19 @@ public final class RouterReconciler implements Reconciler<Router> {
 
   public RouterReconciler(
       CaddyAdminClient caddy,
+      UpstreamResolver resolver,
+      HealthView health,
       RouterSettings settings,
       RoutingState state,
       Clock clock,
       MeterRegistry meters) {
     this.caddy = caddy;
+    this.resolver = resolver;
+    this.health = health;
+    this.answers =
+        Counter.builder("switchboard.resolver.changes")
+            .description("Changes of the upstreams the resolver answers (each costs no reload)")
+            .register(meters);
     this.settings = settings;
     this.state = state;
     this.clock = clock;
@@ -114,24 +129,19 @@ public final class RouterReconciler implements Reconciler<Router> {
   @Override
   public synchronized UpdateControl<Router> reconcile(Router router, Context<Router> context) {
     Instant now = clock.instant();
+    Collection<Backend> backends = context.getSecondaryResources(Backend.class);
     RoutePlanner.Plan plan =
         RoutePlanner.plan(
             context.getSecondaryResources(Service.class),
-            context.getSecondaryResources(Backend.class),
+            backends,
             context.getSecondaryResources(Site.class),
-            routedBefore,
-            unreadySince,
-            now,
-            settings.removalDelay(),
-            RoutePlanner::healthy);
-    unreadySince = plan.unreadySince();
+            health::live,
+            answered);
+    publish(plan, backends);
     ObjectNode desired =
         decorate.apply(CaddyConfigBuilder.desired(plan.services(), settings.caddy()));
-    String revision = CaddyConfigBuilder.revision(desired);
+    String revision = CaddyConfigBuilder.revision(CaddyConfigBuilder.shape(desired));
     Duration next = settings.driftCheck();
-    if (plan.nextChange().isPresent()) {
-      next = min(next, positive(Duration.between(now, plan.nextChange().get())));
-    }
 
     if (!revision.equals(lastDesired)) {
       lastDesired = revision;
@@ -147,6 +157,7 @@ public final class RouterReconciler implements Reconciler<Router> {
       Instant deadline = pendingSince.plus(settings.maxDelay());
       Instant due = quietAt.isBefore(deadline) ? quietAt : deadline;
       if (now.isBefore(due)) {
+        state.update(snapshotWith(plan));
         return UpdateControl.<Router>noUpdate()
             .rescheduleAfter(positive(Duration.between(now, due)));
       }
@@ -165,16 +176,15 @@ public final class RouterReconciler implements Reconciler<Router> {
         pushes.pushed(revision, desired, null);
         count("success");
         log.info(
-            "pushed Caddy revision {} ({} services, {} backends routed)",
+            "pushed Caddy revision {} ({} services, {} backends live)",
             revision,
             plan.services().size(),
-            plan.routedBackends().size());
+            plan.liveBackends().size());
       }
       applied = revision;
       pendingSince = null;
       rejected = null;
       backoff = null;
-      routedBefore = plan.routedBackends();
       revisionGauge.set(Long.parseLong(revision, 16));
       state.update(
           new RoutingState.Snapshot(
@@ -214,6 +224,74 @@ public final class RouterReconciler implements Reconciler<Router> {
     }
   }
 
+  /**
+   * Hands the live tiers to the resolver at once (no debounce: answers cost no reload). A service
+   * is answered only once every routable backend of it has a verdict of this process's own probes:
+   * until then (a cold start) the resolver answers SERVFAIL and Caddy keeps routing to the static
+   * upstreams it ran while Switchboard was down, never to an empty view of health.
+   */
+  private void publish(RoutePlanner.Plan plan, Collection<Backend> backends) {
+    Map<String, List<Tier>> kept = new TreeMap<>();
+    Map<String, List<DnsWire.Srv>> records = new TreeMap<>();
+    Map<String, RoutedService> byName = new HashMap<>();
+    plan.services().forEach(s -> byName.put(s.name(), s));
+    for (Map.Entry<String, List<Tier>> e : plan.answers().entrySet()) {
+      String service = e.getKey();
+      if (!answered.containsKey(service) && !allKnown(service, backends, plan)) {
+        continue;
+      }
+      List<Tier> tiers = e.getValue();
+      kept.put(service, tiers);
+      var policy = byName.get(service).balancing().policy();
+      records.put(
+          UpstreamResolver.serviceName(service, 0),
+          CaddyConfigBuilder.records(tiers.get(0), policy));
+      // No live next tier: the error route retries the best one rather than nothing.
+      records.put(
+          UpstreamResolver.serviceName(service, 1),
+          CaddyConfigBuilder.records(tiers.get(tiers.size() > 1 ? 1 : 0), policy));
+    }
+    if (!kept.equals(answered)) {
+      log.debug("resolver answers: {}", kept);
+      answers.increment();
+    }
+    answered = Map.copyOf(kept);
+    resolver.publish(records);
+  }
+
+  private boolean allKnown(String service, Collection<Backend> backends, RoutePlanner.Plan plan) {
+    return backends.stream()
+        .filter(b -> service.equals(b.getSpec().service))
+        .filter(b -> plan.routableBackends().contains(b.getMetadata().getName()))
+        .allMatch(health::known);
+  }
+
+  /** The last snapshot with this plan's upstreams (a push is pending; answers already moved). */
+  private RoutingState.Snapshot snapshotWith(RoutePlanner.Plan plan) {
+    RoutingState.Snapshot previous = state.current();
+    if (previous == null) {
+      return new RoutingState.Snapshot(Outcome.IN_SYNC, null, null, Map.of());
+    }
+    Map<String, ServiceRoute> out = new HashMap<>(previous.services());
+    plan.answers()
+        .forEach(
+            (name, tiers) -> {
+              ServiceRoute before = out.get(name);
+              if (before != null) {
+                out.put(
+                    name,
+                    new ServiceRoute(
+                        before.revision(),
+                        before.pushed(),
+                        dials(tiers, 0),
+                        dials(tiers, 1),
+                        before.invalid()));
+              }
+            });
+    return new RoutingState.Snapshot(
+        previous.outcome(), previous.revision(), previous.error(), out);
+  }
+
   private void count(String result) {
     Counter.builder("switchboard.caddy.pushes")
         .description("Writes of Switchboard's Caddy server (each is a full Caddy reload)")
@@ -238,7 +316,12 @@ public final class RouterReconciler implements Reconciler<Router> {
       boolean pushed = running ? before.pushed() : wrote;
       out.put(
           s.name(),
-          new ServiceRoute(revision, pushed, dials(s.tiers(), 0), dials(s.tiers(), 1), null));
+          new ServiceRoute(
+              revision,
+              pushed,
+              dials(plan.answers().getOrDefault(s.name(), List.of()), 0),
+              dials(plan.answers().getOrDefault(s.name(), List.of()), 1),
+              null));
     }
     plan.invalid()
         .forEach(

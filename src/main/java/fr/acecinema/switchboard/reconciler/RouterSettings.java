@@ -16,10 +16,6 @@ import java.util.Objects;
  * @param debounce quiet period after a change of the desired config before it is pushed, so a burst
  *     of edits becomes one push
  * @param maxDelay longest a change waits for a quiet period during a continuous burst
- * @param removalDelay how long a routed backend that failed its health check stays in Caddy's
- *     config (Caddy's own checks keep traffic off it) before a push removes it; at least 2.25 s (a
- *     reload cancels requests waiting to retry), and flaps shorter than this cost no push. A whole
- *     best tier failing is switched at once, not held
  * @param unreachableBackoff longest wait between two attempts while Caddy is unreachable
  * @param rejectedRetry how long a config Caddy refused is not re-sent unless it changes
  */
@@ -30,7 +26,6 @@ public record RouterSettings(
     Duration driftCheck,
     Duration debounce,
     Duration maxDelay,
-    Duration removalDelay,
     Duration unreachableBackoff,
     Duration rejectedRetry) {
 
@@ -43,7 +38,6 @@ public record RouterSettings(
     Objects.requireNonNull(driftCheck, "driftCheck");
     Objects.requireNonNull(debounce, "debounce");
     Objects.requireNonNull(maxDelay, "maxDelay");
-    Objects.requireNonNull(removalDelay, "removalDelay");
     Objects.requireNonNull(unreachableBackoff, "unreachableBackoff");
     Objects.requireNonNull(rejectedRetry, "rejectedRetry");
   }
@@ -57,7 +51,6 @@ public record RouterSettings(
         Duration.ofSeconds(2),
         Duration.ofMillis(200),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(5),
         Duration.ofSeconds(5),
         Duration.ofSeconds(30));
   }
@@ -75,21 +68,21 @@ public record RouterSettings(
         d.driftCheck,
         d.debounce,
         d.maxDelay,
-        d.removalDelay,
         d.unreachableBackoff,
         d.rejectedRetry);
   }
 
-  /** The same settings with another removal delay. */
-  public RouterSettings withRemovalDelay(Duration delay) {
+  /**
+   * The same settings with the upstream resolver at {@code address}, asked every {@code refresh}.
+   */
+  public RouterSettings withResolver(String address, Duration refresh) {
     return new RouterSettings(
         enabled,
         adminUrl,
-        caddy,
+        caddy.withResolver(address, refresh),
         driftCheck,
         debounce,
         maxDelay,
-        delay,
         unreachableBackoff,
         rejectedRetry);
   }
@@ -97,14 +90,6 @@ public record RouterSettings(
   /** The same settings with another drift-check period. */
   public RouterSettings withDriftCheck(Duration period) {
     return new RouterSettings(
-        enabled,
-        adminUrl,
-        caddy,
-        period,
-        debounce,
-        maxDelay,
-        removalDelay,
-        unreachableBackoff,
-        rejectedRetry);
+        enabled, adminUrl, caddy, period, debounce, maxDelay, unreachableBackoff, rejectedRetry);
   }
 }

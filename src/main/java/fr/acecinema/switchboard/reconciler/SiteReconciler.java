@@ -10,12 +10,14 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_MAINTENA
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_DOWN;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_PENDING;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_UP;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.WG_UNAVAILABLE;
 
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
+import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.wireguard.TunnelMonitor;
 import fr.acecinema.switchboard.wireguard.TunnelVerdict;
@@ -39,27 +41,33 @@ import java.util.Set;
  * WgUnavailable} (Unknown: not knowing does not take a site down)}; {@code Ready} — True when at
  * least one backend is healthy and the tunnel (if declared) is up ({@code BackendsReady}), else
  * {@code SiteMaintenance}, {@code NoBackends}, {@code TunnelDown} (a site judged down: the router
- * takes all its backends out in one push), {@code NoHealthyBackends}. Requeue: none; backend
- * changes, tunnel verdict changes (the monitor's listener) and the runtime's resync enqueue it.
+ * takes all its backends out at once), {@code Unreachable} (every backend's host stopped answering
+ * the heartbeat, see {@code probe.HostHeartbeat}), {@code NoHealthyBackends}. Requeue: none;
+ * backend changes, tunnel verdict changes (the monitor's listener) and the runtime's resync enqueue
+ * it.
  *
- * <p>Router contract: a backend is eligible only while its Site's {@code Ready} is True.
+ * <p>Router contract: a backend takes traffic only while its site's tunnel is not judged down and
+ * its host answers the heartbeat; the router reads both directly, not this condition.
  */
 public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
   private final Clock clock;
   private final TunnelMonitor tunnels;
+  private final HostHeartbeat heartbeat;
 
-  /** Without tunnel monitoring: a declared peer gets TunnelUp Unknown. */
+  /** Without tunnel monitoring or heartbeat: a declared peer gets TunnelUp Unknown. */
   public SiteReconciler(Clock clock) {
-    this(clock, null);
+    this(clock, null, null);
   }
 
   /**
    * @param clock time source
    * @param tunnels the WireGuard monitor, null when {@code wg} is not available on this hub
+   * @param heartbeat the host heartbeat, null for none
    */
-  public SiteReconciler(Clock clock, TunnelMonitor tunnels) {
+  public SiteReconciler(Clock clock, TunnelMonitor tunnels, HostHeartbeat heartbeat) {
     this.clock = clock;
     this.tunnels = tunnels;
+    this.heartbeat = heartbeat;
   }
 
   @Override
@@ -113,6 +121,19 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
               + "): all "
               + total
               + " backends leave rotation");
+    } else if (heartbeat != null
+        && backends.stream()
+            .allMatch(b -> heartbeat.verdict(b.getSpec().address) == HostHeartbeat.Verdict.DEAD)) {
+      Conditions.set(
+          status,
+          site,
+          now,
+          READY,
+          false,
+          UNREACHABLE,
+          "no host of the site's "
+              + total
+              + " backends answers the heartbeat: all leave rotation until one answers");
     } else if (healthy == 0) {
       Conditions.set(
           status,

@@ -72,7 +72,8 @@ class CaddyAdminClientIT {
         prefix,
         RoutedService.Balancing.defaults(),
         ResolvedHealthCheck.resolve(null, null),
-        tiers);
+        tiers,
+        tiers.size() > 1);
   }
 
   private Upstream up(LoopbackBackend b, int weight) {
@@ -121,9 +122,16 @@ class CaddyAdminClientIT {
         CaddyConfigBuilder.desired(
             List.of(service("api", null, List.of(new Tier(List.of(up(thory, 1)))))), settings());
 
+    ObjectNode three =
+        CaddyConfigBuilder.desired(
+            List.of(service("api", "/y", List.of(new Tier(List.of(up(thory, 1)))))), settings());
+
     assertThat(client.apply(Settings.SERVER_NAME, one)).isTrue();
     assertThat(client.apply(Settings.SERVER_NAME, one)).isFalse();
-    assertThat(client.apply(Settings.SERVER_NAME, two)).isTrue();
+    // Static upstreams alone (used only while the resolver is down) are no reason for a reload.
+    assertThat(client.apply(Settings.SERVER_NAME, two)).isFalse();
+    assertThat(client.apply(Settings.SERVER_NAME, three)).isTrue();
+    // No resolver runs here: Caddy routes by the static upstreams.
     assertThat(get("api.acecinema.fr", "/y")[1]).isEqualTo("thory /y\n");
   }
 
@@ -173,7 +181,8 @@ class CaddyAdminClientIT {
             null,
             balancing,
             ResolvedHealthCheck.resolve(null, null),
-            List.of(new Tier(List.of(up(dijon, 10), up(thory, 1)))));
+            List.of(new Tier(List.of(up(dijon, 10), up(thory, 1)))),
+            false);
     client.apply(Settings.SERVER_NAME, CaddyConfigBuilder.desired(List.of(svc), settings()));
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < 1000; i++) {

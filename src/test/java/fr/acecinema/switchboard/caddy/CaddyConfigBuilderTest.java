@@ -24,7 +24,8 @@ class CaddyConfigBuilderTest {
         prefix,
         RoutedService.Balancing.defaults(),
         ResolvedHealthCheck.resolve(null, null),
-        tiers);
+        tiers,
+        tiers.size() > 1);
   }
 
   static Tier tier(Upstream... upstreams) {
@@ -67,23 +68,57 @@ class CaddyConfigBuilderTest {
   }
 
   @Test
-  void putsOnlyTheBestTierInTheRouteAndTheNextInAnErrorRoute() {
+  void asksTheResolverForTheBestTierAndTheNextInAnErrorRouteWithoutCaddyHealthChecks() {
     Tier dijon = tier(new Upstream("10.200.0.23", 8080, 1));
     Tier thory = tier(new Upstream("10.200.1.45", 8080, 1));
     ObjectNode server =
         CaddyConfigBuilder.desired(List.of(service("api", "/api/", List.of(dijon, thory))), TEST);
     JsonNode proxy = server.at("/routes/0/handle/0");
     assertThat(proxy.at("/upstreams").toString()).isEqualTo("[{\"dial\":\"10.200.0.23:8080\"}]");
+    assertThat(proxy.at("/dynamic_upstreams/source").asText()).isEqualTo("srv");
+    assertThat(proxy.at("/dynamic_upstreams/name").asText())
+        .isEqualTo("t0.api.svc.switchboard.internal.");
+    assertThat(proxy.at("/dynamic_upstreams/refresh").asText()).isEqualTo("100ms");
+    assertThat(proxy.at("/dynamic_upstreams/resolver/addresses/0").asText())
+        .isEqualTo("tcp/127.0.0.1:7053");
+    assertThat(proxy.at("/transport/resolver/addresses/0").asText())
+        .isEqualTo("tcp/127.0.0.1:7053");
     assertThat(proxy.at("/load_balancing/try_duration").asText()).isEqualTo("0s");
     assertThat(proxy.at("/transport/dial_timeout").asText()).isEqualTo("1s");
     assertThat(proxy.at("/transport/response_header_timeout").asText()).isEqualTo("2s");
-    assertThat(proxy.at("/health_checks/passive/max_fails").asInt()).isEqualTo(1);
-    assertThat(proxy.at("/health_checks/active/uri").asText()).isEqualTo("/health");
+    assertThat(proxy.has("health_checks")).isFalse();
     JsonNode fallback = server.at("/errors/routes/0");
     assertThat(fallback.at("/match/0/expression").asText())
         .isEqualTo("{http.error.status_code} in [502, 503]");
     assertThat(fallback.at("/handle/0/upstreams/0/dial").asText()).isEqualTo("10.200.1.45:8080");
+    assertThat(fallback.at("/handle/0/dynamic_upstreams/name").asText())
+        .isEqualTo("t1.api.svc.switchboard.internal.");
     assertThat(fallback.at("/handle/0/load_balancing/try_duration").asText()).isEqualTo("5s");
+  }
+
+  @Test
+  void staticUpstreamsAloneDoNotChangeTheShape() {
+    Tier one = tier(new Upstream("10.200.0.23", 8080, 1));
+    Tier two = tier(new Upstream("10.200.0.23", 8080, 1), new Upstream("10.200.0.24", 8080, 3));
+    ObjectNode a = CaddyConfigBuilder.desired(List.of(service("api", null, List.of(one))), TEST);
+    ObjectNode b = CaddyConfigBuilder.desired(List.of(service("api", null, List.of(two))), TEST);
+    assertThat(CaddyConfigBuilder.matches(a, b)).isFalse();
+    assertThat(CaddyConfigBuilder.matches(CaddyConfigBuilder.shape(a), CaddyConfigBuilder.shape(b)))
+        .isTrue();
+    assertThat(a.at("/routes/0/handle/0/upstreams")).hasSize(1);
+  }
+
+  @Test
+  void answersWeightsAsRepeatedRecordsAndKeepsOrderInPriorityForFirst() {
+    Tier t = tier(new Upstream("10.200.1.45", 8081, 1), new Upstream("10.200.0.23", 8080, 3));
+    List<DnsWire.Srv> random = CaddyConfigBuilder.records(t, Policy.RANDOM);
+    assertThat(random).hasSize(4);
+    assertThat(random.stream().filter(r -> r.port() == 8080)).hasSize(3);
+    assertThat(random.get(0).target()).isEqualTo("10-200-0-23.ip.switchboard.internal.");
+    assertThat(random).allMatch(r -> r.priority() == 0);
+    List<DnsWire.Srv> first = CaddyConfigBuilder.records(t, Policy.FIRST);
+    assertThat(first).extracting(DnsWire.Srv::priority).containsExactly(0, 1);
+    assertThat(first).extracting(DnsWire.Srv::port).containsExactly(8080, 8081);
   }
 
   @Test
@@ -130,14 +165,5 @@ class CaddyConfigBuilderTest {
                 desired, MAPPER.readTree("{\"a\":1,\"b\":[{\"x\":\"y\"}],\"c\":2,\"e\":1}")))
         .isFalse();
     assertThat(CaddyConfigBuilder.matches(desired, MAPPER.nullNode())).isFalse();
-  }
-
-  @Test
-  void translatesExpectedStatusToWhatCaddyCanCheck() {
-    assertThat(CaddyConfigBuilder.caddyExpectStatus("200")).isEqualTo(200);
-    assertThat(CaddyConfigBuilder.caddyExpectStatus("200-299")).isEqualTo(2);
-    assertThat(CaddyConfigBuilder.caddyExpectStatus("200-399")).isNull();
-    assertThat(CaddyConfigBuilder.caddyExpectStatus("200,204")).isNull();
-    assertThat(CaddyConfigBuilder.quoteRegex("ok (v1.2)")).isEqualTo("ok \\(v1\\.2\\)");
   }
 }

@@ -88,11 +88,12 @@ class RenderCommandTest {
   }
 
   @Test
-  void unprobedBackendAnswers503UnlessAssumedReady() throws IOException {
+  void unprobedBackendIsRoutedButAnsweredOnlyAsALastResortUnlessAssumedReady() throws IOException {
     fleet("");
     Run plain = run("--manifests", dir.toString(), "render", "caddy");
     JsonNode server = new ObjectMapper().readTree(plain.out());
-    assertThat(server.at("/routes/0/handle/0/status_code").asInt()).isEqualTo(503);
+    assertThat(server.at("/routes/0/handle/0/dynamic_upstreams/name").asText()).startsWith("t0.");
+    assertThat(plain.err()).contains("0 backends routed").contains("as a last resort");
 
     Run ready =
         run(
@@ -108,7 +109,8 @@ class RenderCommandTest {
     JsonNode s = config.at("/apps/http/servers/switchboard");
     assertThat(s.at("/routes/0/handle/0/upstreams/0/dial").asText()).isEqualTo("10.200.0.23:8080");
     assertThat(s.at("/automatic_https/disable").asBoolean()).isTrue();
-    assertThat(ready.err()).contains("--assume-ready");
+    assertThat(ready.err()).contains("--assume-ready").contains("1 backends routed");
+    assertThat(ready.err()).doesNotContain("last resort");
   }
 
   @Test

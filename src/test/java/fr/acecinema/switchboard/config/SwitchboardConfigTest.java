@@ -42,7 +42,12 @@ class SwitchboardConfigTest {
     assertThat(c.caddyListen()).isEqualTo(":80");
     assertThat(c.caddyAutoHttps()).isTrue();
     assertThat(c.caddySync()).isTrue();
-    assertThat(c.caddyRemovalDelay()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.caddyResolver()).isEqualTo("127.0.0.1:7053");
+    assertThat(c.caddyResolverRefresh()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(c.heartbeatTimeout()).isEqualTo(Duration.ofMillis(200));
+    assertThat(c.heartbeatMisses()).isEqualTo(3);
+    assertThat(c.killSockets()).isTrue();
     assertThat(c.embeddedDatabase()).isTrue();
     assertThat(c.problems()).isEmpty();
   }
@@ -60,7 +65,7 @@ class SwitchboardConfigTest {
     env.put("SWITCHBOARD_CADDY_LISTEN", "127.0.0.1:8080");
     env.put("SWITCHBOARD_CADDY_AUTO_HTTPS", "off");
     env.put("SWITCHBOARD_CADDY_SYNC", "off");
-    env.put("SWITCHBOARD_CADDY_REMOVAL_DELAY", "3s");
+    env.put("SWITCHBOARD_CADDY_RESOLVER", "127.0.0.1:0");
     env.put("SWITCHBOARD_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/sb");
     SwitchboardConfig c = parse();
     assertThat(c.manifests()).isEqualTo(Path.of("/srv/fleet"));
@@ -75,20 +80,20 @@ class SwitchboardConfigTest {
     assertThat(c.caddyListen()).isEqualTo("127.0.0.1:8080");
     assertThat(c.caddyAutoHttps()).isFalse();
     assertThat(c.caddySync()).isFalse();
-    assertThat(c.caddyRemovalDelay()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.caddyResolver()).isEqualTo("127.0.0.1:0");
     assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/sb");
     assertThat(c.embeddedDatabase()).isFalse();
     assertThat(c.problems()).isEmpty();
   }
 
   @Test
-  void refusesARemovalDelayShorterThanCaddysRetryWindow() {
-    env.put("SWITCHBOARD_CADDY_REMOVAL_DELAY", "1s");
+  void refusesAResolverAddressWithoutPortAndZeroHeartbeatMisses() {
+    env.put("SWITCHBOARD_CADDY_RESOLVER", "localhost");
+    env.put("SWITCHBOARD_HEARTBEAT_MISSES", "0");
     assertThat(parse().problems())
-        .singleElement()
-        .asString()
-        .contains("SWITCHBOARD_CADDY_REMOVAL_DELAY")
-        .contains("at least 2.25s");
+        .hasSize(2)
+        .anySatisfy(p -> assertThat(p).contains("SWITCHBOARD_CADDY_RESOLVER").contains("HOST:PORT"))
+        .anySatisfy(p -> assertThat(p).contains("SWITCHBOARD_HEARTBEAT_MISSES"));
   }
 
   @Test

@@ -73,7 +73,8 @@ class DatabaseOutageUnderLoadIT {
             .withResync(Duration.ofSeconds(2))
             .withRecords(new RecordsSettings("", dataDir, RecordsSettings.DEFAULT_BUFFER, true))
             .withRouting(
-                RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false));
+                RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false)
+                    .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
     running =
         new OperatorITSupport.Running(
             SwitchboardOperator.start(settings, new SimpleMeterRegistry()));

@@ -23,6 +23,7 @@ final class WebSocketEcho implements AutoCloseable {
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   private final ServerSocket server;
   private final Thread acceptor;
+  private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   WebSocketEcho(String address) throws IOException {
     server = new ServerSocket();
@@ -38,7 +39,13 @@ final class WebSocketEcho implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
-        Thread.ofVirtual().start(() -> serve(s));
+        open.add(s);
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  serve(s);
+                  open.remove(s);
+                });
       } catch (IOException closed) {
         return;
       }
@@ -133,6 +140,17 @@ final class WebSocketEcho implements AutoCloseable {
       sb.append((char) c);
     }
     return sb.isEmpty() ? null : sb.toString();
+  }
+
+  /** Dies as a crashed process does: the listener and every connection reset at once. */
+  void kill() throws IOException {
+    server.close();
+    for (Socket s : open) {
+      if (!s.isClosed()) {
+        s.setSoLinger(true, 0);
+        s.close();
+      }
+    }
   }
 
   @Override

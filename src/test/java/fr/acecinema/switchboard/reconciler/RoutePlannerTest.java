@@ -17,17 +17,14 @@ import fr.acecinema.switchboard.caddy.Settings;
 import fr.acecinema.switchboard.caddy.Tier;
 import fr.acecinema.switchboard.caddy.Upstream;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RoutePlannerTest {
   private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
-  private static final Duration DELAY = Duration.ofSeconds(5);
 
   private final List<Site> sites = new ArrayList<>();
   private final List<Service> services = new ArrayList<>();
@@ -87,18 +84,25 @@ class RoutePlannerTest {
     sites.add(site("thory", "10.200.1.0/24", 20, false));
   }
 
-  private RoutePlanner.Plan plan(
-      Set<String> routedBefore, Map<String, Instant> since, Instant now) {
-    return RoutePlanner.plan(
-        services, backends, sites, routedBefore, since, now, DELAY, RoutePlanner::healthy);
-  }
+  private Map<String, List<Tier>> previous = Map.of();
 
   private RoutePlanner.Plan plan() {
-    return plan(Set.of(), Map.of(), T0);
+    RoutePlanner.Plan p =
+        RoutePlanner.plan(services, backends, sites, RoutePlanner::healthy, previous);
+    previous = p.answers();
+    return p;
   }
 
+  /** The upstreams of the route's static tiers (Caddy's config). */
   private static List<List<String>> dials(RoutedService s) {
     return s.tiers().stream()
+        .map(t -> t.upstreams().stream().map(Upstream::dial).toList())
+        .toList();
+  }
+
+  /** The live tiers the resolver answers for a service. */
+  private static List<List<String>> answer(RoutePlanner.Plan p, String service) {
+    return p.answers().getOrDefault(service, List.of()).stream()
         .map(t -> t.upstreams().stream().map(Upstream::dial).toList())
         .toList();
   }
@@ -111,36 +115,45 @@ class RoutePlannerTest {
     add(backend("b", "api", "thory", "10.200.1.2", 1, true));
     add(backend("c", "api", "thory", "10.200.1.3", 1, true)).getSpec().role =
         BackendSpec.Role.STANDBY;
-    RoutedService api = plan().services().get(0);
+    RoutePlanner.Plan p = plan();
+    RoutedService api = p.services().get(0);
     assertThat(dials(api))
         .containsExactly(List.of("10.200.0.2:8080", "10.200.1.2:8080"), List.of("10.200.1.3:8080"));
     assertThat(api.tiers().get(0).upstreams()).contains(new Upstream("10.200.0.2", 8080, 10));
+    assertThat(api.fallbackRoute()).isTrue();
+    assertThat(answer(p, "api")).isEqualTo(dials(api));
   }
 
   @Test
-  void priorityRoutesTheLowestSitePriorityPrimaryFirst() {
+  void priorityAnswersTheLowestSitePriorityPrimaryFirstAndTheNextTierBehindIt() {
     twoSites();
     services.add(service("api", "api.test", null, ServiceSpec.Failover.Mode.PRIORITY));
     add(backend("d-standby", "api", "dijon", "10.200.0.3", 1, true)).getSpec().role =
         BackendSpec.Role.STANDBY;
     add(backend("t", "api", "thory", "10.200.1.2", 1, true));
     add(backend("d", "api", "dijon", "10.200.0.2", 1, true));
-    assertThat(dials(plan().services().get(0)))
+    RoutePlanner.Plan p = plan();
+    assertThat(dials(p.services().get(0)))
         .containsExactly(
             List.of("10.200.0.2:8080"), List.of("10.200.0.3:8080"), List.of("10.200.1.2:8080"));
+    assertThat(answer(p, "api"))
+        .containsExactly(List.of("10.200.0.2:8080"), List.of("10.200.0.3:8080"));
   }
 
   @Test
-  void drainedBackendAndSiteInMaintenanceAreTakenOutAtOnce() {
+  void drainedBackendAndSiteInMaintenanceLeaveTheAnswerButNotTheRouteShape() {
     twoSites();
     services.add(service("api", "api.test", null, null));
     add(backend("a", "api", "dijon", "10.200.0.2", 1, true)).getSpec().drain = true;
     add(backend("b", "api", "dijon", "10.200.0.3", 1, true));
     add(backend("c", "api", "thory", "10.200.1.2", 1, true));
+    Settings settings = Settings.defaults().withListen(List.of(":8080"), false);
+    String before = shape(plan(), settings);
     sites.get(1).getSpec().maintenance = true;
-    RoutePlanner.Plan p = plan(Set.of("a", "b", "c"), Map.of(), T0);
-    assertThat(dials(p.services().get(0))).containsExactly(List.of("10.200.0.3:8080"));
-    assertThat(p.routedBackends()).containsExactly("b");
+    RoutePlanner.Plan p = plan();
+    assertThat(answer(p, "api")).containsExactly(List.of("10.200.0.3:8080"));
+    assertThat(p.liveBackends()).containsExactly("b");
+    assertThat(shape(p, settings)).isEqualTo(before);
   }
 
   @Test
@@ -155,15 +168,13 @@ class RoutePlannerTest {
     dijon
         .getStatus()
         .setCondition(new Condition("TunnelUp", Condition.FALSE, "HandshakeStale", "x"), 1, T0);
-    // Routed a moment ago, yet no hold: the whole site goes in the same plan.
-    RoutePlanner.Plan p = plan(Set.of("a", "b", "c"), Map.of(), T0);
-    assertThat(dials(p.services().get(0))).containsExactly(List.of("10.200.1.2:8080"));
-    assertThat(p.routedBackends()).containsExactly("c");
+    RoutePlanner.Plan p = plan();
+    assertThat(answer(p, "api")).containsExactly(List.of("10.200.1.2:8080"));
+    assertThat(p.liveBackends()).containsExactly("c");
     dijon
         .getStatus()
         .setCondition(new Condition("TunnelUp", Condition.TRUE, "HandshakeRecent", "x"), 1, T0);
-    assertThat(plan(Set.of("c"), Map.of(), T0).routedBackends())
-        .containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(plan().liveBackends()).containsExactlyInAnyOrder("a", "b", "c");
   }
 
   @Test
@@ -172,83 +183,75 @@ class RoutePlannerTest {
     services.add(service("api", "api.test", null, null));
     add(backend("a", "api", "dijon", "10.200.1.9", 1, true));
     add(backend("b", "api", "nantes", "10.200.2.2", 1, true));
-    assertThat(plan().services().get(0).tiers()).isEmpty();
+    RoutePlanner.Plan p = plan();
+    assertThat(p.services().get(0).tiers()).isEmpty();
+    assertThat(p.answers()).doesNotContainKey("api");
   }
 
   @Test
-  void routedBackendThatFailsIsHeldForTheRemovalDelayThenRemoved() {
+  void failingBackendLeavesTheAnswerAtOnceAndComesBackWhenHealthy() {
     twoSites();
     services.add(service("api", "api.test", null, null));
     add(backend("a", "api", "dijon", "10.200.0.2", 1, true));
     Backend b = add(backend("b", "api", "dijon", "10.200.0.3", 1, false));
-    RoutePlanner.Plan held = plan(Set.of("a", "b"), Map.of(), T0);
-    assertThat(dials(held.services().get(0)))
-        .containsExactly(List.of("10.200.0.2:8080", "10.200.0.3:8080"));
-    assertThat(held.nextChange()).contains(T0.plus(DELAY));
-
-    RoutePlanner.Plan later = plan(Set.of("a", "b"), held.unreadySince(), T0.plus(DELAY));
-    assertThat(dials(later.services().get(0))).containsExactly(List.of("10.200.0.2:8080"));
-    assertThat(later.nextChange()).isEmpty();
-
+    assertThat(answer(plan(), "api")).containsExactly(List.of("10.200.0.2:8080"));
     setHealthy(b, true);
-    RoutePlanner.Plan back = plan(Set.of("a"), later.unreadySince(), T0.plus(DELAY.plusSeconds(1)));
-    assertThat(back.unreadySince()).isEmpty();
-    assertThat(dials(back.services().get(0)).get(0)).hasSize(2);
+    assertThat(answer(plan(), "api"))
+        .containsExactly(List.of("10.200.0.2:8080", "10.200.0.3:8080"));
   }
 
   @Test
-  void flappingInsideATierDoesNotChangeTheDesiredConfig() {
+  void healthChangesNeverChangeCaddysConfig() {
     twoSites();
-    services.add(service("api", "api.test", null, null));
-    add(backend("a", "api", "dijon", "10.200.0.2", 1, true));
-    Backend b = add(backend("b", "api", "dijon", "10.200.0.3", 1, true));
+    services.add(service("api", "api.test", null, ServiceSpec.Failover.Mode.PRIORITY));
+    Backend a = add(backend("a", "api", "dijon", "10.200.0.2", 1, true));
+    Backend b = add(backend("b", "api", "thory", "10.200.0.3", 1, true));
     Settings settings = Settings.defaults().withListen(List.of(":8080"), false);
-    RoutePlanner.Plan first = plan(Set.of(), Map.of(), T0);
-    String revision = revision(first, settings);
-    Map<String, Instant> since = first.unreadySince();
-    Set<String> routed = first.routedBackends();
+    String revision = revision(plan(), settings);
     for (int flap = 0; flap < 20; flap++) {
-      setHealthy(b, flap % 2 == 0);
-      RoutePlanner.Plan p = plan(routed, since, T0.plusMillis(300L * flap));
-      assertThat(revision(p, settings)).as("flap %d", flap).isEqualTo(revision);
-      since = p.unreadySince();
-      routed = p.routedBackends();
+      setHealthy(a, flap % 2 == 0);
+      setHealthy(b, flap % 3 == 0);
+      assertThat(revision(plan(), settings)).as("flap %d", flap).isEqualTo(revision);
     }
   }
 
   @Test
-  void wholeBestTierFailingSwitchesToTheNextTierWithoutWaiting() {
+  void wholeBestTierFailingAnswersTheNextTierWithoutWaiting() {
     twoSites();
     services.add(service("api", "api.test", null, ServiceSpec.Failover.Mode.PRIORITY));
     add(backend("d1", "api", "dijon", "10.200.0.2", 1, false));
     add(backend("d2", "api", "dijon", "10.200.0.3", 1, false));
     add(backend("t", "api", "thory", "10.200.1.2", 1, true));
-    RoutePlanner.Plan p = plan(Set.of("d1", "d2", "t"), Map.of(), T0);
-    assertThat(dials(p.services().get(0))).containsExactly(List.of("10.200.1.2:8080"));
-    assertThat(p.routedBackends()).containsExactly("t");
+    RoutePlanner.Plan p = plan();
+    assertThat(answer(p, "api")).containsExactly(List.of("10.200.1.2:8080"));
+    assertThat(p.liveBackends()).containsExactly("t");
+    assertThat(p.lastResort()).isEmpty();
   }
 
   @Test
-  void lastRoutedBackendFailingIsHeldRatherThanLeavingTheServiceWithoutTier() {
+  void serviceWithNoLiveBackendKeepsItsPreviousAnswerRatherThanBlackingOut() {
     twoSites();
     services.add(service("api", "api.test", null, null));
-    add(backend("t", "api", "thory", "10.200.1.2", 1, false));
-    RoutePlanner.Plan held = plan(Set.of("t"), Map.of(), T0);
-    assertThat(dials(held.services().get(0))).containsExactly(List.of("10.200.1.2:8080"));
-    assertThat(held.nextChange()).contains(T0.plus(DELAY));
-
-    RoutePlanner.Plan later = plan(Set.of("t"), held.unreadySince(), T0.plus(DELAY));
-    assertThat(later.services().get(0).tiers()).isEmpty();
+    Backend d = add(backend("d", "api", "dijon", "10.200.0.2", 1, false));
+    Backend t = add(backend("t", "api", "thory", "10.200.1.2", 1, true));
+    assertThat(answer(plan(), "api")).containsExactly(List.of("10.200.1.2:8080"));
+    setHealthy(t, false);
+    RoutePlanner.Plan p = plan();
+    assertThat(answer(p, "api")).containsExactly(List.of("10.200.1.2:8080"));
+    assertThat(p.lastResort()).containsExactly("api");
+    setHealthy(d, true);
+    assertThat(answer(plan(), "api")).containsExactly(List.of("10.200.0.2:8080"));
   }
 
   @Test
-  void serviceWithoutEligibleBackendHasNoTier() {
+  void serviceThatNeverHadALiveBackendAnswersEveryRoutableOne() {
     twoSites();
     services.add(service("api", "api.test", null, null));
     add(backend("a", "api", "dijon", "10.200.0.2", 1, false));
+    add(backend("b", "api", "dijon", "10.200.0.3", 1, false)).getSpec().drain = true;
     RoutePlanner.Plan p = plan();
-    assertThat(p.services().get(0).tiers()).isEmpty();
-    assertThat(p.routedBackends()).isEmpty();
+    assertThat(answer(p, "api")).containsExactly(List.of("10.200.0.2:8080"));
+    assertThat(p.liveBackends()).isEmpty();
   }
 
   @Test
@@ -275,18 +278,23 @@ class RoutePlannerTest {
   }
 
   @Test
-  void assumeReadyRoutesBackendsThatWereNeverProbed() {
+  void assumeReadyAnswersBackendsThatWereNeverProbed() {
     twoSites();
     services.add(service("api", "api.test", null, null));
     Backend b = add(backend("a", "api", "dijon", "10.200.0.2", 1, false));
     b.setStatus(null);
-    RoutePlanner.Plan p =
-        RoutePlanner.plan(services, backends, sites, Set.of(), Map.of(), T0, DELAY, x -> true);
-    assertThat(p.services().get(0).tiers())
+    RoutePlanner.Plan p = RoutePlanner.plan(services, backends, sites, x -> true, Map.of());
+    assertThat(p.answers().get("api"))
         .containsExactly(new Tier(List.of(new Upstream("10.200.0.2", 8080, 1))));
+    assertThat(p.lastResort()).isEmpty();
   }
 
   private static String revision(RoutePlanner.Plan p, Settings settings) {
     return CaddyConfigBuilder.revision(CaddyConfigBuilder.desired(p.services(), settings));
+  }
+
+  private static String shape(RoutePlanner.Plan p, Settings settings) {
+    return CaddyConfigBuilder.revision(
+        CaddyConfigBuilder.shape(CaddyConfigBuilder.desired(p.services(), settings)));
   }
 }

@@ -84,7 +84,7 @@ class SiteReconcilerTest {
   }
 
   private Site reconcile(Site site) {
-    return new SiteReconciler(clock, monitor)
+    return new SiteReconciler(clock, monitor, null)
         .reconcile(site, context(Set.of(healthyBackend("a"), healthyBackend("b"))))
         .getResource()
         .orElseThrow();

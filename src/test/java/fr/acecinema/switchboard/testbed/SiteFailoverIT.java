@@ -3,7 +3,6 @@ package fr.acecinema.switchboard.testbed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import fr.acecinema.switchboard.bench.FailoverBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -137,8 +136,8 @@ class SiteFailoverIT {
     }
   }
 
-  // Two strikes of 200 ms: with 13 backends probed by the operator and by Caddy on 2 shared cores,
-  // single 80 ms probes timed out every few hundred ms and flapped the blue-green pair's tiers.
+  // Quicker than the default 2 s so the per-backend drills (a process stopped while its host lives)
+  // do not spend most of their time waiting; two strikes as by default.
   private static final String CHECK =
       """
         healthCheck:
@@ -149,26 +148,13 @@ class SiteFailoverIT {
           unhealthyThreshold: 2
       """;
 
-  private static final String FAST =
-      """
-          tryDuration: 5s
-          tryInterval: 25ms
-          dialTimeout: 250ms
-          responseTimeout: 250ms
-      """;
-
   private static void writeManifests() throws Exception {
     manifests.write(
         "sites.yaml", TestbedManifests.site("dijon", 0, 10), TestbedManifests.site("thory", 1, 20));
-    // The benchmark's 50 ms / 40 ms one-strike check is what its figures need; here, with 13
-    // backends probed on 2 shared cores, a 40 ms check answer was sometimes late, Caddy's own check
-    // then saw no upstream for an interval, and a push landing in that instant answered 503 at
-    // once (a reload cancels retries). The drill's assertions hold with the two-strike 200 ms
-    // check.
+    // The whole-site drill runs on defaults, as a user writes it: nothing tuned.
     manifests.write(
         "api.yaml",
-        TestbedManifests.service(
-            "api", "api.acecinema.fr", CHECK + "  loadBalancing:\n    policy: random\n" + FAST),
+        TestbedManifests.service("api", "api.acecinema.fr", "  healthCheck:\n    path: /health\n"),
         TestbedManifests.backend("dijon-api", "api", "dijon", "10.200.0.23", 10, ""),
         TestbedManifests.backend("thory-api", "api", "thory", "10.200.1.45", 1, ""));
     // round_robin, not random: random drew the 1-weight backend 2 σ low in two of two loopback
@@ -182,14 +168,12 @@ class SiteFailoverIT {
     manifests.write(
         "prio.yaml",
         TestbedManifests.service(
-            "prio",
-            "prio.acecinema.fr",
-            CHECK + "  loadBalancing:\n" + FAST + "  failover:\n    mode: priority\n"),
+            "prio", "prio.acecinema.fr", CHECK + "  failover:\n    mode: priority\n"),
         TestbedManifests.backend("dijon-prio", "prio", "dijon", "10.200.0.25", 1, ""),
         TestbedManifests.backend("thory-prio", "prio", "thory", "10.200.1.47", 1, ""));
     manifests.write(
         "bluegreen.yaml",
-        TestbedManifests.service("bg", "bg.acecinema.fr", CHECK + "  loadBalancing:\n" + FAST),
+        TestbedManifests.service("bg", "bg.acecinema.fr", CHECK),
         TestbedManifests.backend("blue", "bg", "dijon", "10.200.0.26", 1, ""),
         TestbedManifests.backend("green", "bg", "dijon", "10.200.0.27", 1, "  role: standby\n"));
     manifests.write(
@@ -322,13 +306,12 @@ class SiteFailoverIT {
         .isBetween(0L, 3000L);
     assertThat(r.backMillis()).as("dijon serves again after heal").isBetween(0L, 5000L);
     assertThat(r.cut().max())
-        .as("no request slower than the response timeout + 0.5 s")
-        .isLessThanOrEqualTo(FailoverBenchmark.RESPONSE_TIMEOUT.toMillis() + 500);
-    // The operator saw the cut and wrote it into dijon's Site: an "off" site's tunnel is judged
-    // down; a blackholed one keeps its tunnel (keepalives flow), only its backends fail.
-    assertThat(siteReady)
-        .contains(mode == Testbed.Cut.OFF ? "False/TunnelDown" : "False/NoHealthyBackends")
-        .contains("True/BackendsReady");
+        .as("no request waited out the default 2 s response timeout (its socket was ended)")
+        .isLessThan(2000);
+    assertThat(r.loads()).as("Caddy config loads during the drill").isZero();
+    // The operator saw the cut and wrote it into dijon's Site: the heartbeat finds it silent (an
+    // "off" site's tunnel is judged down later, by its traffic timeout).
+    assertThat(siteReady).contains("False/Unreachable").contains("True/BackendsReady");
   }
 
   // --- weights
@@ -469,7 +452,10 @@ class SiteFailoverIT {
           TestbedManifests.backend(
               "drain-a", "drain", "dijon", "10.200.0.28", 1, "  drain: true\n"),
           TestbedManifests.backend("drain-b", "drain", "thory", "10.200.1.48", 1, ""));
-      await().atMost(Duration.ofSeconds(10)).until(() -> upstreams("drain") == 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> manifests.condition("drain.yaml", "drain-a", "Ready").equals("False/Draining"));
       SiteDrill.pause(Duration.ofSeconds(3));
     } finally {
       all = load.stop(CLIENT_TIMEOUT.plusSeconds(2));

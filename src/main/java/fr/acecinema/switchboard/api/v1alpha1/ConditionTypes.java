@@ -52,6 +52,16 @@ public final class ConditionTypes {
   public static final String SITE_MAINTENANCE = "SiteMaintenance";
   public static final String SITE_DOWN = "SiteDown";
   public static final String SERVING = "Serving";
+
+  /** Ready=False: the backend's host stopped answering the heartbeat (its machine or site). */
+  public static final String HOST_UNREACHABLE = "HostUnreachable";
+
+  /** Ready=False: the backend's host answers, but nothing listens on its port (heartbeat). */
+  public static final String PORT_CLOSED = "PortClosed";
+
+  /** Site Ready=False: every host of the site stopped answering the heartbeat. */
+  public static final String UNREACHABLE = "Unreachable";
+
   public static final String TUNNEL_DOWN = "TunnelDown";
   public static final String HANDSHAKE_RECENT = "HandshakeRecent";
   public static final String HANDSHAKE_STALE = "HandshakeStale";
