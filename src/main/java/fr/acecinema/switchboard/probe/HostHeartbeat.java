@@ -191,7 +191,33 @@ public final class HostHeartbeat implements AutoCloseable {
     int missed;
     int turn;
     final Deque<Attempt> pending = new ArrayDeque<>();
+    // Smoothed round trip and its variation (RFC 6298's estimator), in nanoseconds.
+    double srtt = -1;
+    double rttvar;
+
+    void sample(long rtt) {
+      if (srtt < 0) {
+        srtt = rtt;
+        rttvar = rtt / 2.0;
+      } else {
+        rttvar = 0.75 * rttvar + 0.25 * Math.abs(srtt - rtt);
+        srtt = 0.875 * srtt + 0.125 * rtt;
+      }
+    }
+
+    /**
+     * The configured timeout, or more when this host's round trips have grown (a loaded hub or
+     * site, a slow link): silence is judged against what this host usually takes, as TCP does,
+     * never less than configured and never more than {@link #MAX_TIMEOUT_NANOS}.
+     */
+    long timeoutNanos(Duration configured) {
+      long adaptive = srtt < 0 ? 0 : (long) (srtt + 4 * rttvar);
+      return Math.min(MAX_TIMEOUT_NANOS, Math.max(configured.toNanos(), adaptive));
+    }
   }
+
+  /** The longest an attempt waits however slow the host has been: 1 s. */
+  static final long MAX_TIMEOUT_NANOS = 1_000_000_000L;
 
   private void run() {
     long step = interval.toNanos();
@@ -202,7 +228,7 @@ public final class HostHeartbeat implements AutoCloseable {
         for (HostState s : hosts.values()) {
           wake = Math.min(wake, s.nextAt);
           for (Attempt a : s.pending) {
-            wake = Math.min(wake, a.sentAt + timeout.toNanos());
+            wake = Math.min(wake, a.sentAt + s.timeoutNanos(timeout));
           }
         }
         long waitMillis = Math.max(1, (wake - now + 999_999) / 1_000_000);
@@ -245,6 +271,7 @@ public final class HostHeartbeat implements AutoCloseable {
         continue;
       }
       if (answered) {
+        s.sample(System.nanoTime() - a.sentAt);
         if (a.sentAt > s.lastAnsweredSentAt) {
           s.lastAnsweredSentAt = a.sentAt;
         }
@@ -265,7 +292,7 @@ public final class HostHeartbeat implements AutoCloseable {
     for (Map.Entry<String, HostState> e : hosts.entrySet()) {
       HostState s = e.getValue();
       for (Attempt a : s.pending) {
-        if (!a.done && now - a.sentAt >= timeout.toNanos()) {
+        if (!a.done && now - a.sentAt >= s.timeoutNanos(timeout)) {
           a.done = true;
           close(a);
           miss(e.getKey(), s, a);

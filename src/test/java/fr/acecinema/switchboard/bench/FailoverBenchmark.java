@@ -20,14 +20,17 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 
 /**
- * Whole-site failover drill on the multi-site testbed, three Caddy configurations side by side: the
+ * Whole-site failover drill on the multi-site testbed, four Caddy configurations side by side: the
  * seed's phase-I example made valid, the best hand-written Caddyfile, and Switchboard's — the real
- * operator ({@code target/switchboard.jar run}) inside the hub namespace, fed manifests. Open loop:
- * a fixed arrival rate (default 200/s) whatever the answers do; a request fails on an error, a
- * non-2xx answer or no answer within 5 s. Per arm and cut mode (blackhole, then off): steady
- * window, cut of dijon (weight 10, thory weight 1), heal; prints per-window latency, failures, time
- * until traffic fully moved (from Caddy's debug log: the last request sent to or hung on dijon),
- * time until dijon serves again after heal, and Caddy config loads (see {@link SiteDrill}).
+ * operator ({@code target/switchboard.jar run}) inside the hub namespace, fed manifests — once on
+ * the manifests a user writes without tuning anything ({@code switchboard} arm: sites with a subnet
+ * and a priority, {@code healthCheck: {path: /health}}, weights 10/1) and once tuned for speed
+ * ({@code sb-tuned}). Open loop: a fixed arrival rate (default 200/s) whatever the answers do; a
+ * request fails on an error, a non-2xx answer or no answer within 5 s. Per arm and cut mode
+ * (blackhole, then off): steady window, cut of dijon (weight 10, thory weight 1), heal; prints
+ * per-window latency, failures, time until traffic fully moved (from Caddy's debug log: the last
+ * request sent to or hung on dijon), time until dijon serves again after heal, and Caddy config
+ * loads (see {@link SiteDrill}).
  *
  * <p>Run as root after {@code mvn -B -q package -DskipTests -DskipITs} (the Switchboard arm runs
  * the built jar): {@code java -cp target/test-classes:target/classes:$(cat cp.txt)
@@ -69,7 +72,8 @@ public final class FailoverBenchmark {
           List.of(
               new StaticArm("seed-phase1", Path.of("bench/caddy/seed-phase1.Caddyfile")),
               new StaticArm("expert", Path.of("bench/caddy/expert.Caddyfile")),
-              new SwitchboardArm());
+              SwitchboardArm.defaults(),
+              SwitchboardArm.tuned());
       for (Arm arm : arms) {
         try (arm) {
           arm.start();
@@ -186,22 +190,51 @@ public final class FailoverBenchmark {
 
   /**
    * Switchboard: an empty Caddy in the hub and the real operator beside it, on manifests declaring
-   * the two sites (WireGuard peers of the hub, {@code trafficTimeout} 2.5 s: the testbed's sites
-   * keep alive every second), the api service (health check every 50 ms, 40 ms timeout, {@code
-   * responseTimeout} 250 ms, {@code tryInterval} 25 ms, {@code dialTimeout} 250 ms) and its two
-   * backends.
+   * the two sites, the api service and its two backends (dijon weight 10, thory weight 1).
    */
   public static final class SwitchboardArm implements Arm {
+    private final String name;
+    private final String sites;
+    private final String service;
     private Path dir;
     private CaddyProcess caddy;
     private HubOperator operator;
 
-    @Override
-    public String name() {
-      return "switchboard";
+    private SwitchboardArm(String name, String sites, String service) {
+      this.name = name;
+      this.sites = sites;
+      this.service = service;
     }
 
-    /** The api service of the drill, as a user would declare it for a fast API. */
+    /** Nothing tuned: what a user writes first. The product's figures are this arm's. */
+    public static SwitchboardArm defaults() {
+      return new SwitchboardArm(
+          "switchboard",
+          TestbedManifests.plainSite("dijon", 0, 10)
+              + "---\n"
+              + TestbedManifests.plainSite("thory", 1, 20),
+          TestbedManifests.service("api", HOST, "  healthCheck:\n    path: /health\n"));
+    }
+
+    /**
+     * Tuned for speed: the sites as WireGuard peers ({@code trafficTimeout} 2.5 s: the testbed's
+     * sites keep alive every second), health checks every 50 ms with a 40 ms timeout and one
+     * strike, {@code responseTimeout} 250 ms, {@code tryInterval} 25 ms, {@code dialTimeout} 250
+     * ms.
+     */
+    public static SwitchboardArm tuned() {
+      return new SwitchboardArm(
+          "sb-tuned",
+          TestbedManifests.site("dijon", 0, 10) + "---\n" + TestbedManifests.site("thory", 1, 20),
+          apiService());
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    /** The api service of the tuned arm, as a user would declare it for a fast API. */
     public static String apiService() {
       return TestbedManifests.service(
           "api",
@@ -226,13 +259,10 @@ public final class FailoverBenchmark {
     public void start() throws Exception {
       dir = Files.createTempDirectory("sb-bench-manifests-");
       TestbedManifests m = new TestbedManifests(dir);
-      m.write(
-          "sites.yaml",
-          TestbedManifests.site("dijon", 0, 10),
-          TestbedManifests.site("thory", 1, 20));
+      m.write("sites.yaml", sites);
       m.write(
           "api.yaml",
-          apiService(),
+          service,
           TestbedManifests.backend("dijon-api", "api", "dijon", "10.200.0.23", 10, ""),
           TestbedManifests.backend("thory-api", "api", "thory", "10.200.1.45", 1, ""));
       caddy = CaddyProcess.start(HUB, ADMIN, null, true);
