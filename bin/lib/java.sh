@@ -1,4 +1,4 @@
-# Sourced by bin/sbctl and bin/test: find_jdk sets JAVA_HOME to a JDK >= 21 and puts it on PATH.
+# Sourced by bin/sbctl, bin/test and bin/bench: find_jdk sets JAVA_HOME to a JDK >= 21 and puts it on PATH.
 
 jdk_major() { # prints the major version of the JDK at $1, or nothing
   [[ -x "$1/bin/java" && -x "$1/bin/javac" ]] || return 0

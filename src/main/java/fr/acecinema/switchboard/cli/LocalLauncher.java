@@ -12,6 +12,7 @@ import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.FleetGauges;
+import fr.acecinema.switchboard.server.JvmMeters;
 import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
 import fr.acecinema.switchboard.server.ResourceApi;
 import fr.acecinema.switchboard.server.ResourceTarget;
@@ -19,10 +20,6 @@ import fr.acecinema.switchboard.server.TableTarget;
 import fr.acecinema.switchboard.server.TokenStore;
 import fr.acecinema.switchboard.server.WatchHub;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -38,12 +35,7 @@ final class LocalLauncher implements OperatorLauncher {
   @Override
   public Running start(SwitchboardConfig config) throws Exception {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(meters);
-    new JvmThreadMetrics().bindTo(meters);
-    new ProcessorMetrics().bindTo(meters);
-    new UptimeMetrics().bindTo(meters);
-    JvmGcMetrics gc = new JvmGcMetrics();
-    gc.bindTo(meters);
+    JvmGcMetrics gc = JvmMeters.bindTo(meters);
     SwitchboardOperator operator = SwitchboardOperator.start(settings(config), meters);
     Webhooks webhooks = null;
     if (!config.webhooks().isEmpty()) {

@@ -93,11 +93,19 @@ public final class Webhooks implements Notifier, AutoCloseable {
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("webhooks").daemon().factory());
-    String name = "switchboard.webhook.deliveries";
-    delivered = Counter.builder(name).tag("result", "delivered").register(meters);
-    failed = Counter.builder(name).tag("result", "failed").register(meters);
-    dropped = Counter.builder(name).tag("result", "dropped").register(meters);
-    retried = Counter.builder(name).tag("result", "retried").register(meters);
+    delivered = deliveries(meters, "delivered");
+    failed = deliveries(meters, "failed");
+    dropped = deliveries(meters, "dropped");
+    retried = deliveries(meters, "retried");
+  }
+
+  private static Counter deliveries(MeterRegistry meters, String result) {
+    return Counter.builder("switchboard.webhook.deliveries")
+        .description(
+            "Webhook deliveries by result: delivered, failed (after the last retry), dropped (queue"
+                + " full) or retried")
+        .tag("result", result)
+        .register(meters);
   }
 
   @Override

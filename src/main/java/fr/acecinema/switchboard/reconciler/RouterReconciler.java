@@ -23,6 +23,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,7 +100,11 @@ public final class RouterReconciler implements Reconciler<Router> {
     this.state = state;
     this.clock = clock;
     this.meters = meters;
-    meters.gauge("switchboard.caddy.revision", revisionGauge, AtomicLong::doubleValue);
+    Gauge.builder("switchboard.caddy.revision", revisionGauge, AtomicLong::doubleValue)
+        .description(
+            "The config last pushed to Caddy: its revision (12 hex digits of its SHA-256, as in"
+                + " sbctl revisions) as a number; 0 before the first push")
+        .register(meters);
   }
 
   /**

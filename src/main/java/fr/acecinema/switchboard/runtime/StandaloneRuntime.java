@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.retry.RetryExecution;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -67,13 +68,34 @@ public final class StandaloneRuntime implements AutoCloseable {
     this.mapper = mapper;
     this.workers = workers;
     this.resync = resync;
-    meters.gauge("switchboard.queue.depth", queue, WorkQueue::depth);
+    Gauge.builder("switchboard.queue.depth", queue, WorkQueue::depth)
+        .description("Resources waiting in the reconcile queue (due now or scheduled later)")
+        .register(meters);
     store.addListener(this::onStoreChange);
   }
 
   public <R extends HasMetadata> StandaloneRuntime register(Controller<R> controller) {
     controllers.put(controller.kind(), controller);
+    retriesCounter(controller.kind()); // served at 0 from the start: rate() has a series to read
     return this;
+  }
+
+  private Counter retriesCounter(String kind) {
+    return Counter.builder("switchboard.reconcile.retries")
+        .description(
+            "Failed reconciles of resources of this kind (retried with backoff until the retry"
+                + " policy gives up)")
+        .tag("kind", kind)
+        .register(meters);
+  }
+
+  private Counter statusWrites(String kind, String outcome) {
+    return Counter.builder("switchboard.status.writes")
+        .description(
+            "Statuses handed to the source (manifest file or resources table), by kind and outcome:"
+                + " WRITTEN, UNCHANGED, STALE (the resource changed meanwhile) or ERROR")
+        .tags("kind", kind, "outcome", outcome)
+        .register(meters);
   }
 
   /** Starts the workers and the resync timer, and enqueues every stored resource. */
@@ -202,7 +224,11 @@ public final class StandaloneRuntime implements AutoCloseable {
       result = "error";
       onError(controller, key, resource, context, e);
     } finally {
-      sample.stop(meters.timer("switchboard.reconcile", "kind", key.kind(), "result", result));
+      sample.stop(
+          Timer.builder("switchboard.reconcile")
+              .description("Duration of one reconcile of a resource, by kind and result")
+              .tags("kind", key.kind(), "result", result)
+              .register(meters));
     }
   }
 
@@ -215,10 +241,7 @@ public final class StandaloneRuntime implements AutoCloseable {
     RetryExecution retry =
         retries.computeIfAbsent(key, k -> controller.retryPolicy().initExecution());
     Optional<Long> delay = retry.nextDelay();
-    Counter.builder("switchboard.reconcile.retries")
-        .tag("kind", key.kind())
-        .register(meters)
-        .increment();
+    retriesCounter(key.kind()).increment();
     if (delay.isPresent()) {
       log.warn(
           "reconcile of {} failed (attempt {}), retrying in {} ms: {}",
@@ -281,16 +304,12 @@ public final class StandaloneRuntime implements AutoCloseable {
     }
     try {
       Outcome outcome = publisher.publish(key, generation, status);
-      meters
-          .counter("switchboard.status.writes", "kind", key.kind(), "outcome", outcome.name())
-          .increment();
+      statusWrites(key.kind(), outcome.name()).increment();
       if (outcome != Outcome.STALE) {
         published.put(key, new Published(generation, status));
       }
     } catch (Exception e) {
-      meters
-          .counter("switchboard.status.writes", "kind", key.kind(), "outcome", "ERROR")
-          .increment();
+      statusWrites(key.kind(), "ERROR").increment();
       log.warn("writing status of {} failed, will retry: {}", key, e.toString());
       queue.addAfter(key, Duration.ofSeconds(1));
     }

@@ -32,9 +32,8 @@ import okhttp3.OkHttpClient;
  * request sent to or hung on dijon), time until dijon serves again after heal, and Caddy config
  * loads (see {@link SiteDrill}).
  *
- * <p>Run as root after {@code mvn -B -q package -DskipTests -DskipITs} (the Switchboard arm runs
- * the built jar): {@code java -cp target/test-classes:target/classes:$(cat cp.txt)
- * fr.acecinema.switchboard.bench.FailoverBenchmark [rate] [cutSeconds]} (see bench/README.md).
+ * <p>Run as root: {@code bin/bench failover [rate=200] [cutSeconds=20]}, which also builds the jar
+ * the Switchboard arm runs (see bench/README.md).
  */
 public final class FailoverBenchmark {
   private static final String HOST = "api.acecinema.fr";

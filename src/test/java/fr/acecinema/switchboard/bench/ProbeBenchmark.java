@@ -45,14 +45,8 @@ import okhttp3.OkHttpClient;
  * first (JIT, connections), then a fresh scheduler is measured; every phase is bounded and the
  * child dies with the parent (it exits when its stdin closes, or after its own deadline).
  *
- * <p>Run (from the repository root, JDK 21+):
- *
- * <pre>
- * export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
- * mvn -B -q -o test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
- * $JAVA_HOME/bin/java -Xmx256m -cp target/test-classes:target/classes:$(cat target/test.classpath) \
- *     fr.acecinema.switchboard.bench.ProbeBenchmark [backends=1000] [seconds=60] [intervalMs=1000]
- * </pre>
+ * <p>Run: {@code bin/bench probe [backends=1000] [seconds=60] [intervalMs=1000]} (builds what it
+ * needs, runs with {@code -Xmx256m}, prints the machine's load; docs/performance.md).
  */
 public final class ProbeBenchmark {
   private static final int ADDRESSES = 10;

@@ -44,9 +44,8 @@ import java.util.Random;
  *   <li>database growth per backend per day at a 1 s probe interval (probe_minutes rows).
  * </ol>
  *
- * Run: {@code mvn -B -o test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=fr.acecinema.switchboard.bench.RecordsBenchmark} or from the IDE. Bounded: 1,000
- * resources, 200 changes with a 10 s timeout each, 10 simulated backend-days.
+ * Run: {@code bin/bench records}, or from the IDE. Bounded: 1,000 resources, 200 changes with a 10
+ * s timeout each, 10 simulated backend-days.
  */
 public final class RecordsBenchmark {
   private static final ObjectMapper JSON = SwitchboardOperator.mapper();

@@ -35,16 +35,10 @@ import java.util.stream.Stream;
  * {@link ProbeBenchmark.Backends}, real JDK HttpServers in a child JVM on 127.0.1.1-10 (their CPU
  * is not the operator's). Health checks every 2 s. Everything is bounded and cleaned up.
  *
- * <p>Run (from the repository root):
+ * <p>Run: {@code bin/bench status-latency [backends=1000] [edits=200]} (builds what it needs, runs
+ * with {@code -Xmx512m}, prints the machine's load; docs/performance.md).
  *
- * <pre>
- * export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
- * mvn -B -q -o test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
- * $JAVA_HOME/bin/java -Xmx512m -cp target/test-classes:target/classes:$(cat target/test.classpath) \
- *     fr.acecinema.switchboard.bench.StatusLatencyBenchmark [backends=1000] [edits=200]
- * </pre>
- *
- * With {@code backends=1} only the edited Backend (and its Site and Service) is loaded.
+ * <p>With {@code backends=1} only the edited Backend (and its Site and Service) is loaded.
  */
 public final class StatusLatencyBenchmark {
   private static final int SERVICES = 50;

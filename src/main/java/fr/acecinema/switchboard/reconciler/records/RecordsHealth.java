@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.reconciler.records;
 
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,7 +40,9 @@ public final class RecordsHealth {
     this.clock = clock;
     this.condition =
         condition(Condition.UNKNOWN, STARTING, "waiting for the database to accept connections");
-    meters.gauge("switchboard.records.synced", this, h -> h.synced() ? 1 : 0);
+    Gauge.builder("switchboard.records.synced", this, h -> h.synced() ? 1 : 0)
+        .description("1 when the records in PostgreSQL are up to date (RecordsSynced=True)")
+        .register(meters);
   }
 
   /** Runs {@code r} (on the caller's thread) each time records become synced after a failure. */

@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.postgres.ProbeMinute;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -98,9 +99,19 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
     this.minutes = minutes;
     this.clock = clock;
     this.capacity = capacity;
-    this.dropped = meters.counter("switchboard.records.dropped");
-    this.written = meters.counter("switchboard.records.written");
-    meters.gauge("switchboard.records.pending", this, RecordsJournal::pending);
+    this.dropped =
+        Counter.builder("switchboard.records.dropped")
+            .description(
+                "Records (history, events, probe minutes, revisions) dropped: buffer full during a"
+                    + " database outage, or refused by the database")
+            .register(meters);
+    this.written =
+        Counter.builder("switchboard.records.written")
+            .description("Records written to PostgreSQL")
+            .register(meters);
+    Gauge.builder("switchboard.records.pending", this, RecordsJournal::pending)
+        .description("Records waiting to be written to PostgreSQL")
+        .register(meters);
     this.thread = Thread.ofPlatform().daemon().name("records-journal").unstarted(this::run);
   }
 

@@ -13,6 +13,7 @@ import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.WorkQueue;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -96,7 +97,9 @@ public final class RecordsReconciler implements AutoCloseable {
     this.resync = resync;
     this.workers = workers;
     this.meters = meters;
-    meters.gauge("switchboard.records.inventory.pending", pending, Set::size);
+    Gauge.builder("switchboard.records.inventory.pending", pending, Set::size)
+        .description("Resources whose inventory row waits for the database to come back")
+        .register(meters);
     store.addListener(this::onChange);
     health.onRecovery(this::catchUp);
   }
@@ -227,7 +230,13 @@ public final class RecordsReconciler implements AutoCloseable {
       result = "error";
       log.warn("recording {} failed: {}; retrying at the next resync", key, e.getMessage());
     } finally {
-      sample.stop(meters.timer("switchboard.records.reconcile", "result", result));
+      sample.stop(
+          Timer.builder("switchboard.records.reconcile")
+              .description(
+                  "Duration of one inventory update in PostgreSQL, by result (success,"
+                      + " unavailable, error)")
+              .tag("result", result)
+              .register(meters));
     }
   }
 

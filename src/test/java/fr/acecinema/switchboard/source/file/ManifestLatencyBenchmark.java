@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Prints how long a manifest edit takes to reach the sink, and a status to be written back, with
- * 1,000 Backends loaded (100 files of 10 documents). Run its main method on the test classpath
- * (after {@code mvn test-compile}); it prints figures and asserts nothing about speed.
+ * 1,000 Backends loaded (100 files of 10 documents). Run: {@code bin/bench manifest-latency}; it
+ * prints figures and asserts nothing about speed.
  */
 public final class ManifestLatencyBenchmark {
   public static void main(String[] args) throws Exception {
