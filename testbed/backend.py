@@ -83,6 +83,10 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     address, port, NAME = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    # socketserver's default listen backlog is 5: a burst of new connections (every request retried
+    # from a dead site at once) overflowed it and waited out SYN retransmits (1 s, 3 s), measured.
+    # Real servers listen with hundreds (nginx 511, Go SOMAXCONN).
+    ThreadingHTTPServer.request_queue_size = 512
     server = ThreadingHTTPServer((address, port), Handler)
     server.daemon_threads = True
     print(f"listening {address}:{port} as {NAME}", flush=True)

@@ -302,7 +302,7 @@ public final class ProbeScheduler implements AutoCloseable {
         long now = System.nanoTime();
         lock.lock();
         try {
-          if (after.state() == BackendStatus.Health.State.Healthy) {
+          if (result.success() && after.state() == BackendStatus.Health.State.Healthy) {
             fastUntil = 0;
           } else if (now < fastUntil) {
             next = Math.min(next, now + Math.min(interval, FAST_NANOS));

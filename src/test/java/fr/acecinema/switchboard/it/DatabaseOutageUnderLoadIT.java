@@ -137,6 +137,21 @@ class DatabaseOutageUnderLoadIT {
     files.write("web-3.yaml", backend("web-3", web3));
     await().atMost(Duration.ofSeconds(10)).until(() -> files.ready("web-3.yaml").equals("True"));
     await().atMost(Duration.ofSeconds(15)).until(() -> web3.requests.get() > 0);
+    // A change of the route's shape (health and backends reach Caddy without a push): a second
+    // host, pushed while the database is down.
+    files.write(
+        "web.yaml",
+        ManifestDir.service("web")
+            .replace(
+                "hosts: [\"web.acecinema.test\"]",
+                "hosts: [\"web.acecinema.test\", \"www.acecinema.test\"]"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                caddy
+                    .adminGet("/config/apps/http/servers/switchboard")
+                    .contains("www.acecinema.test"));
     assertThat(running.synced()).isFalse();
 
     running.server().start();
@@ -150,7 +165,7 @@ class DatabaseOutageUnderLoadIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> repo.revisions(100).size() > revisionsBefore);
     List<ConfigRevision> revisions = repo.revisions(100);
-    assertThat(revisions.get(0).content().toString()).contains("127.0.50.4");
+    assertThat(revisions.get(0).content().toString()).contains("www.acecinema.test");
 
     await().atMost(Duration.ofSeconds(60)).until(() -> sent.get() == total);
     // Every request has an answer or a failure within its 5 s call timeout.

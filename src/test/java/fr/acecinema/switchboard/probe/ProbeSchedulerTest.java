@@ -116,6 +116,39 @@ class ProbeSchedulerTest {
   }
 
   @Test
+  void aDeadHostFreezesHealthAndProbeNowProbesEveryTenthOfASecondUntilHealthyAgain() {
+    java.util.concurrent.atomic.AtomicBoolean dead =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    scheduler.freezeWhile(host -> dead.get());
+    // A 5 s interval: anything faster than that below is the kick's doing.
+    scheduler.ensure(KEY, target("/health", 5000, 2, 2));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> scheduler.snapshot(KEY).orElseThrow().state() == Healthy);
+    dead.set(true);
+    backend.answer(Answer.status(503));
+    scheduler.probeNow(backend.address());
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> scheduler.snapshot(KEY).orElseThrow().consecutiveFailures() == 0);
+
+    dead.set(false);
+    long kicked = System.nanoTime();
+    scheduler.probeNow(backend.address());
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> scheduler.snapshot(KEY).orElseThrow().state() == Unhealthy);
+    backend.answer(Answer.ok("ok"));
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> scheduler.snapshot(KEY).orElseThrow().state() == Healthy);
+    long tookMs = (System.nanoTime() - kicked) / 1_000_000;
+    // Four probes (two failures, two successes) at the fast cadence, not four 5 s intervals.
+    assertThat(tookMs).isLessThan(3000);
+  }
+
+  @Test
   void ensureWithTheSameTargetIsANoOp() {
     ProbeTarget t = target("/health", 100, 2, 2);
     assertThat(scheduler.ensure(KEY, t)).isTrue();

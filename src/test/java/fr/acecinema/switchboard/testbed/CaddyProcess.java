@@ -119,6 +119,23 @@ public final class CaddyProcess implements AutoCloseable {
   }
 
   /** e.g. {@code http://127.0.0.1:41234}. */
+  /** GET {@code path} on the admin API; the body, or "" when it does not answer. */
+  public String adminGet(String path) {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+              HttpRequest.newBuilder(URI.create(adminUrl() + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
   public String adminUrl() {
     return adminUrl;
   }
@@ -158,10 +175,14 @@ public final class CaddyProcess implements AutoCloseable {
     java.util.regex.Pattern id =
         java.util.regex.Pattern.compile("\"" + OpenLoad.ID_HEADER + "\":\\[\"(\\d+)\"");
     String upstream = "\"upstream\":\"" + upstreamPrefix;
+    // Upstreams from Switchboard's resolver are dialled by name: 10.200.0.23 is
+    // 10-200-0-23.ip.switchboard.internal.
+    String byName = "\"upstream\":\"" + upstreamPrefix.replace('.', '-');
     java.util.Set<Long> ids = new java.util.HashSet<>();
     try (Stream<String> lines = Files.lines(logFile())) {
       lines
-          .filter(l -> l.contains("upstream roundtrip") && l.contains(upstream))
+          .filter(
+              l -> l.contains("upstream roundtrip") && (l.contains(upstream) || l.contains(byName)))
           .forEach(
               l -> {
                 java.util.regex.Matcher m = id.matcher(l);
