@@ -366,6 +366,94 @@ class ApiServerIT {
     assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
   }
 
+  /** What a directory outside the manifests holds, to check nothing there changed. */
+  private static List<String> snapshot(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.sorted()
+          .map(
+              p -> {
+                try {
+                  var a =
+                      Files.readAttributes(
+                          p,
+                          java.nio.file.attribute.PosixFileAttributes.class,
+                          java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                  return dir.relativize(p)
+                      + " "
+                      + a.fileKey()
+                      + " "
+                      + a.owner()
+                      + " "
+                      + java.nio.file.attribute.PosixFilePermissions.toString(a.permissions())
+                      + " "
+                      + a.lastModifiedTime()
+                      + (a.isRegularFile() ? " " + Files.readString(p) : "");
+                } catch (IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              })
+          .toList();
+    }
+  }
+
+  @Test
+  void aPutIntoADirectoryLinkLeavingTheManifestsIsRefusedAndWritesNothingOutside()
+      throws IOException {
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Files.createSymbolicLink(manifests.resolve("api"), outside);
+    List<String> before = snapshot(outside);
+
+    Answer put = send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
+
+    assertThat(put.code()).isEqualTo(409);
+    assertThat(put.body().path("message").asText()).contains("symbolic link");
+    assertThat(snapshot(outside)).isEqualTo(before);
+  }
+
+  @Test
+  void aResourceBehindALinkLeavingTheManifestsCanBeNeitherReplacedNorDeleted() throws IOException {
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Files.writeString(outside.resolve("be.yaml"), backend("api-outside", 8080));
+    Files.createSymbolicLink(manifests.resolve("ext"), outside);
+    Files.createSymbolicLink(manifests.resolve("link.yaml"), outside.resolve("be.yaml"));
+    List<String> before = snapshot(outside);
+
+    Answer list = send("GET", BACKENDS, readToken, null, null);
+    assertThat(list.body().path("items")).isEmpty();
+    assertThat(list.body().path("rejected").findValuesAsText("message"))
+        .hasSize(2)
+        .allSatisfy(m -> assertThat(m).contains("outside the manifests directory"));
+    assertThat(send("DELETE", BACKENDS + "/api-outside", adminToken, null, null).code())
+        .isEqualTo(404);
+    // Not declared anywhere the API can see: a PUT creates the API's own file, inside.
+    assertThat(
+            send("PUT", BACKENDS + "/api-outside", writeToken, backend("api-outside", 9090), YAML)
+                .code())
+        .isEqualTo(201);
+
+    assertThat(snapshot(outside)).isEqualTo(before);
+    assertThat(manifests.resolve("api/backend-api-outside.yaml")).isRegularFile();
+  }
+
+  @Test
+  void rejectionsNeverQuoteTheContentOfAFileBehindALink() throws IOException {
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    // Colon-separated, like /etc/shadow: it parses as YAML (keys ending in ':').
+    Path shadow = outside.resolve("shadow");
+    Files.writeString(
+        shadow,
+        "root:$6$s3cr3tSalt$hashhashhash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n");
+    Files.createSymbolicLink(manifests.resolve("shadow.yaml"), shadow);
+
+    Answer list = send("GET", BACKENDS, readToken, null, null);
+
+    assertThat(list.code()).isEqualTo(200);
+    String body = list.body().toString();
+    assertThat(body).contains("shadow.yaml").contains("outside the manifests directory");
+    assertThat(body).doesNotContain("s3cr3tSalt").doesNotContain("daemon").doesNotContain("19000");
+    assertThat(snapshot(outside)).hasSize(2);
+  }
+
   @Test
   void aSlowLorisClientIsCutOffWhileOthersAreServed() throws Exception {
     ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
