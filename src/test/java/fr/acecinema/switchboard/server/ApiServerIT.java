@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.it.DirectorySnapshot;
 import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceKey;
@@ -366,48 +367,18 @@ class ApiServerIT {
     assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
   }
 
-  /** What a directory outside the manifests holds, to check nothing there changed. */
-  private static List<String> snapshot(Path dir) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.sorted()
-          .map(
-              p -> {
-                try {
-                  var a =
-                      Files.readAttributes(
-                          p,
-                          java.nio.file.attribute.PosixFileAttributes.class,
-                          java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                  return dir.relativize(p)
-                      + " "
-                      + a.fileKey()
-                      + " "
-                      + a.owner()
-                      + " "
-                      + java.nio.file.attribute.PosixFilePermissions.toString(a.permissions())
-                      + " "
-                      + a.lastModifiedTime()
-                      + (a.isRegularFile() ? " " + Files.readString(p) : "");
-                } catch (IOException e) {
-                  throw new java.io.UncheckedIOException(e);
-                }
-              })
-          .toList();
-    }
-  }
-
   @Test
   void aPutIntoADirectoryLinkLeavingTheManifestsIsRefusedAndWritesNothingOutside()
       throws IOException {
     Path outside = Files.createDirectories(root.resolve("outside"));
     Files.createSymbolicLink(manifests.resolve("api"), outside);
-    List<String> before = snapshot(outside);
+    List<String> before = DirectorySnapshot.of(outside);
 
     Answer put = send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
 
     assertThat(put.code()).isEqualTo(409);
     assertThat(put.body().path("message").asText()).contains("symbolic link");
-    assertThat(snapshot(outside)).isEqualTo(before);
+    assertThat(DirectorySnapshot.of(outside)).isEqualTo(before);
   }
 
   @Test
@@ -416,7 +387,7 @@ class ApiServerIT {
     Files.writeString(outside.resolve("be.yaml"), backend("api-outside", 8080));
     Files.createSymbolicLink(manifests.resolve("ext"), outside);
     Files.createSymbolicLink(manifests.resolve("link.yaml"), outside.resolve("be.yaml"));
-    List<String> before = snapshot(outside);
+    List<String> before = DirectorySnapshot.of(outside);
 
     Answer list = send("GET", BACKENDS, readToken, null, null);
     assertThat(list.body().path("items")).isEmpty();
@@ -431,7 +402,7 @@ class ApiServerIT {
                 .code())
         .isEqualTo(201);
 
-    assertThat(snapshot(outside)).isEqualTo(before);
+    assertThat(DirectorySnapshot.of(outside)).isEqualTo(before);
     assertThat(manifests.resolve("api/backend-api-outside.yaml")).isRegularFile();
   }
 
@@ -451,7 +422,7 @@ class ApiServerIT {
     String body = list.body().toString();
     assertThat(body).contains("shadow.yaml").contains("outside the manifests directory");
     assertThat(body).doesNotContain("s3cr3tSalt").doesNotContain("daemon").doesNotContain("19000");
-    assertThat(snapshot(outside)).hasSize(2);
+    assertThat(DirectorySnapshot.of(outside)).hasSize(2);
   }
 
   @Test
