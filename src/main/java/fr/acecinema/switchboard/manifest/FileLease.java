@@ -31,6 +31,9 @@ final class FileLease implements AutoCloseable {
     if (!Posix.available()) {
       return UNSUPPORTED;
     }
+    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? UNSUPPORTED : ABSENT;
+    }
     int fd;
     try {
       fd = Posix.openFile(file);

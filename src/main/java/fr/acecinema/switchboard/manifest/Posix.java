@@ -24,6 +24,7 @@ final class Posix {
   private static final int AT_FDCWD = -100;
   private static final int O_RDONLY = 0;
   private static final int O_CLOEXEC = 0x80000;
+  private static final int O_NONBLOCK = 0x800;
   private static final int F_SETOWN = 8;
   private static final int F_SETSIG = 10;
   private static final int F_SETLEASE = 1024;
@@ -103,9 +104,12 @@ final class Posix {
     return open(parent, name, FLAGS.directory() | FLAGS.noFollow(), path(parent).resolve(name));
   }
 
-  /** Opens {@code file} read-only; a symbolic link at its last component is refused. */
+  /**
+   * Opens {@code file} read-only; a symbolic link at its last component is refused, and a FIFO
+   * swapped in does not block the caller (O_NONBLOCK).
+   */
   static int openFile(Path file) throws IOException {
-    return open(AT_FDCWD, file.toString(), FLAGS.noFollow(), file);
+    return open(AT_FDCWD, file.toString(), FLAGS.noFollow() | O_NONBLOCK, file);
   }
 
   private static int open(int dirfd, String name, int flags, Path shown) throws IOException {

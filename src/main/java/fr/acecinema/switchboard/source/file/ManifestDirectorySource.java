@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.source.file;
 
 import fr.acecinema.switchboard.manifest.AtomicFiles;
+import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
@@ -285,7 +286,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
   /** Reads one manifest and reports it, unless its content is what was last reported. */
   private void read(Path file) {
     String location = ManifestNames.location(root.relativize(file));
-    if (AtomicFiles.beingWritten(file)) {
+    if (beingWritten(file)) {
       long now = System.nanoTime();
       long since = beingWritten.computeIfAbsent(location, l -> now);
       if (now - since < WRITING_LIMIT.toNanos()) {
@@ -333,6 +334,23 @@ public final class ManifestDirectorySource implements AutoCloseable {
     }
     sink.replace(SOURCE, location, accepted, rejected);
     digests.put(location, digest);
+  }
+
+  /**
+   * Whether someone has {@code file} open for writing; asked only of a file inside the root,
+   * through its directory opened without following links (a link leading out is not even opened).
+   */
+  private boolean beingWritten(Path file) {
+    try {
+      if (ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside inside) {
+        try (ConfinedDirectory dir = inside.openParent()) {
+          return AtomicFiles.beingWritten(dir.resolve(inside.name()));
+        }
+      }
+    } catch (IOException e) {
+      // unknown: read it now
+    }
+    return false;
   }
 
   private void report(String location, byte[] digest, Rejection rejection) {
