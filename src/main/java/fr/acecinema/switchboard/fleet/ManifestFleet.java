@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.fleet;
 
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.manifest.AtomicFiles;
+import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
@@ -120,7 +121,7 @@ public final class ManifestFleet implements FleetView, FleetWriter {
   private void readFile(Path file, List<Entry> entries, List<ResourceRow> rows) {
     String location = root.relativize(file).toString();
     byte[] bytes;
-    switch (ManifestFileReader.read(file, SOURCE, location, parser.maxBytes())) {
+    switch (ManifestFileReader.read(root, file, SOURCE, location, parser.maxBytes())) {
       case ManifestFileReader.Missing m -> {
         return;
       }
@@ -228,30 +229,85 @@ public final class ManifestFleet implements FleetView, FleetWriter {
               : previous == d.generation() ? Change.unchanged : Change.configured;
       applied.add(new Applied(key, change));
     }
-    Files.createDirectories(target.getParent());
-    if (!(Files.exists(target) && Files.readString(target).equals(text))) {
-      AtomicFiles.write(target, text);
+    Path relative = root.relativize(target);
+    switch (ConfinedDirectory.locate(Files.createDirectories(root), target)) {
+      case ConfinedDirectory.Outside o -> throw outside(relative);
+      case ConfinedDirectory.Inside inside -> {
+        // Declared in a file reached through a link inside the directory: that file is written.
+        try (ConfinedDirectory dir = inside.openParent()) {
+          writeUnlessSame(dir.resolve(inside.name()), text);
+        }
+      }
+      case ConfinedDirectory.Unresolved u -> {
+        // A new file (or a broken link, refused by the write): its directories are made without
+        // following a link, so none of them can lead the file out.
+        try (ConfinedDirectory dir =
+            ConfinedDirectory.open(root.toRealPath(), relative.getParent(), true)) {
+          writeUnlessSame(dir.resolve(relative.getFileName().toString()), text);
+        }
+      }
     }
     return applied;
   }
 
+  private static void writeUnlessSame(Path file, String text) throws IOException {
+    byte[] bytes = AtomicFiles.readOrNull(file);
+    if (bytes == null || !new String(bytes, StandardCharsets.UTF_8).equals(text)) {
+      AtomicFiles.write(file, text);
+    }
+  }
+
+  /**
+   * Removes the declaration of {@code key}: deletes its file, or rewrites it without the document.
+   * Only inside the directory: the file's directory is opened without following links, and what is
+   * deleted is the directory entry itself (a link inside the directory is removed, never its
+   * target).
+   */
   @Override
   public boolean delete(ResourceKey key) throws IOException {
     for (ResourceRow r : list()) {
       if (r.key().filter(key::equals).isEmpty() || r.origin() == null) {
         continue;
       }
-      Path file = root.resolve(r.origin().location());
-      String text = Files.readString(file);
-      ParsedFile parsed = parser.parse(text.getBytes(StandardCharsets.UTF_8));
+      Path file = root.resolve(r.origin().location()).normalize();
+      Path relative = root.relativize(file);
+      if (!(ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside inside)) {
+        throw outside(relative);
+      }
+      byte[] bytes;
+      try (ConfinedDirectory dir = inside.openParent()) {
+        bytes = AtomicFiles.readOrNull(dir.resolve(inside.name()));
+      }
+      if (bytes == null) {
+        return false;
+      }
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      ParsedFile parsed = parser.parse(bytes);
       if (parsed.documents().size() <= 1) {
-        Files.delete(file);
+        // The entry as listed (a link inside the directory is removed, not its target).
+        if (!(ConfinedDirectory.locate(root, file.getParent())
+            instanceof ConfinedDirectory.Inside parent)) {
+          throw outside(relative);
+        }
+        try (ConfinedDirectory dir =
+            ConfinedDirectory.open(parent.realRoot(), parent.relative(), false)) {
+          Files.delete(dir.resolve(file.getFileName().toString()));
+        }
       } else {
-        AtomicFiles.write(file, withoutDocument(text, parsed, r.origin().document()));
+        try (ConfinedDirectory dir = inside.openParent()) {
+          AtomicFiles.write(
+              dir.resolve(inside.name()), withoutDocument(text, parsed, r.origin().document()));
+        }
       }
       return true;
     }
     return false;
+  }
+
+  private static IOException outside(Path relative) {
+    return new ConfinedDirectory.LinkRefusedException(
+        relative.toString(),
+        "leads outside the manifests directory through a symbolic link; not changed");
   }
 
   /** The text minus one document and the separator in front of it. */

@@ -1,12 +1,9 @@
 package fr.acecinema.switchboard.manifest;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Linux {@code renameat2(RENAME_EXCHANGE)}: swaps two directory entries in one step. It lets a
@@ -22,27 +19,10 @@ final class RenameExchange {
   private static final int ENOSYS = 38;
   private static final int EOPNOTSUPP = 95;
 
-  /** The one libc function used. */
-  interface LibC extends Library {
-    int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags)
-        throws LastErrorException;
-  }
-
-  private static final LibC LIBC = load();
+  private static final Posix.LibC LIBC = Posix.libc();
   private static volatile boolean available = LIBC != null;
 
   private RenameExchange() {}
-
-  private static LibC load() {
-    if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-      return null;
-    }
-    try {
-      return Native.load("c", LibC.class);
-    } catch (LinkageError | RuntimeException e) {
-      return null;
-    }
-  }
 
   /** Whether swapping is possible here (Linux, and no file system refused it so far). */
   static boolean available() {

@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.server;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.fleet.ResourceRow;
+import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
@@ -40,13 +41,31 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
 
   @Override
   public long write(ResourceKey key, String yaml) throws IOException {
-    fleet.apply(fileFor(key), yaml);
+    String file = fileFor(key);
+    try {
+      fleet.apply(file, yaml);
+    } catch (ConfinedDirectory.LinkRefusedException e) {
+      throw refused(file, e);
+    }
     return new ManifestParser().parse(yaml).documents().get(0).generation();
   }
 
   @Override
   public boolean delete(ResourceKey key) throws IOException {
-    return fleet.delete(key);
+    try {
+      return fleet.delete(key);
+    } catch (ConfinedDirectory.LinkRefusedException e) {
+      throw refused(key.toString(), e);
+    }
+  }
+
+  /** The API never writes, renames or deletes through a symbolic link leading anywhere. */
+  private static ResourceTarget.ConflictException refused(
+      String what, ConfinedDirectory.LinkRefusedException e) {
+    return new ResourceTarget.ConflictException(
+        what
+            + ": its file is reached through a symbolic link, which the API does not follow to"
+            + " write or delete; replace the link with the directory or file itself");
   }
 
   /** The file that declares {@code key} now, or the one the API would create for it. */

@@ -234,7 +234,12 @@ public final class ResourceApi {
                   ? FleetWriter.Change.unchanged
                   : FleetWriter.Change.configured;
       if (!dryRun && change != FleetWriter.Change.unchanged) {
-        generation = target.write(key, yaml);
+        try {
+          generation = target.write(key, yaml);
+        } catch (ResourceTarget.ConflictException e) {
+          // e.g. the file's directory is a symbolic link the API does not write through
+          return Reply.failure(409, "Conflict", e.getMessage());
+        }
       }
       ObjectNode reply = tree.deepCopy();
       JsonNode status =

@@ -279,6 +279,9 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
     }
     try {
       writer.write(origin, generation, status);
+    } catch (StatusWriter.BusyException e) {
+      // Someone is writing the file: the outbox tries again once they are done.
+      outbox.submit(null, origin, generation, status);
     } catch (IOException | RuntimeException e) {
       log.warn("could not write status into {}: {}", origin.describe(), e.toString());
     }

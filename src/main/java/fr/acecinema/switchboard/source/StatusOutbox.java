@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -43,6 +44,10 @@ final class StatusOutbox implements AutoCloseable {
   private final Set<Location> draining = new HashSet<>();
   private final ExecutorService executor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("status-write-", 0).factory());
+  // Brings back statuses of files that were busy (being written by someone) when their turn came.
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("status-write-retry").unstarted(r));
   // Bounds concurrent file writes (fsyncs) so a burst over many files does not thrash the disk.
   private final Semaphore slots;
   private boolean closed;
@@ -99,12 +104,43 @@ final class StatusOutbox implements AutoCloseable {
       if (log.isDebugEnabled()) {
         log.debug("{} statuses into {}: {}", batch.size(), loc.location(), outcomes);
       }
+    } catch (StatusWriter.BusyException e) {
+      log.debug("{}; retrying in {}", e.getMessage(), e.retryAfter());
+      retryLater(loc, batch, e.retryAfter());
     } catch (Exception e) {
       log.warn(
           "writing {} statuses into {} failed: {}", batch.size(), loc.location(), e.toString());
-      batch.forEach(p -> failures.failed(p.key(), e));
+      batch.stream().filter(p -> p.key() != null).forEach(p -> failures.failed(p.key(), e));
     } finally {
       slots.release();
+    }
+  }
+
+  /**
+   * Queues {@code batch} again after {@code delay}, behind nothing: a status of the same document
+   * submitted meanwhile is newer and wins.
+   */
+  private void retryLater(Location loc, List<Pending> batch, Duration delay) {
+    Runnable requeue =
+        () -> {
+          synchronized (this) {
+            if (closed) {
+              return;
+            }
+            LinkedHashMap<Integer, Pending> next =
+                pending.computeIfAbsent(loc, l -> new LinkedHashMap<>());
+            for (Pending p : batch) {
+              next.putIfAbsent(p.entry().origin().document(), p);
+            }
+            if (draining.add(loc)) {
+              executor.execute(() -> drain(loc));
+            }
+          }
+        };
+    try {
+      retries.schedule(requeue, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: the next start computes and writes every status again
     }
   }
 
@@ -128,6 +164,7 @@ final class StatusOutbox implements AutoCloseable {
         }
       }
     }
+    retries.shutdownNow();
     executor.shutdown();
   }
 }

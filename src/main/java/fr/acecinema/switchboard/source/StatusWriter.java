@@ -20,6 +20,23 @@ public interface StatusWriter {
     STALE
   }
 
+  /**
+   * The location is being changed by someone else right now (a file still open for writing):
+   * nothing was written, the same statuses should be tried again after {@code retryAfter}.
+   */
+  final class BusyException extends IOException {
+    private final java.time.Duration retryAfter;
+
+    public BusyException(String message, java.time.Duration retryAfter) {
+      super(message);
+      this.retryAfter = retryAfter;
+    }
+
+    public java.time.Duration retryAfter() {
+      return retryAfter;
+    }
+  }
+
   /** One status to write, for {@link #writeAll}. */
   record Entry(Origin origin, long expectedGeneration, ObjectNode status) {}
 

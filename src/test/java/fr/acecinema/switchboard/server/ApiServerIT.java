@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.it.DirectorySnapshot;
 import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceKey;
@@ -364,6 +365,64 @@ class ApiServerIT {
     assertThat(post.body().path("message").asText()).contains("metadata.name");
     assertThat(filesUnder(root)).containsExactlyInAnyOrderElementsOf(before);
     assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
+  }
+
+  @Test
+  void aPutIntoADirectoryLinkLeavingTheManifestsIsRefusedAndWritesNothingOutside()
+      throws IOException {
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Files.createSymbolicLink(manifests.resolve("api"), outside);
+    List<String> before = DirectorySnapshot.of(outside);
+
+    Answer put = send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
+
+    assertThat(put.code()).isEqualTo(409);
+    assertThat(put.body().path("message").asText()).contains("symbolic link");
+    assertThat(DirectorySnapshot.of(outside)).isEqualTo(before);
+  }
+
+  @Test
+  void aResourceBehindALinkLeavingTheManifestsCanBeNeitherReplacedNorDeleted() throws IOException {
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Files.writeString(outside.resolve("be.yaml"), backend("api-outside", 8080));
+    Files.createSymbolicLink(manifests.resolve("ext"), outside);
+    Files.createSymbolicLink(manifests.resolve("link.yaml"), outside.resolve("be.yaml"));
+    List<String> before = DirectorySnapshot.of(outside);
+
+    Answer list = send("GET", BACKENDS, readToken, null, null);
+    assertThat(list.body().path("items")).isEmpty();
+    assertThat(list.body().path("rejected").findValuesAsText("message"))
+        .hasSize(2)
+        .allSatisfy(m -> assertThat(m).contains("outside the manifests directory"));
+    assertThat(send("DELETE", BACKENDS + "/api-outside", adminToken, null, null).code())
+        .isEqualTo(404);
+    // Not declared anywhere the API can see: a PUT creates the API's own file, inside.
+    assertThat(
+            send("PUT", BACKENDS + "/api-outside", writeToken, backend("api-outside", 9090), YAML)
+                .code())
+        .isEqualTo(201);
+
+    assertThat(DirectorySnapshot.of(outside)).isEqualTo(before);
+    assertThat(manifests.resolve("api/backend-api-outside.yaml")).isRegularFile();
+  }
+
+  @Test
+  void rejectionsNeverQuoteTheContentOfAFileBehindALink() throws IOException {
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    // Colon-separated, like /etc/shadow: it parses as YAML (keys ending in ':').
+    Path shadow = outside.resolve("shadow");
+    Files.writeString(
+        shadow,
+        "root:$6$s3cr3tSalt$hashhashhash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n");
+    Files.createSymbolicLink(manifests.resolve("shadow.yaml"), shadow);
+
+    Answer list = send("GET", BACKENDS, readToken, null, null);
+
+    assertThat(list.code()).isEqualTo(200);
+    String body = list.body().toString();
+    assertThat(body).contains("shadow.yaml").contains("outside the manifests directory");
+    assertThat(body).doesNotContain("s3cr3tSalt").doesNotContain("daemon").doesNotContain("19000");
+    assertThat(DirectorySnapshot.of(outside)).hasSize(2);
   }
 
   @Test

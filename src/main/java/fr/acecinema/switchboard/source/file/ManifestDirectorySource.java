@@ -1,5 +1,7 @@
 package fr.acecinema.switchboard.source.file;
 
+import fr.acecinema.switchboard.manifest.AtomicFiles;
+import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
@@ -49,6 +51,11 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private static final Path RESCAN = Path.of("/.switchboard-queue/rescan");
   private static final Path STOP = Path.of("/.switchboard-queue/stop");
   private static final Duration ROOT_CHECK = Duration.ofMillis(250);
+  // A file open for writing is read once closed (looked at again this often), so that a slow
+  // writer's half-written file is not taken for the user's intent; after the limit it is read
+  // anyway (a process may keep a file open for writing for good).
+  private static final Duration WRITING_RECHECK = Duration.ofMillis(100);
+  private static final Duration WRITING_LIMIT = Duration.ofSeconds(30);
 
   /** Reads at most {@code limit} bytes of a file; swapped in tests to simulate unreadable files. */
   @FunctionalInterface
@@ -67,6 +74,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private final Set<Path> pending = ConcurrentHashMap.newKeySet();
   // Only touched by the worker (and by start() before the worker exists).
   private final Map<String, byte[]> digests = new HashMap<>();
+  // Location -> System.nanoTime() when it was first found open for writing.
+  private final Map<String, Long> beingWritten = new HashMap<>();
 
   private final ScheduledExecutorService timers =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "manifest-source-timer"));
@@ -113,6 +122,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
     if (worker != null) {
       throw new IllegalStateException("already started");
     }
+    // Temporary files of writes a kill -9 interrupted (ours, sbctl's) would stay forever.
+    StaleTemporaryFiles.clean(root, StaleTemporaryFiles.STALE_AFTER);
     // Watch first, then scan: a change during the scan is queued and re-read afterwards.
     if (Files.isDirectory(root)) {
       startWatcher();
@@ -209,11 +220,15 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private void refresh(Path path) {
     Path relative = root.relativize(path);
     if (Files.isDirectory(path)) {
-      // A directory appeared (created or moved in): read what it holds.
+      // A directory appeared (created or moved in): read what it holds, forget what it no longer
+      // holds (by the walk, not by path: a directory replaced by a link leading out of the root
+      // may show files at the old paths, which are not read).
+      Set<String> seen = new HashSet<>();
       for (Path file : walk(path)) {
+        seen.add(ManifestNames.location(root.relativize(file)));
         read(file);
       }
-      forgetVanished(ManifestNames.location(relative) + "/", path);
+      forgetUnder(ManifestNames.location(relative) + "/", seen);
       return;
     }
     if (Files.exists(path) || Files.isSymbolicLink(path)) {
@@ -225,13 +240,17 @@ public final class ManifestDirectorySource implements AutoCloseable {
     // Gone: a file, or a directory with everything under it.
     String location = ManifestNames.location(relative);
     forget(location);
-    forgetVanished(location + "/", path);
+    forgetUnder(location + "/", Set.of());
   }
 
   /** Full resync: read every manifest, forget locations whose file vanished. */
   private void rescan() {
     if (!Files.isDirectory(root)) {
       return;
+    }
+    if (worker != null) {
+      // Also while running: one killed at once after start left its files younger than a minute.
+      StaleTemporaryFiles.clean(root, StaleTemporaryFiles.STALE_AFTER);
     }
     Set<String> present = new HashSet<>();
     for (Path file : walk(root)) {
@@ -247,11 +266,11 @@ public final class ManifestDirectorySource implements AutoCloseable {
     }
   }
 
-  private void forgetVanished(String prefix, Path directory) {
+  private void forgetUnder(String prefix, Set<String> present) {
     Set<String> known = new HashSet<>(digests.keySet());
     known.addAll(sink.locations(SOURCE));
     for (String location : known) {
-      if (location.startsWith(prefix) && !Files.exists(root.resolve(location))) {
+      if (location.startsWith(prefix) && !present.contains(location)) {
         forget(location);
       }
     }
@@ -267,8 +286,18 @@ public final class ManifestDirectorySource implements AutoCloseable {
   /** Reads one manifest and reports it, unless its content is what was last reported. */
   private void read(Path file) {
     String location = ManifestNames.location(root.relativize(file));
+    if (beingWritten(file)) {
+      long now = System.nanoTime();
+      long since = beingWritten.computeIfAbsent(location, l -> now);
+      if (now - since < WRITING_LIMIT.toNanos()) {
+        timers.schedule(() -> enqueue(file), WRITING_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      }
+    }
+    beingWritten.remove(location);
     byte[] bytes;
-    switch (ManifestFileReader.read(file, SOURCE, location, parser.maxBytes(), reader::read)) {
+    switch (ManifestFileReader.read(
+        root, file, SOURCE, location, parser.maxBytes(), reader::read)) {
       case ManifestFileReader.Missing m -> {
         forget(location);
         return;
@@ -305,6 +334,23 @@ public final class ManifestDirectorySource implements AutoCloseable {
     }
     sink.replace(SOURCE, location, accepted, rejected);
     digests.put(location, digest);
+  }
+
+  /**
+   * Whether someone has {@code file} open for writing; asked only of a file inside the root,
+   * through its directory opened without following links (a link leading out is not even opened).
+   */
+  private boolean beingWritten(Path file) {
+    try {
+      if (ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside inside) {
+        try (ConfinedDirectory dir = inside.openParent()) {
+          return AtomicFiles.beingWritten(dir.resolve(inside.name()));
+        }
+      }
+    } catch (IOException e) {
+      // unknown: read it now
+    }
+    return false;
   }
 
   private void report(String location, byte[] digest, Rejection rejection) {

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.source.file;
 
+import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.SyntaxError;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.Rejection;
@@ -18,6 +19,14 @@ import java.nio.file.Path;
  * and the read itself is bounded (a file growing meanwhile cannot exhaust the heap), and a broken
  * or looping symbolic link is reported instead of being mistaken for a deleted file. The operator's
  * directory source and {@code sbctl} share it, so both report the same problem the same way.
+ *
+ * <p>A symbolic link (of the file, or of a directory on the way) that leads out of the manifests
+ * directory is not followed: the file is reported as unreadable and never opened. Switchboard often
+ * runs as root; following such a link would let anyone who can write the manifests directory have
+ * it read, and quote in its rejection messages (logs, the API, statuses), any file of the machine,
+ * {@code /etc/shadow} included. Links inside the directory are followed. The file is opened through
+ * its directory opened without following links ({@link ConfinedDirectory}), so a link swapped in
+ * after the check is refused too.
  */
 public final class ManifestFileReader {
   /** What reading a path gave. */
@@ -40,16 +49,57 @@ public final class ManifestFileReader {
 
   private ManifestFileReader() {}
 
-  /** Reads {@code file}, known as {@code location} in {@code source}, up to {@code maxBytes}. */
-  public static Outcome read(Path file, String source, String location, long maxBytes) {
-    return read(file, source, location, maxBytes, ManifestFileReader::readAtMost);
+  /** What a file leading out of the manifests directory is told. */
+  static final String OUTSIDE =
+      "is a symbolic link, or lies under one, that leads outside the manifests directory;"
+          + " Switchboard does not follow such links (it would read any file of the machine with"
+          + " its own rights): move or copy the file into the directory";
+
+  /**
+   * Reads {@code file} under {@code root}, known as {@code location} in {@code source}, up to
+   * {@code maxBytes}.
+   */
+  public static Outcome read(Path root, Path file, String source, String location, long maxBytes) {
+    return read(root, file, source, location, maxBytes, ManifestFileReader::readAtMost);
   }
 
-  /** As {@link #read(Path, String, String, long)}, reading through {@code bytes}. */
+  /** As {@link #read(Path, Path, String, String, long)}, reading through {@code bytes}. */
   public static Outcome read(
+      Path root, Path file, String source, String location, long maxBytes, Bytes bytes) {
+    ConfinedDirectory.Location where;
+    try {
+      where = ConfinedDirectory.locate(root, file);
+    } catch (NoSuchFileException e) {
+      return new Missing(); // the root itself is gone
+    } catch (IOException e) {
+      return unreadable(source, location, "file cannot be read: " + e);
+    }
+    return switch (where) {
+      case ConfinedDirectory.Outside o -> unreadable(source, location, "file " + OUTSIDE);
+      case ConfinedDirectory.Unresolved u -> read(file, source, location, maxBytes, bytes);
+      case ConfinedDirectory.Inside inside -> {
+        try (ConfinedDirectory dir = inside.openParent()) {
+          yield read(dir.resolve(inside.name()), source, location, maxBytes, bytes);
+        } catch (ConfinedDirectory.LinkRefusedException e) {
+          yield unreadable(
+              source,
+              location,
+              "a directory on the way was replaced by a symbolic link while it was read;"
+                  + " it is read again at the next change");
+        } catch (NoSuchFileException e) {
+          yield new Missing();
+        } catch (IOException e) {
+          yield unreadable(source, location, "file cannot be read: " + e);
+        }
+      }
+    };
+  }
+
+  /** Reads {@code file} where it is (its directory already checked), never through a link. */
+  private static Outcome read(
       Path file, String source, String location, long maxBytes, Bytes bytes) {
     try {
-      if (!Files.isRegularFile(file)) {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
         if (Files.isSymbolicLink(file) && !Files.exists(file)) {
           return unreadable(source, location, brokenLink(file));
         }
@@ -62,7 +112,12 @@ public final class ManifestFileReader {
             "file is not a regular file (a directory, FIFO, socket or device);"
                 + " replace it with a YAML file");
       }
-      long size = Files.size(file);
+      long size =
+          Files.readAttributes(
+                  file,
+                  java.nio.file.attribute.BasicFileAttributes.class,
+                  LinkOption.NOFOLLOW_LINKS)
+              .size();
       int limit = (int) Math.min(Integer.MAX_VALUE - 16, maxBytes + 1);
       byte[] content = size > maxBytes ? null : bytes.read(file, limit);
       if (content == null || content.length > maxBytes) {
@@ -131,9 +186,12 @@ public final class ManifestFileReader {
             false));
   }
 
-  /** Reads at most {@code limit} bytes, so a file growing after its size was checked is cut. */
+  /**
+   * Reads at most {@code limit} bytes, so a file growing after its size was checked is cut; a link
+   * swapped in at the file's name is refused, not followed.
+   */
   public static byte[] readAtMost(Path file, int limit) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       return in.readNBytes(limit);
     }
   }

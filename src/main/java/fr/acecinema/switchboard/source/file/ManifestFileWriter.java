@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.source.file;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.manifest.AtomicFiles;
+import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
@@ -9,9 +10,9 @@ import fr.acecinema.switchboard.manifest.StatusSplicer;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.StatusWriter;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,16 +28,35 @@ import org.slf4j.LoggerFactory;
  * Writes statuses into manifest files under a root directory. A user's edit always wins: the file
  * is re-read right before the rename and nothing is written if it changed since it was read, nor if
  * the document's derived generation is no longer the one the status was computed for.
+ *
+ * <p>Only files inside the root are ever written: a file reached through a symbolic link is written
+ * only when its real path lies under the root's real path, and then through directories opened one
+ * by one without following links ({@link ConfinedDirectory}), so a link swapped in meanwhile cannot
+ * redirect the write. A file that leads outside gets no status ({@link Outcome#STALE}); the
+ * directory source does not read it either.
+ *
+ * <p>A file still being written is never replaced (its writer would go on writing into the replaced
+ * file and lose the rest of its edit): the write is refused with {@link StatusWriter.BusyException}
+ * while any process holds the file open for writing (a read lease, on Linux, for the file's owner
+ * or root), or, where leases are not granted, while the file changed less than the quiet period
+ * ago. The caller tries again later.
  */
 public final class ManifestFileWriter implements StatusWriter {
   /** Source name of manifest files in {@link Origin#source()}. */
   public static final String SOURCE = "file";
+
+  /** Without leases, how long a file must have been left alone before a status goes in. */
+  public static final Duration QUIET_PERIOD = Duration.ofSeconds(2);
+
+  /** With leases, how soon a file that was open for writing is looked at again. */
+  static final Duration BUSY_RETRY = Duration.ofMillis(250);
 
   private static final Logger LOG = LoggerFactory.getLogger(ManifestFileWriter.class);
 
   private final Path root;
   private final ManifestParser parser;
   private final StatusSplicer splicer;
+  private final AtomicFiles.Settling settling;
   private final ConcurrentMap<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   public ManifestFileWriter(Path root) {
@@ -44,9 +64,14 @@ public final class ManifestFileWriter implements StatusWriter {
   }
 
   public ManifestFileWriter(Path root, ManifestParser parser) {
+    this(root, parser, AtomicFiles.Settling.of(QUIET_PERIOD));
+  }
+
+  ManifestFileWriter(Path root, ManifestParser parser, AtomicFiles.Settling settling) {
     this.root = root.toAbsolutePath().normalize();
     this.parser = parser;
     this.splicer = new StatusSplicer(parser);
+    this.settling = settling;
   }
 
   @Override
@@ -71,11 +96,30 @@ public final class ManifestFileWriter implements StatusWriter {
         throw new IllegalArgumentException("writeAll takes entries of one file");
       }
     }
-    // Statuses of two documents of one file are read-modify-write of the same bytes.
-    ReentrantLock lock = locks.computeIfAbsent(file, f -> new ReentrantLock());
-    lock.lock();
+    List<Outcome> stale = entries.stream().map(e -> Outcome.STALE).toList();
+    ConfinedDirectory.Inside inside;
     try {
-      return writeLocked(file, entries);
+      if (!(ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside i)) {
+        // Gone, or a link leading out of the directory: never written (the source does not read
+        // such a file either, so its declarations are on their way out).
+        LOG.debug("{} is gone or leads outside {}; no status written", file, root);
+        return stale;
+      }
+      inside = i;
+    } catch (NoSuchFileException e) {
+      return stale;
+    }
+    // Statuses of two documents of one file are read-modify-write of the same bytes (keyed by the
+    // real file: two links to it are one file).
+    Path real = inside.realRoot().resolve(inside.relative());
+    ReentrantLock lock = locks.computeIfAbsent(real, f -> new ReentrantLock());
+    lock.lock();
+    try (ConfinedDirectory dir = inside.openParent()) {
+      return writeLocked(dir.resolve(inside.name()), file, entries);
+    } catch (ConfinedDirectory.LinkRefusedException | NoSuchFileException e) {
+      // A directory on the way was replaced (by a link) since it was located: leave it alone.
+      LOG.debug("{} changed on the way: {}; no status written", file, e.toString());
+      return stale;
     } finally {
       lock.unlock();
     }
@@ -92,13 +136,15 @@ public final class ManifestFileWriter implements StatusWriter {
     return file;
   }
 
-  private List<Outcome> writeLocked(Path file, List<Entry> entries) throws IOException {
+  /**
+   * @param file the file as opened ({@code /proc/self/fd/N/name} on Linux)
+   * @param shown the file as the user knows it, for messages
+   */
+  private List<Outcome> writeLocked(Path file, Path shown, List<Entry> entries) throws IOException {
     Outcome[] outcomes = new Outcome[entries.size()];
     Arrays.fill(outcomes, Outcome.STALE);
-    byte[] before;
-    try {
-      before = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
+    byte[] before = readOrNull(file);
+    if (before == null) {
       return List.of(outcomes);
     }
     ManifestParser.Decoded decoded = parser.decode(before);
@@ -135,7 +181,7 @@ public final class ManifestFileWriter implements StatusWriter {
     try {
       next = splicer.spliceAll(text, changes);
     } catch (IllegalArgumentException ex) {
-      throw new IOException("cannot write status into " + file + ": " + ex.getMessage());
+      throw new IOException("cannot write status into " + shown + ": " + ex.getMessage());
     }
     if (next.equals(text)) {
       for (int i = 0; i < outcomes.length; i++) {
@@ -145,9 +191,15 @@ public final class ManifestFileWriter implements StatusWriter {
       }
       return List.of(outcomes);
     }
-    boolean written = AtomicFiles.write(file, next, () -> unchanged(file, before));
-    if (!written) {
-      LOG.debug("{} changed while statuses were written; the new version wins", file);
+    AtomicFiles.Result result =
+        AtomicFiles.write(file, next, () -> unchanged(file, before), settling);
+    if (result == AtomicFiles.Result.BUSY) {
+      throw new BusyException(
+          shown + " is being written by another process; its status waits",
+          settling.leases() ? BUSY_RETRY : settling.quiet());
+    }
+    if (result != AtomicFiles.Result.WRITTEN) {
+      LOG.debug("{} changed while statuses were written; the new version wins", shown);
       for (int i = 0; i < outcomes.length; i++) {
         if (outcomes[i] == Outcome.WRITTEN) {
           outcomes[i] = Outcome.STALE;
@@ -158,10 +210,21 @@ public final class ManifestFileWriter implements StatusWriter {
   }
 
   private static boolean unchanged(Path file, byte[] before) throws IOException {
-    try {
-      return Arrays.equals(Files.readAllBytes(file), before);
+    return Arrays.equals(readOrNull(file), before);
+  }
+
+  /** The file's bytes, never through a link (one swapped in at the last component is refused). */
+  private static byte[] readOrNull(Path file) throws IOException {
+    try (var in =
+        java.nio.file.Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return in.readAllBytes();
     } catch (NoSuchFileException e) {
-      return false;
+      return null;
+    } catch (java.nio.file.FileSystemException e) {
+      if (java.nio.file.Files.isSymbolicLink(file)) {
+        return null; // replaced by a link since it was located: not ours to read or write
+      }
+      throw e;
     }
   }
 }

@@ -16,8 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The manifest files of a watched directory, as the operator and sbctl both see them: following
- * symlinks but never around a loop, skipping hidden and editor directories, and surviving files
- * that vanish during the walk (status writes rename temporary files in and out all the time).
+ * symlinks but never around a loop nor out of the directory, skipping hidden and editor
+ * directories, and surviving files that vanish during the walk (status writes rename temporary
+ * files in and out all the time).
+ *
+ * <p>A directory link leading out of the directory is listed itself, not walked: reading it reports
+ * that such links are not followed ({@link ManifestFileReader}), instead of silently ignoring what
+ * the user meant to declare.
  */
 public final class ManifestFiles {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestFiles.class);
@@ -31,6 +36,13 @@ public final class ManifestFiles {
    */
   public static List<Path> under(Path root, Path start) {
     List<Path> files = new ArrayList<>();
+    Path realRoot;
+    try {
+      realRoot = root.toRealPath();
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", start, e.toString());
+      return files;
+    }
     try {
       Files.walkFileTree(
           start,
@@ -39,9 +51,17 @@ public final class ManifestFiles {
           new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-              return dir.equals(root) || !ManifestNames.isIgnoredDirectory(root.relativize(dir))
-                  ? FileVisitResult.CONTINUE
-                  : FileVisitResult.SKIP_SUBTREE;
+              if (dir.equals(root)) {
+                return FileVisitResult.CONTINUE;
+              }
+              if (ManifestNames.isIgnoredDirectory(root.relativize(dir))) {
+                return FileVisitResult.SKIP_SUBTREE;
+              }
+              if (!leadsInside(dir, realRoot)) {
+                files.add(dir); // reading it says why it is not followed
+                return FileVisitResult.SKIP_SUBTREE;
+              }
+              return FileVisitResult.CONTINUE;
             }
 
             @Override
@@ -67,5 +87,13 @@ public final class ManifestFiles {
     }
     files.sort(null);
     return files;
+  }
+
+  private static boolean leadsInside(Path dir, Path realRoot) {
+    try {
+      return dir.toRealPath().startsWith(realRoot);
+    } catch (IOException e) {
+      return false;
+    }
   }
 }

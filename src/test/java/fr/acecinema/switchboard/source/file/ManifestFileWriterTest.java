@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.source.Origin;
+import fr.acecinema.switchboard.source.StatusWriter;
 import fr.acecinema.switchboard.source.StatusWriter.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +124,7 @@ class ManifestFileWriterTest {
     AtomicBoolean editing = new AtomicBoolean(true);
     List<String> unparsable = new CopyOnWriteArrayList<>();
     Map<Outcome, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    AtomicInteger busy = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       Future<?> statuses =
@@ -138,12 +141,18 @@ class ManifestFileWriterTest {
                         continue;
                       }
                       long generation = document.get().generation();
-                      Outcome outcome =
-                          writer.write(
-                              new Origin("file", "f" + f + ".yaml", d, 1),
-                              generation,
-                              status(round));
-                      outcomes.computeIfAbsent(outcome, o -> new AtomicInteger()).incrementAndGet();
+                      try {
+                        Outcome outcome =
+                            writer.write(
+                                new Origin("file", "f" + f + ".yaml", d, 1),
+                                generation,
+                                status(round));
+                        outcomes
+                            .computeIfAbsent(outcome, o -> new AtomicInteger())
+                            .incrementAndGet();
+                      } catch (StatusWriter.BusyException e) {
+                        busy.incrementAndGet(); // the editor had the file open: tried later
+                      }
                     }
                   }
                 }
@@ -201,8 +210,80 @@ class ManifestFileWriterTest {
         edits++;
       }
     }
-    System.out.printf("stress: %d edits kept, status outcomes %s%n", edits, outcomes);
+    System.out.printf(
+        "stress: %d edits kept, status outcomes %s, busy %d%n", edits, outcomes, busy.get());
     assertThat(unparsable).isEmpty();
     assertThat(outcomes.get(Outcome.WRITTEN)).as("some statuses were written").isNotNull();
+  }
+
+  @Test
+  void writesNoStatusThroughALinkLeavingTheRootNorLeavesTemporaryFilesThere() throws Exception {
+    Path manifests = Files.createDirectories(root.resolve("manifests"));
+    Path outside = Files.createDirectories(root.resolve("outside"));
+    Path target = outside.resolve("be.yaml");
+    Files.writeString(target, backend("a", 80));
+    Files.createSymbolicLink(manifests.resolve("link.yaml"), target);
+    Files.createSymbolicLink(manifests.resolve("ext"), outside);
+    byte[] before = Files.readAllBytes(target);
+    Object inode = Files.readAttributes(target, BasicFileAttributes.class).fileKey();
+    ManifestFileWriter writer = new ManifestFileWriter(manifests);
+    long generation = generation(target, 0);
+
+    assertThat(writer.write(new Origin("file", "link.yaml", 0, 1), generation, status(1)))
+        .isEqualTo(Outcome.STALE);
+    assertThat(writer.write(new Origin("file", "ext/be.yaml", 0, 1), generation, status(1)))
+        .isEqualTo(Outcome.STALE);
+
+    assertThat(Files.readAllBytes(target)).isEqualTo(before);
+    assertThat(Files.readAttributes(target, BasicFileAttributes.class).fileKey()).isEqualTo(inode);
+    try (var files = Files.list(outside)) {
+      assertThat(files).containsExactly(target);
+    }
+  }
+
+  @Test
+  void writesThroughALinkThatStaysInsideTheRootIntoItsTarget() throws Exception {
+    Path real = Files.createDirectories(root.resolve("real")).resolve("be.yaml");
+    Files.writeString(real, backend("a", 80));
+    Path link = Files.createSymbolicLink(root.resolve("link.yaml"), Path.of("real/be.yaml"));
+    ManifestFileWriter writer = new ManifestFileWriter(root);
+
+    assertThat(writer.write(new Origin("file", "link.yaml", 0, 1), generation(real, 0), status(3)))
+        .isEqualTo(Outcome.WRITTEN);
+
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(Files.readString(real)).endsWith("status:\n  observedGeneration: 3\n");
+  }
+
+  /**
+   * A writer that writes a manifest in two write() calls with a pause between them (cat | ssh, an
+   * editor) keeps its file: while it has the file open, statuses wait; its tail is never lost.
+   */
+  @Test
+  void aFileWrittenInChunksIsNeverReplacedWhileItsWriterHasItOpen() throws Exception {
+    Path file = root.resolve("api.yaml");
+    String full = backend("a", 80);
+    Files.writeString(file, full);
+    long generation = generation(file, 0);
+    ManifestFileWriter writer = new ManifestFileWriter(root);
+    int busy = 0;
+    try (var out = Files.newOutputStream(file)) { // truncates, as cat > file does
+      out.write(full.substring(0, 60).getBytes());
+      out.flush();
+      // What the operator would do: read the half file, write a status for it.
+      long half = generation(file, 0);
+      try {
+        writer.write(new Origin("file", "api.yaml", 0, 1), half, status(1));
+      } catch (StatusWriter.BusyException e) {
+        busy++;
+        assertThat(e.retryAfter()).isPositive();
+      }
+      out.write(full.substring(60).getBytes());
+    }
+    assertThat(busy).isEqualTo(1);
+    assertThat(Files.readString(file)).isEqualTo(full);
+    assertThat(writer.write(new Origin("file", "api.yaml", 0, 1), generation, status(1)))
+        .isEqualTo(Outcome.WRITTEN);
+    assertThat(Files.readString(file)).isEqualTo(full + "status:\n  observedGeneration: 1\n");
   }
 }
