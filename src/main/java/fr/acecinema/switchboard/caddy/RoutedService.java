@@ -80,7 +80,7 @@ public record RoutedService(
       return new Balancing(
           Policy.RANDOM,
           Duration.ofSeconds(5),
-          Duration.ofMillis(250),
+          Duration.ofMillis(50),
           Duration.ofSeconds(1),
           Duration.ofSeconds(2));
     }

@@ -59,7 +59,20 @@ public final class UpstreamResolver implements AutoCloseable {
   public static UpstreamResolver start(InetSocketAddress address) throws IOException {
     ServerSocket s = new ServerSocket();
     s.setReuseAddress(true);
-    s.bind(address, 256);
+    try {
+      s.bind(address, 256);
+    } catch (java.net.BindException e) {
+      s.close();
+      throw new java.net.BindException(
+          "cannot listen on "
+              + address.getHostString()
+              + ":"
+              + address.getPort()
+              + " for Caddy's lookups ("
+              + e.getMessage()
+              + "); another Switchboard may run there: pick a free address with --caddy-resolver"
+              + " / SWITCHBOARD_CADDY_RESOLVER");
+    }
     UpstreamResolver r = new UpstreamResolver(s);
     r.acceptor.start();
     log.info("upstream resolver listening on tcp/{}", r.address());

@@ -170,6 +170,13 @@ public final class RecordsPlane implements AutoCloseable {
   }
 
   /** The database once opened (tests stop and start its embedded server). */
+  /** Completes once the resources table has been listed once; at once without a table source. */
+  public java.util.concurrent.CompletableFuture<Void> tableListed() {
+    return table == null
+        ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : table.listed();
+  }
+
   public Optional<Database> database() {
     return handle.database();
   }

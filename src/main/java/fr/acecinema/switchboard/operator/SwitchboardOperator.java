@@ -45,6 +45,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -191,6 +192,9 @@ public final class SwitchboardOperator implements AutoCloseable {
         op.records.start();
       }
       op.files.start();
+      if (op.routing != null) {
+        op.startRouting();
+      }
       op.ready = true;
       log.info("switchboard running: {} resources from {}", op.store.size(), settings.manifests());
       return op;
@@ -257,8 +261,35 @@ public final class SwitchboardOperator implements AutoCloseable {
             .watch("Backend", b -> routerKey));
     routing.addListener(
         names -> names.forEach(name -> runtime.enqueue(new ResourceKey("Service", name))));
-    store.put(Router.instance());
   }
+
+  /**
+   * The router's key enters the store (and its first pass runs) only once the fleet is known: the
+   * manifest directory scanned and, with a table source, the table listed once (at most {@code
+   * ROUTER_WAIT} for a database that does not answer). A first pass on a partial fleet would push a
+   * Caddy config without the missing services: 404s for routes that were serving (measured: 70
+   * answers 404 in a restart under load before this).
+   */
+  private void startRouting() {
+    CompletableFuture<Void> table =
+        records == null ? CompletableFuture.completedFuture(null) : records.tableListed();
+    table
+        .completeOnTimeout(null, ROUTER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        .thenRun(
+            () -> {
+              if (records != null && !records.tableListed().isDone()) {
+                log.warn(
+                    "routing starts without the resources table (not listed after {} s):"
+                        + " services declared only in rows are not routed until it is",
+                    ROUTER_WAIT.toSeconds());
+              }
+              if (!stopping) {
+                store.put(Router.instance());
+              }
+            });
+  }
+
+  static final Duration ROUTER_WAIT = Duration.ofSeconds(30);
 
   /**
    * A host's heartbeat verdict changed: its backends' Ready, its site and the router's answers

@@ -109,7 +109,11 @@ public final class ServiceReconciler implements Reconciler<Service> {
           BACKENDS_READY,
           ready + " of " + total + " backends ready (" + perSiteText + ")");
     }
-    if (routing != null) {
+    // Until the router's first pass (it waits for the initial scans), a Routed condition written
+    // before a restart stands: Caddy still runs those routes, and a restart is not a transition.
+    boolean adopt =
+        routing != null && routing.current() == null && status.condition("Routed").isPresent();
+    if (routing != null && !adopt) {
       RoutingState.Routed routed = routing.routed(service.getMetadata().getName());
       status.setCondition(routed.condition(), Conditions.generation(service), now);
       if (routed.revision() != null) {

@@ -47,6 +47,17 @@ class ControllerRestartIT {
     for (Process p : processes) {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
+    // Both processes' logs, and the manifests as last written, for a failure's post-mortem.
+    Path keep = Files.createDirectories(Path.of("target", "testbed-logs"));
+    for (String name : List.of("first.log", "second.log", "manifests/fleet.yaml")) {
+      Path f = temp.resolve(name);
+      if (Files.exists(f)) {
+        Files.copy(
+            f,
+            keep.resolve("ControllerRestartIT-" + f.getFileName()),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
     for (AutoCloseable c : closeables.reversed()) {
       c.close();
     }
@@ -111,6 +122,7 @@ class ControllerRestartIT {
       "--caddy-auto-https=off",
       "--caddy-resolver=127.0.0.1:" + CaddyProcess.freePort(),
       "--webhook=http://127.0.0.1:" + hooks.getAddress().getPort() + "/hook",
+      "--webhook-secret=restart-drill-secret-0123",
       "--kill-sockets=off"
     };
     Process first = start(run, "first.log");

@@ -155,12 +155,13 @@ public final class CaddyProcess implements AutoCloseable {
   }
 
   /**
-   * Config loads since start (each admin API change is a full reload in 2.6.2): counted from the
-   * "servers shutting down" line every reload logs when it stops the previous config.
+   * Config loads through the admin API since start (each is a full reload in 2.6.2): counted from
+   * the INFO line "load complete" every load logs (the debug-only "servers shutting down" counted
+   * nothing on a Caddy logging at INFO).
    */
   public long reloads() {
     try (Stream<String> lines = Files.lines(logFile())) {
-      return lines.filter(l -> l.contains("\"servers shutting down")).count();
+      return lines.filter(l -> l.contains("\"msg\":\"load complete\"")).count();
     } catch (IOException | UncheckedIOException e) {
       return -1;
     }

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class ResourceTableSource implements AutoCloseable {
   /** Source name in {@code Declarations} and in statuses' origins. */
   public static final String SOURCE = "table";
+
+  private final CompletableFuture<Void> listed = new CompletableFuture<>();
 
   private static final Logger log = LoggerFactory.getLogger(ResourceTableSource.class);
 
@@ -87,6 +90,11 @@ public final class ResourceTableSource implements AutoCloseable {
     }
   }
 
+  /** Completes once every row has been listed once (the router waits for it before its pass). */
+  public CompletableFuture<Void> listed() {
+    return listed;
+  }
+
   /** Re-reads every live row and forgets rows that are gone. */
   public synchronized void resync() {
     List<ResourceTable.Row> rows = table.get().list();
@@ -100,6 +108,7 @@ public final class ResourceTableSource implements AutoCloseable {
         sink.removeLocation(SOURCE, location);
       }
     }
+    listed.complete(null);
   }
 
   private void resyncQuietly() {
