@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.it;
 
+import fr.acecinema.switchboard.bench.Machine;
 import fr.acecinema.switchboard.caddy.DnsWire;
 import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.operator.OperatorSettings;
@@ -122,7 +123,7 @@ public final class WebSocketSurvivalBenchmark implements AutoCloseable {
     if (streams < 1 || streams > 1000 || rounds < 1 || rounds > 20) {
       throw new IllegalArgumentException("want 1-1000 streams and 1-20 rounds");
     }
-    String loadBefore = loadavg();
+    String loadBefore = Machine.loadavg();
     long started = System.nanoTime();
     Path dir = Files.createTempDirectory("sb-ws-bench-");
     int exit = 0;
@@ -161,7 +162,7 @@ public final class WebSocketSurvivalBenchmark implements AutoCloseable {
         "machine: nproc %d, loadavg before %s, after %s; %d s%n",
         Runtime.getRuntime().availableProcessors(),
         loadBefore,
-        loadavg(),
+        Machine.loadavg(),
         (System.nanoTime() - started) / 1_000_000_000L);
     System.exit(exit);
   }
@@ -640,15 +641,6 @@ public final class WebSocketSurvivalBenchmark implements AutoCloseable {
     }
     int i = (int) Math.ceil(sorted.length * p / 100.0) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static String loadavg() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException e) {
-      return "?";
-    }
   }
 
   private static void restart(RoutedBackend b) {

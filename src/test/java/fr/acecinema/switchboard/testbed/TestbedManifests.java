@@ -49,6 +49,20 @@ public final class TestbedManifests {
         .formatted(name, index, priority, Testbed.HUB_WG, Testbed.publicKey(name));
   }
 
+  /** A Site as a user first writes it: a subnet and a priority, nothing tuned. */
+  public static String plainSite(String name, int index, int priority) {
+    return """
+        apiVersion: switchboard.acecinema.fr/v1alpha1
+        kind: Site
+        metadata:
+          name: %s
+        spec:
+          subnet: 10.200.%d.0/24
+          priority: %d
+        """
+        .formatted(name, index, priority);
+  }
+
   /**
    * A Service. {@code spec} is the YAML under {@code spec:} after {@code hosts} (indented by two
    * spaces), e.g. a healthCheck, loadBalancing and failover block.
