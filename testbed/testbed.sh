@@ -8,6 +8,11 @@
 #   testbed.sh cut blackhole SITE  silent cut: the hub drops every packet to/from the site's /24
 #   testbed.sh cut off SITE        the site's tunnel and every process in its namespace are gone
 #   testbed.sh heal SITE           undo either cut (processes killed by "off" are not restarted)
+#   testbed.sh delay on SITE MIN_MS MAX_MS
+#                                  every datagram from the site to the hub is held a uniformly
+#                                  random MIN..MAX ms (netem is not available): delay_relay.py in
+#                                  the site's namespace carries the site's WireGuard traffic
+#   testbed.sh delay off SITE      back to the direct path, relay stopped
 #   testbed.sh exec NS CMD...      run CMD inside namespace NS (sbhub, sbdijon, sbthory)
 #   testbed.sh status              print addresses, routes and wg peers
 #
@@ -19,6 +24,8 @@
 #   WireGuard      hub sbtbwg-hub 10.200.255.1, site N sbtbwg-<site> 10.200.N.254/24,
 #                  hub AllowedIPs 10.200.N.0/24 per site; backends bind 10.200.N.1-126
 #                  (10.200.N.0/25 is local on the site's loopback).
+#   delay relay    site N: 192.168.77.(4N+2):51821 (to/from the hub) and 127.0.0.1:51822 (to/from
+#                  the site's wg, which listens on 51820 on every address of the site)
 set -euo pipefail
 
 readonly HUB=sbhub
@@ -26,6 +33,10 @@ readonly SITES=(dijon thory)
 readonly STATE=${SBTB_STATE:-/run/switchboard-testbed}
 readonly ROOT_IF=sbtb-root
 readonly WG_PORT=51820
+readonly RELAY_OUTER_PORT=51821
+readonly RELAY_INNER_PORT=51822
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly HERE
 # Seconds between WireGuard keepalives, both ways. The hub judges a silent tunnel by its received
 # bytes (spec.wireguard.trafficTimeout), so this bounds how fast a healed site is seen again.
 readonly KEEPALIVE=${SBTB_KEEPALIVE:-1}
@@ -188,6 +199,100 @@ heal() {
   if ! in_ns "$(ns_of "$site")" ip link show "$(wg_of "$site")" >/dev/null 2>&1; then
     configure_site_wg "$site"
   fi
+  # "off" killed the site's relay too (and a new tunnel points straight at the hub): delay again.
+  if [ -f "$STATE/delay-$site" ] && ! relay_alive "$site"; then
+    # shellcheck disable=SC2046
+    delay_on "$site" $(cat "$STATE/delay-$site")
+  fi
+}
+
+relay_pidfile() { echo "$STATE/relay-$1.pid"; }
+
+# True when SITE's relay runs (its pid file names a live delay_relay.py).
+relay_alive() {
+  local pidfile pid
+  pidfile=$(relay_pidfile "$1")
+  [ -f "$pidfile" ] || return 1
+  pid=$(cat "$pidfile")
+  grep -qa delay_relay.py "/proc/$pid/cmdline" 2>/dev/null
+}
+
+stop_relay() {
+  local site=$1 pid
+  if relay_alive "$site"; then
+    pid=$(cat "$(relay_pidfile "$site")")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(relay_pidfile "$site")"
+}
+
+# The site's WireGuard reaching the hub directly (both ways), on the site's veth.
+direct_wg_rule() {
+  local ns=$1 op=$2
+  in_ns "$ns" iptables "$op" INPUT -i sbtb-hub -p udp --dport "$WG_PORT" -j DROP &&
+    in_ns "$ns" iptables "$op" OUTPUT -o sbtb-hub -p udp --sport "$WG_PORT" -j DROP
+}
+
+# Puts delay_relay.py between SITE's WireGuard and the hub. WireGuard roams: each side sends to the
+# source address of the last authenticated packet it received. So both endpoints are pointed at the
+# relay and the direct path is dropped in the site's namespace: every packet that reaches either
+# side came through the relay, and roaming can only settle there.
+delay_on() {
+  local site=$1 min=$2 max=$3 n ns wg hub_addr site_addr pidfile
+  if ! [[ $min =~ ^(0|[1-9][0-9]{0,4})$ && $max =~ ^(0|[1-9][0-9]{0,4})$ ]] ||
+    ((min > max || max > 10000)); then
+    die "delay wants 0 <= MIN_MS <= MAX_MS <= 10000 (got '$min' '$max')"
+  fi
+  n=$(site_index "$site")
+  ns=$(ns_of "$site")
+  wg=$(wg_of "$site")
+  hub_addr="192.168.77.$((4 * n + 1))"
+  site_addr="192.168.77.$((4 * n + 2))"
+  in_ns "$ns" ip link show "$wg" >/dev/null 2>&1 || die "site $site has no tunnel (cut off?)"
+  stop_relay "$site"
+  pidfile=$(relay_pidfile "$site")
+  # Not a child of this invocation's lock (9>&-) nor of its output pipe: it outlives the call.
+  # ip itself (not the in_ns function, which would fork a subshell), so $! is the relay's pid.
+  ip netns exec "$ns" /usr/bin/python3 "$HERE/delay_relay.py" "$site_addr:$RELAY_OUTER_PORT" \
+    "$hub_addr:$WG_PORT" "127.0.0.1:$RELAY_INNER_PORT" "127.0.0.1:$WG_PORT" "$min" "$max" \
+    </dev/null >"$STATE/relay-$site.log" 2>&1 9>&- &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 50); do
+    grep -q '^relaying' "$STATE/relay-$site.log" 2>/dev/null && break
+    relay_alive "$site" || break
+    sleep 0.1
+  done
+  if ! grep -q '^relaying' "$STATE/relay-$site.log" 2>/dev/null; then
+    stop_relay "$site"
+    die "delay relay for $site did not start: $(cat "$STATE/relay-$site.log" 2>/dev/null)"
+  fi
+  direct_wg_rule "$ns" -C 2>/dev/null || direct_wg_rule "$ns" -I
+  in_ns "$ns" wg set "$wg" peer "$(cat "$STATE/hub.pub")" endpoint "127.0.0.1:$RELAY_INNER_PORT"
+  in_ns "$HUB" wg set "$(wg_of hub)" peer "$(cat "$STATE/$site.pub")" \
+    endpoint "$site_addr:$RELAY_OUTER_PORT"
+  echo "$min $max" >"$STATE/delay-$site"
+}
+
+delay_off() {
+  local site=$1 n ns wg
+  n=$(site_index "$site")
+  ns=$(ns_of "$site")
+  wg=$(wg_of "$site")
+  rm -f "$STATE/delay-$site"
+  while in_ns "$ns" iptables -D INPUT -i sbtb-hub -p udp --dport "$WG_PORT" -j DROP 2>/dev/null; do :; done
+  while in_ns "$ns" iptables -D OUTPUT -o sbtb-hub -p udp --sport "$WG_PORT" -j DROP 2>/dev/null; do :; done
+  if in_ns "$ns" ip link show "$wg" >/dev/null 2>&1; then
+    in_ns "$ns" wg set "$wg" peer "$(cat "$STATE/hub.pub")" \
+      endpoint "192.168.77.$((4 * n + 1)):$WG_PORT"
+  fi
+  in_ns "$HUB" wg set "$(wg_of hub)" peer "$(cat "$STATE/$site.pub")" \
+    endpoint "192.168.77.$((4 * n + 2)):$WG_PORT"
+  stop_relay "$site"
 }
 
 status() {
@@ -197,6 +302,11 @@ status() {
     in_ns "$ns" ip route || true
   done
   in_ns "$HUB" wg show "$(wg_of hub)" || true
+  for s in "${SITES[@]}"; do
+    if relay_alive "$s"; then
+      echo "delay relay $s: $(head -1 "$STATE/relay-$s.log")"
+    fi
+  done
 }
 
 cmd=${1:-}
@@ -209,7 +319,14 @@ case "$cmd" in
   down) down ;;
   cut) [ $# = 2 ] || die "usage: cut blackhole|off SITE"; cut "$1" "$2" ;;
   heal) [ $# = 1 ] || die "usage: heal SITE"; heal "$1" ;;
+  delay)
+    case "${1:-} $#" in
+      "on 4") delay_on "$2" "$3" "$4" ;;
+      "off 2") delay_off "$2" ;;
+      *) die "usage: delay on SITE MIN_MS MAX_MS | delay off SITE" ;;
+    esac
+    ;;
   exec) [ $# -ge 2 ] || die "usage: exec NS CMD..."; ns=$1; shift; exec 9>&-; exec ip netns exec "$ns" "$@" ;;
   status) status ;;
-  *) die "usage: testbed.sh up|down|cut blackhole|off SITE|heal SITE|exec NS CMD...|status" ;;
+  *) die "usage: testbed.sh up|down|cut blackhole|off SITE|heal SITE|delay on SITE MIN MAX|delay off SITE|exec NS CMD...|status" ;;
 esac

@@ -711,6 +711,11 @@ class RouterIT {
   }
 
   private List<DnsWire.Srv> answer(String service) {
+    return answer(operator, service);
+  }
+
+  /** SRV records the operator's resolver answers for a service's best tier. */
+  static List<DnsWire.Srv> answer(SwitchboardOperator operator, String service) {
     return operator
         .resolver()
         .orElseThrow()

@@ -28,7 +28,7 @@ public final class SiteDrill {
   /** Figures of one window. */
   public record Window(
       int requests, long failed, long p50, long p99, long max, long overOneSecond) {
-    static Window of(List<OpenLoad.Sample> samples) {
+    public static Window of(List<OpenLoad.Sample> samples) {
       List<Long> ms = samples.stream().map(OpenLoad.Sample::millis).sorted().toList();
       if (ms.isEmpty()) {
         return new Window(0, 0, -1, -1, -1, 0);

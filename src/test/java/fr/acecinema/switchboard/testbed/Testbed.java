@@ -210,6 +210,29 @@ public final class Testbed implements AutoCloseable {
     }
   }
 
+  /**
+   * Every datagram from the site to the hub is held a uniformly random {@code minMs..maxMs} ({@code
+   * testbed.sh delay on}: a UDP relay in the site's namespace carries its WireGuard traffic), so
+   * every answer of the site arrives late; the other direction is not delayed.
+   */
+  public void delay(String site, int minMs, int maxMs) {
+    run("delay", "on", site, Integer.toString(minMs), Integer.toString(maxMs));
+  }
+
+  /** Undoes {@link #delay}; the relay's counters land in {@link #relayLog}. */
+  public void undelay(String site) {
+    run("delay", "off", site);
+  }
+
+  /** The relay's output: its start line, and its counters once stopped. */
+  public static String relayLog(String site) {
+    try {
+      return Files.readString(STATE.resolve("relay-" + site + ".log")).strip();
+    } catch (IOException e) {
+      return "(no relay log: " + e.getMessage() + ")";
+    }
+  }
+
   /** Runs a command inside a namespace and returns its output; fails on a non-zero exit. */
   public String exec(String ns, String... cmd) {
     List<String> args = new ArrayList<>(List.of("exec", ns));
