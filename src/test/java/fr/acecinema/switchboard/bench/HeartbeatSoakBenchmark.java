@@ -43,12 +43,12 @@ import okhttp3.Response;
  *
  * <pre>
  * java -cp target/test-classes:target/classes:$(cat target/test.classpath) \
- *     fr.acecinema.switchboard.bench.HeartbeatSoak [minutes=10] [delay=20-80] [busy=3] [rate=50]
+ *     fr.acecinema.switchboard.bench.HeartbeatSoakBenchmark [minutes=10] [delay=20-80] [busy=3] [rate=50]
  * </pre>
  *
  * The operator's, Caddy's and the relays' logs are kept in {@code target/testbed-logs/}.
  */
-public final class HeartbeatSoak {
+public final class HeartbeatSoakBenchmark {
   private static final String HOST = "api.acecinema.fr";
   private static final String LISTEN = Testbed.HUB_ADDRESS + ":8080";
   private static final String URL = "http://" + LISTEN + "/soak";
@@ -60,7 +60,7 @@ public final class HeartbeatSoak {
   private static final List<String> VERDICTS =
       List.of("is now DEAD (heartbeat)", "refuses connections (heartbeat)", "is now Unhealthy");
 
-  private HeartbeatSoak() {}
+  private HeartbeatSoakBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 10;
@@ -217,7 +217,7 @@ public final class HeartbeatSoak {
 
       System.out.println();
       System.out.printf(
-          "HeartbeatSoak: %d min, site->hub delay %d-%d ms, %d busy loops in %s, %d req/s%n",
+          "HeartbeatSoakBenchmark: %d min, site->hub delay %d-%d ms, %d busy loops in %s, %d req/s%n",
           minutes, minMs, maxMs, busyCount, Testbed.HUB, rate);
       System.out.printf("requests: %s, min %d ms; served by %s%n", w, minLatency, servedBy);
       failures.forEach((k, n) -> System.out.printf("  %d failed: %s%n", n, k));
@@ -361,17 +361,18 @@ public final class HeartbeatSoak {
       try {
         Path logs = Files.createDirectories(Path.of("target", "testbed-logs"));
         if (operator != null) {
-          Files.writeString(logs.resolve("HeartbeatSoak-operator.log"), operator.log());
+          Files.writeString(logs.resolve("HeartbeatSoakBenchmark-operator.log"), operator.log());
         }
         if (caddy != null) {
           Files.copy(
               caddy.logFile(),
-              logs.resolve("HeartbeatSoak-caddy.log"),
+              logs.resolve("HeartbeatSoakBenchmark-caddy.log"),
               StandardCopyOption.REPLACE_EXISTING);
         }
         for (String site : SITES) {
           Files.writeString(
-              logs.resolve("HeartbeatSoak-relay-" + site + ".log"), Testbed.relayLog(site));
+              logs.resolve("HeartbeatSoakBenchmark-relay-" + site + ".log"),
+              Testbed.relayLog(site));
         }
       } catch (IOException | RuntimeException e) {
         System.err.println("could not keep the soak's logs: " + e);
