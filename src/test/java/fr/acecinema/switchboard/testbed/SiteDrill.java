@@ -62,6 +62,7 @@ public final class SiteDrill {
    * @param backMillis heal → start of the first request answered by the cut site, -1 if none
    * @param loads Caddy config loads during the drill (each one a full reload in 2.6.2)
    * @param failures failed requests by code and error (digits masked)
+   * @param cutNanos when the cut was made ({@link System#nanoTime()})
    */
   public record Result(
       String arm,
@@ -74,7 +75,8 @@ public final class SiteDrill {
       long sentToCutSite,
       long backMillis,
       long loads,
-      Map<String, Long> failures) {
+      Map<String, Long> failures,
+      long cutNanos) {
     public long failed() {
       return steady.failed() + cut.failed() + healed.failed();
     }
@@ -159,7 +161,8 @@ public final class SiteDrill {
         cut.stream().filter(s -> sentThere.contains(s.id())).count(),
         back,
         caddy.reloads() - loadsBefore,
-        failures);
+        failures,
+        cutStart);
   }
 
   private static long lastStart(

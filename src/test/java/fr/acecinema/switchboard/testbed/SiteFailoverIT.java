@@ -258,6 +258,34 @@ class SiteFailoverIT {
         0,
         100,
         TimeUnit.MILLISECONDS);
+    // A WebSocket to dijon (app-ws) across the cut: it must be ended, not left hanging.
+    java.util.concurrent.atomic.AtomicLong streamEnded =
+        new java.util.concurrent.atomic.AtomicLong();
+    BlockingQueue<String> echoes = new ArrayBlockingQueue<>(4);
+    WebSocket stream =
+        http.newWebSocket(
+            new Request.Builder()
+                .url("ws://" + LISTEN + "/ws/echo")
+                .header("Host", "app.acecinema.fr")
+                .build(),
+            new WebSocketListener() {
+              @Override
+              public void onMessage(WebSocket socket, String text) {
+                echoes.add(text);
+              }
+
+              @Override
+              public void onClosing(WebSocket socket, int code, String reason) {
+                streamEnded.compareAndSet(0, System.nanoTime());
+              }
+
+              @Override
+              public void onFailure(WebSocket socket, Throwable t, Response response) {
+                streamEnded.compareAndSet(0, System.nanoTime());
+              }
+            });
+    stream.send("before the cut");
+    assertThat(echoes.poll(10, TimeUnit.SECONDS)).isEqualTo("app-ws: before the cut");
     SiteDrill.Result r;
     try {
       r =
@@ -281,9 +309,13 @@ class SiteFailoverIT {
                   CLIENT_TIMEOUT));
     } finally {
       watch.shutdownNow();
+      stream.cancel();
     }
     System.out.printf(
         "SiteFailoverIT %s: dijon Ready as written by the operator: %s%n", mode, siteReady);
+    System.out.printf(
+        "SiteFailoverIT %s: the WebSocket to dijon ended %d ms after the cut%n",
+        mode, (streamEnded.get() - r.cutNanos()) / 1_000_000);
     System.out.printf(
         "SiteFailoverIT %s: steady %s%n  cut %s%n  healed %s%n  moved %d ms (slow/failed/dijon:"
             + " %d ms), %d cut-window requests sent to dijon, back %d ms, %d loads, failures %s%n",
@@ -309,6 +341,9 @@ class SiteFailoverIT {
         .as("no request waited out the default 2 s response timeout (its socket was ended)")
         .isLessThan(2000);
     assertThat(r.loads()).as("Caddy config loads during the drill").isZero();
+    assertThat(streamEnded.get())
+        .as("the WebSocket to the cut site was ended during the cut")
+        .isBetween(r.cutNanos(), r.cutNanos() + TimeUnit.SECONDS.toNanos(8));
     // The operator saw the cut and wrote it into dijon's Site: the heartbeat finds it silent (an
     // "off" site's tunnel is judged down later, by its traffic timeout).
     assertThat(siteReady).contains("False/Unreachable").contains("True/BackendsReady");
