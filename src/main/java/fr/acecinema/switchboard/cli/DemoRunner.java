@@ -63,7 +63,9 @@ final class DemoRunner implements Demo {
       if (caddy != null) {
         settings =
             settings.withRouting(
-                RouterSettings.caddy(caddy.adminUrl, List.of(caddy.listen), false));
+                RouterSettings.caddy(caddy.adminUrl, List.of(caddy.listen), false)
+                    // A port of its own: the demo may run beside a hub's sbctl run.
+                    .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
       }
       try (caddy;
           SwitchboardOperator operator =

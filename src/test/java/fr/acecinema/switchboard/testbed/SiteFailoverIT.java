@@ -455,8 +455,10 @@ class SiteFailoverIT {
     }
     long a = stopAt;
     long b = restartAt;
+    // "Before" = answered before the stop: a request in flight when the primary dies is served by
+    // the next tier (the refused attempt goes to the error route), as it should be.
     return new Shift(
-        count(all.stream().filter(x -> x.start() < a).toList()),
+        count(all.stream().filter(x -> x.end() < a).toList()),
         all.stream().filter(x -> x.start() >= a && x.start() < b).toList(),
         all.stream().filter(x -> x.start() >= b).toList(),
         a,
