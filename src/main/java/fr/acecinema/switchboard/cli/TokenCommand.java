@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.server.Scope;
 import fr.acecinema.switchboard.server.TokenStore;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,7 +15,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sbctl token create|revoke|list}: bearer tokens of the API, kept as SHA-256 hashes in
  * {@code DATA_DIR/tokens.json}. A local command: it runs on the hub, next to the data dir; the
- * running server sees changes without a restart.
+ * running server sees changes without a restart. Parallel commands are safe: each change is made
+ * under a lock beside the file (see {@link TokenStore}), and each exits 0 only when its change is
+ * in the file (1 otherwise, with the reason on stderr).
  */
 @Command(
     name = "token",
@@ -98,14 +101,22 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (parent.store().revoke(token)) {
-        spec.commandLine().getOut().println("token " + token + " revoked");
-        return Sbctl.OK;
+      Optional<TokenStore.Token> revoked;
+      try {
+        revoked = parent.store().revoke(token);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return Sbctl.FAILURE;
       }
-      spec.commandLine()
-          .getErr()
-          .println("error: no token with id or name '" + token + "'; see sbctl token list");
-      return Sbctl.FAILURE;
+      if (revoked.isEmpty()) {
+        spec.commandLine()
+            .getErr()
+            .println("error: no token with id or name '" + token + "'; see sbctl token list");
+        return Sbctl.FAILURE;
+      }
+      TokenStore.Token t = revoked.get();
+      spec.commandLine().getOut().println("token " + t.name() + " (" + t.id() + ") revoked");
+      return Sbctl.OK;
     }
   }
 

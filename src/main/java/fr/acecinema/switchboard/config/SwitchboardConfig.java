@@ -571,7 +571,9 @@ public class SwitchboardConfig {
         }
       }
     }
-    if (!webhooks().isEmpty() && webhookSecret().isEmpty()) {
+    boolean anyWebhook =
+        webhooks != null && webhooks.stream().anyMatch(w -> w != null && !w.isBlank());
+    if (anyWebhook && webhookSecret().isEmpty()) {
       out.add(
           "--webhook is set without --webhook-secret / SWITCHBOARD_WEBHOOK_SECRET; receivers"
               + " could not verify events: set a secret of at least 16 characters");

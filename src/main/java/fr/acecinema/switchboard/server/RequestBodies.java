@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -13,7 +14,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Reads request bodies under the {@link ApiServer.Settings#maxBodyBytes()} cap and answers 413
  * itself when a body is larger. The cap is checked twice: against the declared length before
- * reading anything, and while reading, because a chunked body declares none.
+ * reading anything, and while reading, because a chunked body declares none. A body Jetty cannot
+ * parse (a malformed chunk size, for one) is answered 400, never the 500 of an internal error.
  */
 final class RequestBodies {
   private final long max;
@@ -40,8 +42,44 @@ final class RequestBodies {
           return Optional.empty();
         }
       }
+    } catch (IOException | RuntimeException e) {
+      // Jetty's parser fails the body with an HttpException (a 4xx) when the client sent a bad
+      // one, e.g. a chunk size that is not hexadecimal: the client's fault, not an internal error.
+      Optional<HttpException> bad = httpException(e);
+      if (bad.isEmpty()) {
+        throw e;
+      }
+      malformed(response, callback, bad.get());
+      return Optional.empty();
     }
     return Optional.of(buffer.toByteArray());
+  }
+
+  private static Optional<HttpException> httpException(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+        return Optional.of(h);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private void malformed(Response response, Callback callback, HttpException e) {
+    if (e.getCode() == 413) {
+      tooLarge(response, callback, -1);
+      return;
+    }
+    // The parser cannot find the end of a body it could not parse: the connection cannot go on.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    String reason = e.getReason() == null ? "" : e.getReason();
+    JsonReplies.failure(
+        response,
+        callback,
+        400,
+        "BadRequest",
+        "malformed request body"
+            + (reason.isEmpty() ? "" : " (" + reason + ")")
+            + "; send a Content-Length or valid chunked encoding");
   }
 
   private void tooLarge(Response response, Callback callback, long declared) {

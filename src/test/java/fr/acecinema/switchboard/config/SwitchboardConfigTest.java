@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -158,6 +159,30 @@ class SwitchboardConfigTest {
     assertThat(parse("--database-url=mysql://sb:secret@db/x").problems().get(0))
         .contains("mysql://sb:***@db/x")
         .doesNotContain("secret");
+  }
+
+  @Test
+  void refusesCredentialsInAWebhookUrlWithoutShowingThem() {
+    env.put("SWITCHBOARD_WEBHOOK_SECRET", "0123456789abcdef0123");
+    assertThat(parse("--webhook=https://hooks.example/x").problems()).isEmpty();
+    assertThat(parse("--webhook=https://hooks.example/x").webhooks())
+        .containsExactly(URI.create("https://hooks.example/x"));
+    for (String url :
+        List.of(
+            "https://hook:s3cret@hooks.example/x",
+            "https://s3cret@hooks.example:8443/x?a=b@c",
+            "http://hook:s3cret@10.0.0.9")) {
+      List<String> problems = parse("--webhook=" + url).problems();
+      assertThat(problems).as(url).hasSize(1);
+      assertThat(problems.get(0))
+          .as(url)
+          .startsWith("--webhook / SWITCHBOARD_WEBHOOK: '")
+          .contains("***@", "has credentials (user:password@) in it", "remove them")
+          .doesNotContain("s3cret");
+    }
+    assertThatThrownBy(() -> parse("--server=https://me:s3cret@hub:7070").server())
+        .hasMessageContaining("has credentials")
+        .hasMessageNotContaining("s3cret");
   }
 
   @Test
