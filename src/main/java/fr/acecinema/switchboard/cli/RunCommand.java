@@ -3,9 +3,11 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.config.Listen;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.server.ApiServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,16 +42,36 @@ final class RunCommand implements Callable<Integer> {
     }
     root.setUpLogging(true);
     CountDownLatch stop = new CountDownLatch(1);
-    Signals.onTermination(stop::countDown);
-    return run(config, root.wiring("run the control plane").launcher(), stop);
+    CountDownLatch hurry = new CountDownLatch(1);
+    // The first signal starts the stop; a second one (Ctrl-C twice) cuts the grace period short.
+    Signals.onTermination(
+        () -> {
+          if (stop.getCount() == 0) {
+            hurry.countDown();
+          }
+          stop.countDown();
+        });
+    return run(config, root.wiring("run the control plane").launcher(), stop, hurry);
+  }
+
+  /** {@link #run(SwitchboardConfig, OperatorLauncher, CountDownLatch, CountDownLatch)}. */
+  static int run(SwitchboardConfig config, OperatorLauncher launcher, CountDownLatch stop)
+      throws InterruptedException {
+    return run(config, launcher, stop, new CountDownLatch(1));
   }
 
   /**
-   * Starts {@code launcher} and the health server, waits for {@code stop}, then shuts both down.
+   * Starts {@code launcher} and the health server, waits for {@code stop}, keeps serving with
+   * {@code /readyz} at 503 for {@link SwitchboardConfig#shutdownGrace()} (or until {@code hurry}),
+   * then closes the listener and shuts the operator down.
    *
    * @return 0 after a clean stop, 1 when starting or stopping failed
    */
-  static int run(SwitchboardConfig config, OperatorLauncher launcher, CountDownLatch stop)
+  static int run(
+      SwitchboardConfig config,
+      OperatorLauncher launcher,
+      CountDownLatch stop,
+      CountDownLatch hurry)
       throws InterruptedException {
     LOG.atInfo()
         .addKeyValue("manifests", config.manifests())
@@ -72,9 +94,17 @@ final class RunCommand implements Callable<Integer> {
             () -> stopping.get() ? running.readiness().stopping() : running.readiness(),
             running.api())) {
       stop.await();
-      LOG.info("stop requested; finishing in-flight work");
-      // Not ready from here on, so a load balancer stops sending before the routes go away.
+      // Not ready from here on, so a load balancer stops sending before the routes go away; the
+      // listener stays open for the grace period so that pollers of /readyz see it.
       stopping.set(true);
+      Duration grace = config.shutdownGrace();
+      LOG.atInfo()
+          .addKeyValue("grace", grace)
+          .log("stop requested; /readyz answers 503 until the grace period ends");
+      if (grace.isPositive() && hurry.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.info("second stop signal; grace period cut short");
+      }
+      LOG.info("closing the listener; finishing in-flight work");
     } catch (java.io.IOException e) {
       LOG.error("{}", e.getMessage());
       code = Sbctl.FAILURE;

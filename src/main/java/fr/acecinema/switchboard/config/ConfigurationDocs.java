@@ -75,6 +75,12 @@ public final class ConfigurationDocs {
         - `--resync 30s`: file events can be lost (editors, network file systems); a full
           rescan every 30 s bounds how long a missed change stays unseen, at the cost of
           re-reading the manifest files.
+        - `--shutdown-grace 2s`: after SIGTERM, `/readyz` answers 503 for 2 s while the
+          listener stays open, so a load balancer or supervisor polling it every second sees
+          the stop at least once before the port closes (without it the port closed within a
+          millisecond and a poller only ever saw 200, then connection refused). Two seconds
+          adds little to a restart and stays well inside Docker's 10 s and systemd's 90 s stop
+          timeouts; routing and probing go on meanwhile, so nothing is lost by waiting.
         - `--workers 4`: reconciles wait mostly on I/O (probes, Caddy, PostgreSQL); four keep a
           small fleet converging quickly without crowding a small hub.
         - `--caddy-admin http://127.0.0.1:2019`: Caddy's own default admin address.

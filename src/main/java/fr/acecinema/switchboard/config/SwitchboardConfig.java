@@ -73,6 +73,19 @@ public class SwitchboardConfig {
   Path dataDir;
 
   @Option(
+      names = "--shutdown-grace",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "On SIGTERM or SIGINT, how long sbctl run goes on serving with /readyz answering 503"
+              + " (Ready=False Stopping; /healthz still 200, routing and probing go on) before it"
+              + " closes its listener and stops; 0s closes at once, a second signal ends the wait."
+              + " Keep it below the supervisor's stop timeout.")
+  Duration shutdownGrace;
+
+  @Option(
       names = "--probe-status-refresh",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -358,6 +371,11 @@ public class SwitchboardConfig {
     return resync;
   }
 
+  /** How long /readyz answers 503 after a stop signal before the listener closes. */
+  public Duration shutdownGrace() {
+    return shutdownGrace;
+  }
+
   public Duration probeStatusRefresh() {
     return probeStatusRefresh;
   }
@@ -502,6 +520,14 @@ public class SwitchboardConfig {
           "--resync / SWITCHBOARD_RESYNC is "
               + resync.toMillis()
               + "ms; use at least 1s (every resync re-reads all manifests)");
+    }
+    if (shutdownGrace != null
+        && (shutdownGrace.isNegative() || shutdownGrace.compareTo(Duration.ofMinutes(5)) > 0)) {
+      out.add(
+          "--shutdown-grace / SWITCHBOARD_SHUTDOWN_GRACE is "
+              + shutdownGrace.toMillis()
+              + "ms; use 0s to 5m, below the supervisor's stop timeout (Docker: 10s, systemd:"
+              + " 90s)");
     }
     if (!caddyListen.matches("^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]*):[0-9]{1,5}$")) {
       out.add(

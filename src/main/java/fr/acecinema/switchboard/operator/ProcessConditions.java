@@ -30,7 +30,8 @@ public final class ProcessConditions {
           ConditionTypes.READY,
           Condition.FALSE,
           STOPPING,
-          "stopping: in-flight reconciles and status writes finish");
+          "stopping: the listener closes after the shutdown grace period (--shutdown-grace),"
+              + " then in-flight reconciles and status writes finish");
     }
     return ready
         ? new Condition(

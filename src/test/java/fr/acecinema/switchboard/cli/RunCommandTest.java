@@ -74,6 +74,27 @@ class RunCommandTest {
     }
   }
 
+  /** {@link RunCommand#run} on another thread; -1 when interrupted. */
+  private static CompletableFuture<Integer> runAsync(
+      SwitchboardConfig config, OperatorLauncher operator, CountDownLatch stop) {
+    return runAsync(config, operator, stop, new CountDownLatch(1));
+  }
+
+  private static CompletableFuture<Integer> runAsync(
+      SwitchboardConfig config,
+      OperatorLauncher operator,
+      CountDownLatch stop,
+      CountDownLatch hurry) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return RunCommand.run(config, operator, stop, hurry);
+          } catch (InterruptedException e) {
+            return -1;
+          }
+        });
+  }
+
   @Test
   void servesHealthUntilStoppedThenClosesTheOperatorAndExitsZero() throws Exception {
     int port = freePort();
@@ -84,15 +105,7 @@ class RunCommandTest {
         .parseArgs();
     FakeOperator operator = new FakeOperator();
     CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return RunCommand.run(holder.config, operator, stop);
-              } catch (InterruptedException e) {
-                return -1;
-              }
-            });
+    CompletableFuture<Integer> exit = runAsync(holder.config, operator, stop);
     await().atMost(Duration.ofSeconds(10)).until(() -> status(port, "/healthz") == 200);
     assertThat(status(port, "/readyz")).isEqualTo(503);
     operator.ready.set(true);
@@ -145,15 +158,7 @@ class RunCommandTest {
           }
         };
     CountDownLatch stop = new CountDownLatch(1);
-    CompletableFuture<Integer> exit =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return RunCommand.run(holder.config, operator, stop);
-              } catch (InterruptedException e) {
-                return -1;
-              }
-            });
+    CompletableFuture<Integer> exit = runAsync(holder.config, operator, stop);
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> status(port, "/readyz") == 200);
       String body =
@@ -171,5 +176,72 @@ class RunCommandTest {
       stop.countDown();
     }
     assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+  }
+
+  @Test
+  void readyzAnswers503DuringTheShutdownGraceWhileHealthzStillAnswersThenThePortCloses()
+      throws Exception {
+    int port = freePort();
+    Holder holder = new Holder();
+    new CommandLine(holder)
+        .parseArgs("--listen", "127.0.0.1:" + port, "--shutdown-grace", "2500ms");
+    assertThat(holder.config.shutdownGrace()).isEqualTo(Duration.ofMillis(2500));
+    FakeOperator operator = new FakeOperator();
+    operator.ready.set(true);
+    CountDownLatch stop = new CountDownLatch(1);
+    CompletableFuture<Integer> exit = runAsync(holder.config, operator, stop);
+    await().atMost(Duration.ofSeconds(10)).until(() -> status(port, "/readyz") == 200);
+
+    long stopped = System.nanoTime();
+    stop.countDown();
+    await().atMost(Duration.ofSeconds(1)).until(() -> status(port, "/readyz") == 503);
+    HttpResponse<String> readyz =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                .timeout(Duration.ofSeconds(2))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(readyz.statusCode()).isEqualTo(503);
+    assertThat(readyz.body())
+        .contains("\"type\":\"Ready\",\"status\":\"False\"")
+        .contains("\"reason\":\"Stopping\"");
+    assertThat(status(port, "/healthz")).isEqualTo(200);
+    assertThat(operator.closed).as("the operator runs on during the grace").hasValue(0);
+
+    assertThat(exit.get(10, TimeUnit.SECONDS)).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - stopped))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+    assertThat(operator.closed).hasValue(1);
+    assertThat(status(port, "/healthz")).isEqualTo(-1);
+  }
+
+  @Test
+  void aSecondSignalCutsTheGraceShortAndZeroClosesAtOnce() throws Exception {
+    for (String grace : List.of("5m", "0s")) {
+      int port = freePort();
+      Holder holder = new Holder();
+      new CommandLine(holder).parseArgs("--listen", "127.0.0.1:" + port, "--shutdown-grace", grace);
+      FakeOperator operator = new FakeOperator();
+      CountDownLatch stop = new CountDownLatch(1);
+      CountDownLatch hurry = new CountDownLatch(1);
+      CompletableFuture<Integer> exit = runAsync(holder.config, operator, stop, hurry);
+      await().atMost(Duration.ofSeconds(10)).until(() -> status(port, "/healthz") == 200);
+      stop.countDown();
+      if (grace.equals("5m")) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> status(port, "/readyz") == 503);
+        assertThat(exit).as("waits out the grace").isNotDone();
+        hurry.countDown();
+      }
+      assertThat(exit.get(10, TimeUnit.SECONDS)).as(grace).isZero();
+      assertThat(status(port, "/healthz")).as(grace).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void refusesAGraceLongerThanFiveMinutes() {
+    Holder holder = new Holder();
+    new CommandLine(holder).parseArgs("--shutdown-grace", "10m");
+    assertThat(holder.config.problems())
+        .anySatisfy(p -> assertThat(p).contains("--shutdown-grace", "SWITCHBOARD_SHUTDOWN_GRACE"));
   }
 }

@@ -206,6 +206,82 @@ class SbctlJarIT {
         .isEqualTo("False");
   }
 
+  /**
+   * SIGTERM to a real {@code sbctl run}: for the grace period {@code /readyz} answers 503 (Ready
+   * False, Stopping) while {@code /healthz} still answers 200; only then does the port close, and
+   * the process exits 0. Before the grace period existed the port closed within a millisecond.
+   */
+  @Test
+  void readyzAnswers503AfterSigtermUntilTheGracePeriodEndsThenThePortCloses() throws Exception {
+    Duration grace = Duration.ofSeconds(3);
+    run =
+        start(
+            "run",
+            "--manifests",
+            manifests.toString(),
+            "--listen",
+            "127.0.0.1:" + port,
+            "--records=off",
+            "--caddy-sync=off",
+            "--shutdown-grace",
+            grace.toSeconds() + "s");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(run.isAlive()).as("sbctl run died:\n%s", readLog()).isTrue();
+              assertThat(status("/readyz")).isEqualTo(200);
+            });
+
+    long signalled = System.nanoTime();
+    run.destroy(); // SIGTERM
+    long first503 = -1;
+    long last503 = -1;
+    long closed = -1;
+    JsonNode stoppingBody = null;
+    List<Integer> healthzDuringGrace = new ArrayList<>();
+    // Polls every 20 ms, for 20 s at most, until the port is closed.
+    long limit = signalled + Duration.ofSeconds(20).toNanos();
+    while (System.nanoTime() < limit) {
+      HttpResponse<String> readyz = get("/readyz");
+      long now = System.nanoTime() - signalled;
+      if (readyz == null) {
+        closed = now;
+        break;
+      }
+      if (readyz.statusCode() == 503) {
+        if (first503 < 0) {
+          first503 = now;
+          stoppingBody = JSON.readTree(readyz.body());
+          healthzDuringGrace.add(status("/healthz"));
+        }
+        last503 = now;
+      }
+      Thread.sleep(20);
+    }
+    String timeline =
+        "SIGTERM +0 ms, first 503 +%d ms, last 503 +%d ms, port closed +%d ms\n%s"
+            .formatted(first503 / 1_000_000, last503 / 1_000_000, closed / 1_000_000, readLog());
+    assertThat(first503).as("a 503 from /readyz after SIGTERM; %s", timeline).isNotNegative();
+    assertThat(closed).as("the port closes; %s", timeline).isGreaterThan(last503);
+    assertThat(Duration.ofNanos(closed))
+        .as("the port stays open for the grace period; %s", timeline)
+        .isGreaterThanOrEqualTo(grace);
+    assertThat(Duration.ofNanos(last503 - first503))
+        .as("503 answered for most of the grace period; %s", timeline)
+        .isGreaterThanOrEqualTo(grace.dividedBy(2));
+    assertThat(stoppingBody.path("status").asText()).isEqualTo("not ready");
+    JsonNode ready = stoppingBody.path("conditions").get(0);
+    assertThat(ready.path("type").asText()).isEqualTo("Ready");
+    assertThat(ready.path("status").asText()).isEqualTo("False");
+    assertThat(ready.path("reason").asText()).isEqualTo("Stopping");
+    assertThat(healthzDuringGrace).as("/healthz during the grace").containsExactly(200);
+
+    assertThat(run.waitFor(30, TimeUnit.SECONDS)).as("stops within 30 s").isTrue();
+    assertThat(run.exitValue()).as("exit code after SIGTERM\n%s", readLog()).isZero();
+    System.out.println("SbctlJarIT shutdown: " + timeline.lines().findFirst().orElseThrow());
+  }
+
   private static String fleet(int backendPort) {
     return """
         apiVersion: switchboard.acecinema.fr/v1alpha1
@@ -257,6 +333,19 @@ class SbctlJarIT {
           .statusCode();
     } catch (IOException e) {
       return -1;
+    }
+  }
+
+  /** The response to {@code path} on sbctl run's listener, null while nothing listens. */
+  private HttpResponse<String> get(String path) throws InterruptedException {
+    try {
+      return http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(2))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return null;
     }
   }
 
