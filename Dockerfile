@@ -29,5 +29,9 @@ EXPOSE 7070
 # /healthz answers 200 while the process is alive; bash's /dev/tcp avoids needing curl in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD bash -c 'exec 3<>/dev/tcp/127.0.0.1/7070 && printf "GET /healthz HTTP/1.0\r\n\r\n" >&3 && head -1 <&3 | grep -q " 200 "'
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-jar", "/opt/switchboard/switchboard.jar"]
+# JVM options: bin/sbctl's defaults (a bounded footprint: 256 MiB of heap, SerialGC, exit on an
+# OutOfMemoryError so that Docker restarts the process; docs/operations.md). Override them with
+# SWITCHBOARD_JAVA_OPTS (e.g. docker run -e SWITCHBOARD_JAVA_OPTS='-XX:+UseSerialGC -Xmx512m').
+# Not JAVA_TOOL_OPTIONS: the JVM prints "Picked up ..." on stderr, a non-JSON line in JSON logs.
+ENTRYPOINT ["sh", "-c", "exec java ${SWITCHBOARD_JAVA_OPTS--XX:+UseSerialGC -Xmx256m -XX:+ExitOnOutOfMemoryError} -jar /opt/switchboard/switchboard.jar \"$@\"", "switchboard"]
 CMD ["run"]

@@ -56,7 +56,7 @@ public final class StatusLatencyBenchmark {
       throw new IllegalArgumentException("want 1-5000 backends and 10-2000 edits");
     }
     Path dir = Files.createTempDirectory("switchboard-status-bench");
-    Process child = startBackends(backends);
+    Process child = startBackends(backends, 600);
     try {
       List<String[]> endpoints = readEndpoints(child, backends);
       run(dir, endpoints, edits);
@@ -73,33 +73,8 @@ public final class StatusLatencyBenchmark {
   }
 
   private static void run(Path dir, List<String[]> endpoints, int edits) throws Exception {
-    StringBuilder fleet = new StringBuilder();
-    fleet.append(
-        """
-        apiVersion: switchboard.acecinema.fr/v1alpha1
-        kind: Site
-        metadata:
-          name: bench
-        spec:
-          subnet: 127.0.1.0/24
-        """);
-    for (int s = 0; s < SERVICES; s++) {
-      fleet.append("---\n").append(service("svc-" + s));
-    }
-    Files.writeString(dir.resolve("fleet.yaml"), fleet);
     // The edited Backend is endpoint 0; the others go 20 to a file.
-    int others = endpoints.size() - 1;
-    for (int f = 0; f * PER_FILE < others; f++) {
-      StringBuilder text = new StringBuilder();
-      for (int i = f * PER_FILE; i < Math.min(others, (f + 1) * PER_FILE); i++) {
-        String[] e = endpoints.get(i + 1);
-        if (text.length() > 0) {
-          text.append("---\n");
-        }
-        text.append(backend("be-" + i, "svc-" + (i % SERVICES), e[0], e[1], 1));
-      }
-      Files.writeString(dir.resolve("backends-" + f + ".yaml"), text);
-    }
+    writeFleet(dir, endpoints.subList(1, endpoints.size()), "2s");
     Path edited = dir.resolve("edited.yaml");
     String[] e0 = endpoints.get(0);
     Files.writeString(edited, backend("edited", "svc-0", e0[0], e0[1], 1));
@@ -169,6 +144,38 @@ public final class StatusLatencyBenchmark {
     }
   }
 
+  /**
+   * {@code fleet.yaml} (Site {@code bench} on 127.0.1.0/24, 50 Services checking every {@code
+   * interval}) and one Backend {@code be-I} per endpoint, 20 to a {@code backends-F.yaml} file.
+   */
+  static void writeFleet(Path dir, List<String[]> endpoints, String interval) throws IOException {
+    StringBuilder fleet = new StringBuilder();
+    fleet.append(
+        """
+        apiVersion: switchboard.acecinema.fr/v1alpha1
+        kind: Site
+        metadata:
+          name: bench
+        spec:
+          subnet: 127.0.1.0/24
+        """);
+    for (int s = 0; s < SERVICES; s++) {
+      fleet.append("---\n").append(service("svc-" + s, interval));
+    }
+    Files.writeString(dir.resolve("fleet.yaml"), fleet);
+    for (int f = 0; f * PER_FILE < endpoints.size(); f++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = f * PER_FILE; i < Math.min(endpoints.size(), (f + 1) * PER_FILE); i++) {
+        String[] e = endpoints.get(i);
+        if (text.length() > 0) {
+          text.append("---\n");
+        }
+        text.append(backend("be-" + i, "svc-" + (i % SERVICES), e[0], e[1], 1));
+      }
+      Files.writeString(dir.resolve("backends-" + f + ".yaml"), text);
+    }
+  }
+
   private static int count(Path dir, Pattern pattern) throws IOException {
     int ready = 0;
     try (Stream<Path> files = Files.list(dir)) {
@@ -190,7 +197,7 @@ public final class StatusLatencyBenchmark {
     return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
-  private static String service(String name) {
+  private static String service(String name, String interval) {
     return """
         apiVersion: switchboard.acecinema.fr/v1alpha1
         kind: Service
@@ -200,11 +207,11 @@ public final class StatusLatencyBenchmark {
           hosts: ["%s.acecinema.test"]
           healthCheck:
             path: /health
-            interval: 2s
+            interval: %s
             timeout: 1s
             healthyThreshold: 1
         """
-        .formatted(name, name);
+        .formatted(name, name, interval);
   }
 
   private static String backend(String name, String service, String address, String port, int w) {
@@ -223,7 +230,11 @@ public final class StatusLatencyBenchmark {
         .formatted(name, service, address, port, w);
   }
 
-  private static Process startBackends(int backends) throws IOException {
+  /**
+   * {@link ProbeBenchmark.Backends} in a child JVM, which exits by itself after {@code
+   * deadlineSeconds} (or when its stdin closes).
+   */
+  static Process startBackends(int backends, long deadlineSeconds) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(
             java,
@@ -232,12 +243,13 @@ public final class StatusLatencyBenchmark {
             System.getProperty("java.class.path"),
             ProbeBenchmark.Backends.class.getName(),
             Integer.toString(backends),
-            "600")
+            Long.toString(deadlineSeconds))
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();
   }
 
-  private static List<String[]> readEndpoints(Process child, int backends) throws IOException {
+  /** The child's {@code address port} lines until READY. */
+  static List<String[]> readEndpoints(Process child, int backends) throws IOException {
     BufferedReader in =
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
     List<String[]> endpoints = new ArrayList<>(backends);

@@ -119,6 +119,24 @@ class ContainerFilesTest {
   }
 
   @Test
+  void theImageRunsWithBinSbctlsBoundedJvmOptionsAndTheSameOverride() throws Exception {
+    Matcher launcher =
+        Pattern.compile("(?m)^default_java_opts=\"([^\"]*)\"$")
+            .matcher(Files.readString(ROOT.resolve("bin/sbctl")));
+    assertThat(launcher.find()).as("default_java_opts in bin/sbctl").isTrue();
+    assertThat(launcher.group(1)).contains("-Xmx").contains("-XX:+UseSerialGC");
+    List<String> runtime = stages().get(stages().size() - 1);
+    String entrypoint =
+        runtime.stream().filter(i -> i.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+    Matcher image = Pattern.compile("\\$\\{SWITCHBOARD_JAVA_OPTS-([^}]*)}").matcher(entrypoint);
+    assertThat(image.find())
+        .as("the ENTRYPOINT reads SWITCHBOARD_JAVA_OPTS: %s", entrypoint)
+        .isTrue();
+    assertThat(image.group(1)).isEqualTo(launcher.group(1));
+    assertThat(entrypoint).contains("exec java ").contains("\\\"$@\\\"");
+  }
+
+  @Test
   void everyVariableTheFilesSetExistsAndTheResultIsAValidConfiguration() throws Exception {
     Set<String> known = variables();
     Map<String, String> env = new HashMap<>();
