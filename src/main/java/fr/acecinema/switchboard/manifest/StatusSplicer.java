@@ -176,12 +176,42 @@ public final class StatusSplicer {
     if (from == 0 && text.startsWith("\uFEFF")) {
       from = 1;
     }
-    if (!text.substring(from, spans.start()).isBlank()) {
+    // The mapping's tag or anchor alone on the line above its first key ("!x # note", then
+    // "? k"): the status goes after that line, inside the mapping the properties apply to
+    // (found by ManifestParserFuzzTest).
+    int propertiesEnd = propertiesLineEnd(text, from);
+    if (propertiesEnd > 0) {
+      from = propertiesEnd;
+    }
+    if (!text.substring(from, Math.max(from, spans.start())).isBlank()) {
       throw new IllegalArgumentException(
           "cannot write status: the file ends inside a block scalar (| or >) without a final"
               + " line break; add a line break at the end of the file");
     }
     return text.substring(0, from) + block + eol + text.substring(from);
+  }
+
+  /**
+   * End (start of the next line) of the line starting at {@code from} when it holds only node
+   * properties (a {@code !tag} and/or an {@code &anchor}) and maybe a comment; -1 otherwise.
+   */
+  private static int propertiesLineEnd(String text, int from) {
+    int eol = text.indexOf('\n', from);
+    if (eol < 0) {
+      return -1;
+    }
+    String line = text.substring(from, eol).strip();
+    int hash = line.indexOf(" #");
+    String props = (hash >= 0 ? line.substring(0, hash) : line).strip();
+    if (props.isEmpty() || !(props.startsWith("!") || props.startsWith("&"))) {
+      return -1;
+    }
+    for (String p : props.split("\\s+")) {
+      if (!(p.startsWith("!") || p.startsWith("&")) || p.contains(":")) {
+        return -1;
+      }
+    }
+    return eol + 1;
   }
 
   /**
