@@ -299,6 +299,8 @@ public final class TokenStore {
         throw busy(lockFile);
       }
       try {
+        // FileChannel.lock has no timeout: tryLock, then a short jittered pause, so a lock held
+        // by a stuck process ends in a clear error at the deadline instead of a hang.
         Thread.sleep(5 + RANDOM.nextInt(10));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -257,6 +257,7 @@ class SbctlJarIT {
         }
         last503 = now;
       }
+      // Sampling /readyz every 20 ms draws its timeline through the stop; it waits for nothing.
       Thread.sleep(20);
     }
     String timeline =

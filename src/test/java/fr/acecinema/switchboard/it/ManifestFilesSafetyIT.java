@@ -130,7 +130,12 @@ class ManifestFilesSafetyIT {
   void aStatusWriteKeepsTheFilesOwnerGroupAndMode() throws Exception {
     Path file = manifests.resolve("inside.yaml");
     PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-    assumeTrue("root".equals(view.readAttributes().owner().getName()), "chown needs root");
+    boolean capable = "root".equals(view.readAttributes().owner().getName());
+    // Under CI a missing capability fails the test; elsewhere it skips it.
+    if ("true".equals(System.getenv("CI"))) {
+      org.assertj.core.api.Assertions.assertThat(capable).as("chown needs root").isTrue();
+    }
+    assumeTrue(capable, "chown needs root");
     var users = file.getFileSystem().getUserPrincipalLookupService();
     view.setOwner(users.lookupPrincipalByName("4321"));
     view.setGroup(users.lookupPrincipalByGroupName("8765"));

@@ -90,7 +90,12 @@ class AtomicFilesTest {
 
   @Test
   void neverReplacesAFileThatIsStillOpenForWriting() throws Exception {
-    assumeTrue(Posix.available(), "read leases need Linux");
+    boolean capable = Posix.available();
+    // Under CI a missing capability fails the test; elsewhere it skips it.
+    if ("true".equals(System.getenv("CI"))) {
+      org.assertj.core.api.Assertions.assertThat(capable).as("read leases need Linux").isTrue();
+    }
+    assumeTrue(capable, "read leases need Linux");
     Path file = dir.resolve("api.yaml");
     Files.writeString(file, "old\n");
     try (var writer = Files.newOutputStream(file, StandardOpenOption.APPEND)) {
@@ -129,7 +134,12 @@ class AtomicFilesTest {
 
   @Test
   void aProcessOpeningTheLeasedFileForWritingWaitsAndTheJvmSurvivesTheBreak() throws Exception {
-    assumeTrue(Posix.available(), "read leases need Linux");
+    boolean capable = Posix.available();
+    // Under CI a missing capability fails the test; elsewhere it skips it.
+    if ("true".equals(System.getenv("CI"))) {
+      org.assertj.core.api.Assertions.assertThat(capable).as("read leases need Linux").isTrue();
+    }
+    assumeTrue(capable, "read leases need Linux");
     Path file = dir.resolve("api.yaml");
     Files.writeString(file, "old\n");
     Process appender;

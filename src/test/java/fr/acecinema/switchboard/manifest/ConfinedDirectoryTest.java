@@ -45,7 +45,14 @@ class ConfinedDirectoryTest {
 
   @Test
   void aDirectorySwappedForALinkAfterOpeningCannotRedirectAWrite() throws Exception {
-    assumeTrue(Posix.available(), "descriptor-relative paths need Linux");
+    boolean capable = Posix.available();
+    // Under CI a missing capability fails the test; elsewhere it skips it.
+    if ("true".equals(System.getenv("CI"))) {
+      org.assertj.core.api.Assertions.assertThat(capable)
+          .as("descriptor-relative paths need Linux")
+          .isTrue();
+    }
+    assumeTrue(capable, "descriptor-relative paths need Linux");
     try (ConfinedDirectory dir = ConfinedDirectory.open(root, Path.of("a/b"), false)) {
       Files.move(root.resolve("a"), root.resolve("a.old"));
       Files.createSymbolicLink(root.resolve("a"), outside);
