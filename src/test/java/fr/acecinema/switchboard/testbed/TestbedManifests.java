@@ -33,20 +33,14 @@ public final class TestbedManifests {
    * bytes is a dead tunnel.
    */
   public static String site(String name, int index, int priority) {
-    return """
-        apiVersion: switchboard.acecinema.fr/v1alpha1
-        kind: Site
-        metadata:
-          name: %s
-        spec:
-          subnet: 10.200.%d.0/24
-          priority: %d
+    return plainSite(name, index, priority)
+        + """
           wireguard:
             interface: %s
             publicKey: "%s"
             trafficTimeout: 2500ms
         """
-        .formatted(name, index, priority, Testbed.HUB_WG, Testbed.publicKey(name));
+            .formatted(Testbed.HUB_WG, Testbed.publicKey(name));
   }
 
   /** A Site as a user first writes it: a subnet and a priority, nothing tuned. */
