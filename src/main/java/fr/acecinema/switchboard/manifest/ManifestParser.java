@@ -235,7 +235,7 @@ public final class ManifestParser {
         }
       }
     }
-    int indent = root.getStartMark().getColumn();
+    int indent = keyIndent(mapping, offsets);
     boolean flow = mapping.getFlowStyle() == DumperOptions.FlowStyle.FLOW;
     ParsedDocument.Spans spans =
         new ParsedDocument.Spans(
@@ -289,6 +289,25 @@ public final class ManifestParser {
     return end;
   }
 
+  /**
+   * Column of a block mapping's keys. Usually where the mapping starts; not when a tag or anchor
+   * stands alone on the line above the first key ({@code !x # note}, then {@code " k: v"}): the
+   * node starts at the tag, its keys are indented on the lines below (found by
+   * ManifestParserFuzzTest). The first key's line is read, not the key's own column, which is past
+   * the indicator of an explicit key ({@code ? k}).
+   */
+  private static int keyIndent(MappingNode mapping, Offsets offsets) {
+    Mark start = mapping.getStartMark();
+    if (mapping.getValue().isEmpty()) {
+      return start.getColumn();
+    }
+    Mark key = mapping.getValue().get(0).getKeyNode().getStartMark();
+    if (key.getLine() == start.getLine()) {
+      return start.getColumn();
+    }
+    return offsets.leadingSpaces(offsets.chars(key));
+  }
+
   /** Maps SnakeYAML's code-point indexes to Java char indexes (they differ past emoji etc.). */
   static final class Offsets {
     private final String text;
@@ -302,6 +321,16 @@ public final class ManifestParser {
     int chars(Mark mark) {
       int codePoints = Math.min(mark.getIndex(), text.codePointCount(0, text.length()));
       return surrogates ? text.offsetByCodePoints(0, codePoints) : codePoints;
+    }
+
+    /** Spaces at the start of the line holding char index {@code pos}. */
+    int leadingSpaces(int pos) {
+      int from = text.lastIndexOf('\n', pos - 1) + 1;
+      int i = from;
+      while (i < pos && text.charAt(i) == ' ') {
+        i++;
+      }
+      return i - from;
     }
   }
 

@@ -176,6 +176,13 @@ class StatusSplicerTest {
   }
 
   @Test
+  void indentsStatusLikeTheKeysUnderATagLine() {
+    // The mapping starts at its tag (column 0); its keys, and so the status, are at column 2.
+    String text = "---\n!x # note\n  kind: Site\n  spec: {}\n";
+    assertThat(splicer.splice(text, 0, status(7))).isEqualTo(text + NEW_STATUS.indent(2));
+  }
+
+  @Test
   void quotesStringsThatWouldReadAsOtherTypes() {
     ObjectNode s = JsonNodeFactory.instance.objectNode();
     for (String tricky :
