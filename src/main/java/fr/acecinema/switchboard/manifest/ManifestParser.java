@@ -204,7 +204,7 @@ public final class ManifestParser {
     int end = leafEnd(root, offsets);
     if (!(root instanceof MappingNode mapping)) {
       String what = root instanceof SequenceNode ? "a list" : "a single value";
-      ParsedDocument.Spans spans = new ParsedDocument.Spans(start, end, 0, false, -1, -1, -1);
+      ParsedDocument.Spans spans = new ParsedDocument.Spans(start, end, 0, false, -1, -1, -1, -1);
       return new ParsedDocument(
           index,
           line,
@@ -239,7 +239,14 @@ public final class ManifestParser {
     boolean flow = mapping.getFlowStyle() == DumperOptions.FlowStyle.FLOW;
     ParsedDocument.Spans spans =
         new ParsedDocument.Spans(
-            start, end, indent, flow, statusKeyStart, statusValueEnd, nextKeyStart);
+            start,
+            end,
+            indent,
+            flow,
+            statusKeyStart,
+            statusValueEnd,
+            nextKeyStart,
+            tuples.isEmpty() ? -1 : offsets.chars(tuples.get(0).getKeyNode().getStartMark()));
     return new ParsedDocument(
         index,
         line,

@@ -166,52 +166,33 @@ public final class StatusSplicer {
   }
 
   /**
-   * The status as the document's first key. Only for a document that ends the file inside a block
-   * scalar with no final line break: a break after it would become part of the scalar's value
-   * (found by ManifestParserFuzzTest).
+   * The status as the document's first key. Only for a document whose end cannot take it: one that
+   * ends the file inside a block scalar with no final line break (a break after it would become
+   * part of the scalar's value), or with an explicit key awaiting its value (found by
+   * ManifestParserFuzzTest).
    */
   private static String atDocumentStart(
       String text, ParsedDocument.Spans spans, String block, String eol) {
-    int from = lineStart(text, spans.start());
+    // The mapping's tag or anchor may stand alone on the lines above its first key ("!x # note",
+    // then "? k"): the status goes on the first key's line, inside the mapping the properties
+    // apply to (found by ManifestParserFuzzTest; tags may hold ':' and '?', so this is read from
+    // the parse, not from the text).
+    int first = spans.firstKeyStart();
+    int keys =
+        first >= 0 && lineStart(text, first) > lineStart(text, spans.start())
+            ? first
+            : spans.start();
+    int from = lineStart(text, keys);
     if (from == 0 && text.startsWith("\uFEFF")) {
       from = 1;
     }
-    // The mapping's tag or anchor alone on the line above its first key ("!x # note", then
-    // "? k"): the status goes after that line, inside the mapping the properties apply to
-    // (found by ManifestParserFuzzTest).
-    int propertiesEnd = propertiesLineEnd(text, from);
-    if (propertiesEnd > 0) {
-      from = propertiesEnd;
-    }
-    if (!text.substring(from, Math.max(from, spans.start())).isBlank()) {
+    String before = text.substring(from, Math.max(from, keys)).strip();
+    if (!before.isEmpty() && !before.equals("?")) {
       throw new IllegalArgumentException(
           "cannot write status: the file ends inside a block scalar (| or >) without a final"
               + " line break; add a line break at the end of the file");
     }
     return text.substring(0, from) + block + eol + text.substring(from);
-  }
-
-  /**
-   * End (start of the next line) of the line starting at {@code from} when it holds only node
-   * properties (a {@code !tag} and/or an {@code &anchor}) and maybe a comment; -1 otherwise.
-   */
-  private static int propertiesLineEnd(String text, int from) {
-    int eol = text.indexOf('\n', from);
-    if (eol < 0) {
-      return -1;
-    }
-    String line = text.substring(from, eol).strip();
-    int hash = line.indexOf(" #");
-    String props = (hash >= 0 ? line.substring(0, hash) : line).strip();
-    if (props.isEmpty() || !(props.startsWith("!") || props.startsWith("&"))) {
-      return -1;
-    }
-    for (String p : props.split("\\s+")) {
-      if (!(p.startsWith("!") || p.startsWith("&")) || p.contains(":")) {
-        return -1;
-      }
-    }
-    return eol + 1;
   }
 
   /**

@@ -183,6 +183,14 @@ class StatusSplicerTest {
   }
 
   @Test
+  void writesStatusFirstUnderATagHoldingAColonWhenTheDocumentEndsWithAnExplicitKey() {
+    // Appended, the status would become the value of "? k"; it goes first, after the tag line.
+    String text = "!k?:\nkind: Site\n? k:1.2\n---\nkind: Service\n";
+    assertThat(splicer.splice(text, 0, status(7)))
+        .isEqualTo("!k?:\n" + NEW_STATUS + "kind: Site\n? k:1.2\n---\nkind: Service\n");
+  }
+
+  @Test
   void quotesStringsThatWouldReadAsOtherTypes() {
     ObjectNode s = JsonNodeFactory.instance.objectNode();
     for (String tricky :

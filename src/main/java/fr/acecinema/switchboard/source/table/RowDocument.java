@@ -52,6 +52,6 @@ public final class RowDocument {
         row.name(),
         row.generation(),
         Optional.empty(),
-        new ParsedDocument.Spans(0, 0, 0, false, -1, -1, -1));
+        new ParsedDocument.Spans(0, 0, 0, false, -1, -1, -1, -1));
   }
 }
