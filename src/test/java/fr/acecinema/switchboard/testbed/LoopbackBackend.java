@@ -25,9 +25,14 @@ public final class LoopbackBackend implements AutoCloseable {
   }
 
   public static LoopbackBackend start(String name) {
+    return start(name, 0);
+  }
+
+  /** As {@link #start(String)} on {@code port} (0: any free port), e.g. to revive a backend. */
+  public static LoopbackBackend start(String name, int port) {
     try {
       HttpServer server =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
       server.createContext(
           "/",
           exchange -> {

@@ -76,6 +76,18 @@ public final class TestbedManifests {
   /** A Backend; {@code extra} is appended under {@code spec:} (e.g. {@code " role: standby\n"}). */
   public static String backend(
       String name, String service, String site, String address, int weight, String extra) {
+    return backend(name, service, site, address, 8080, weight, extra);
+  }
+
+  /** As {@link #backend(String, String, String, String, int, String)} on {@code port}. */
+  public static String backend(
+      String name,
+      String service,
+      String site,
+      String address,
+      int port,
+      int weight,
+      String extra) {
     return """
         apiVersion: switchboard.acecinema.fr/v1alpha1
         kind: Backend
@@ -85,10 +97,10 @@ public final class TestbedManifests {
           service: %s
           site: %s
           address: "%s"
-          port: 8080
+          port: %d
           weight: %d
         %s"""
-        .formatted(name, service, site, address, weight, extra);
+        .formatted(name, service, site, address, port, weight, extra);
   }
 
   /** Writes documents (joined by {@code ---}) into {@code name}, atomically. */
