@@ -24,6 +24,33 @@ final class RecordsAccess {
     return Database.open(embeddedUrl(config.dataDir()), config.dataDir());
   }
 
+  /**
+   * As {@link #open}, and when the embedded database's operator is not running, starts the embedded
+   * server on its data directory for the duration of the command ({@code backup} and {@code
+   * restore} on a stopped hub). Refuses when a server runs there without its port file.
+   */
+  static Database openEvenStopped(SwitchboardConfig config) throws IOException {
+    if (!config.embeddedDatabase()
+        || Files.exists(config.dataDir().resolve(RecordsPlane.PORT_FILE))) {
+      return open(config);
+    }
+    Path cluster = config.dataDir().resolve("postgres");
+    if (Files.exists(cluster.resolve("postmaster.pid"))) {
+      throw new IOException(
+          "a PostgreSQL server runs on "
+              + cluster
+              + " but "
+              + config.dataDir().resolve(RecordsPlane.PORT_FILE)
+              + " is missing; start `sbctl run` with --data-dir "
+              + config.dataDir()
+              + " (it adopts or stops that server), then run this command again");
+    }
+    if (!Files.isDirectory(cluster)) {
+      Files.createDirectories(cluster);
+    }
+    return Database.open("", config.dataDir());
+  }
+
   /** The URL of the embedded server of a running operator using {@code dataDir}. */
   static String embeddedUrl(Path dataDir) throws IOException {
     Path portFile = dataDir.resolve(RecordsPlane.PORT_FILE);

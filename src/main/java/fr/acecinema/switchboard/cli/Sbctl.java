@@ -48,6 +48,9 @@ import picocli.CommandLine.Spec;
       RevisionsCommand.class,
       EventsCommand.class,
       TokenCommand.class,
+      BackupCommand.class,
+      RestoreCommand.class,
+      VersionCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -214,6 +217,14 @@ public final class Sbctl implements Runnable {
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {
+      return new String[] {
+        "sbctl " + version(),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
+      };
+    }
+
+    /** This build's version (from the jar), or {@code (development build)}. */
+    static String version() throws IOException {
       String version = Sbctl.class.getPackage().getImplementationVersion();
       if (version == null) {
         try (InputStream in =
@@ -226,10 +237,7 @@ public final class Sbctl implements Runnable {
           }
         }
       }
-      return new String[] {
-        "sbctl " + (version == null ? "(development build)" : version),
-        "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
-      };
+      return version == null ? "(development build)" : version;
     }
   }
 }

@@ -67,9 +67,12 @@ public final class ConfigurationDocs {
 
         ## Why these defaults
 
-        - `--manifests ./manifests`, `--data-dir ./var`: relative to the working directory, so
-          a checkout, a container `WORKDIR` or a systemd `WorkingDirectory=` works without any
-          setting, and the two directories sit side by side (`var/` is git-ignored).
+        - `--manifests /etc/switchboard/manifests`, `--data-dir /var/lib/switchboard`: absolute,
+          the layout of the systemd unit in operations.md. Relative defaults (they were
+          `./manifests` and `./var`) made `sbctl get all` in a checkout list the example fleets
+          and `sbctl run` there probe them and route their hosts, and put the data dir at `/var`
+          under a service manager whose working directory is `/`. A checkout, the demo and the
+          tests pass their own directories; the image sets `/manifests`.
         - `--listen 127.0.0.1:7070`: health endpoints are for the local supervisor (systemd,
           Docker health check); exposing them further is an explicit choice.
         - `--resync 30s`: file events can be lost (editors, network file systems); a full

@@ -48,9 +48,12 @@ public class SwitchboardConfig {
   @Option(
       names = "--manifests",
       paramLabel = "DIR",
-      defaultValue = "./manifests",
+      defaultValue = "/etc/switchboard/manifests",
       scope = ScopeType.INHERIT,
-      description = "Watched directory of Site, Service and Backend manifests (*.yaml, *.yml).")
+      description =
+          "Watched directory of Site, Service and Backend manifests (*.yaml, *.yml). Absolute by"
+              + " default, so that no command reads (and `run` never watches) whatever `manifests`"
+              + " directory happens to be in the working directory.")
   Path manifests;
 
   @Option(
@@ -67,9 +70,11 @@ public class SwitchboardConfig {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      defaultValue = "./var",
+      defaultValue = "/var/lib/switchboard",
       scope = ScopeType.INHERIT,
-      description = "Directory for state the process owns (embedded PostgreSQL data, locks).")
+      description =
+          "Directory for state the process owns (embedded PostgreSQL data, tokens, locks)."
+              + " Absolute by default: a service manager's working directory is often `/`.")
   Path dataDir;
 
   @Option(

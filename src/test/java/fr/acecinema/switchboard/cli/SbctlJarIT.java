@@ -379,6 +379,7 @@ class SbctlJarIT {
     ProcessBuilder pb = new ProcessBuilder(command).directory(temp.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
     pb.environment().put("SWITCHBOARD_MANIFESTS", manifests.toString());
+    pb.environment().put("SWITCHBOARD_DATA_DIR", temp.resolve("var").toString());
     return pb;
   }
 

@@ -248,14 +248,14 @@ class SbctlTest {
   void getMissingNameFails() {
     Run r = run("get", "backend", "nope");
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("backend \"nope\" not found in ./manifests");
+    assertThat(r.err()).contains("backend \"nope\" not found in /etc/switchboard/manifests");
   }
 
   @Test
   void getEmptyKindSaysNoResources() {
     Run r = run("get", "sites");
     assertThat(r.code()).isZero();
-    assertThat(r.err()).contains("No resources found in ./manifests.");
+    assertThat(r.err()).contains("No resources found in /etc/switchboard/manifests.");
   }
 
   @Test
@@ -349,7 +349,7 @@ class SbctlTest {
   void demoRunsTheWiredDemo() {
     Run r = run("demo");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).isEqualTo("demo ran with ./manifests\n");
+    assertThat(r.out()).isEqualTo("demo ran with /etc/switchboard/manifests\n");
   }
 
   @Test

@@ -33,9 +33,9 @@ class ConfigurationDocsTest {
   void documentsEveryOptionWithItsVariableAndDefault() {
     String md = ConfigurationDocs.markdown();
     assertThat(md)
-        .contains("| `--manifests DIR` | `SWITCHBOARD_MANIFESTS` | `./manifests` |")
+        .contains("| `--manifests DIR` | `SWITCHBOARD_MANIFESTS` | `/etc/switchboard/manifests` |")
         .contains("| `--listen HOST:PORT` | `SWITCHBOARD_LISTEN` | `127.0.0.1:7070` |")
-        .contains("`SWITCHBOARD_DATA_DIR` | `./var`")
+        .contains("`SWITCHBOARD_DATA_DIR` | `/var/lib/switchboard`")
         .contains("`SWITCHBOARD_RESYNC` | `30s`")
         .contains("`SWITCHBOARD_WORKERS` | `4`")
         .contains("`SWITCHBOARD_LOG_FORMAT` | `text`")

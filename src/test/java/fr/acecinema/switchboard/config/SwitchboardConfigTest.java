@@ -33,9 +33,9 @@ class SwitchboardConfigTest {
   @Test
   void usesDefaultsWhenNothingIsSet() {
     SwitchboardConfig c = parse();
-    assertThat(c.manifests()).isEqualTo(Path.of("./manifests"));
+    assertThat(c.manifests()).isEqualTo(Path.of("/etc/switchboard/manifests"));
     assertThat(c.listen()).isEqualTo(new InetSocketAddress("127.0.0.1", 7070));
-    assertThat(c.dataDir()).isEqualTo(Path.of("./var"));
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/switchboard"));
     assertThat(c.resync()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.workers()).isEqualTo(4);
     assertThat(c.logFormat()).isEqualTo(SwitchboardConfig.LogFormat.text);
