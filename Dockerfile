@@ -13,6 +13,13 @@ COPY manifests manifests
 RUN mvn -B -q package -DskipTests -DskipITs -Dspotless.apply.skip=true
 
 FROM eclipse-temurin:21-jre
+# wg (a Site's TunnelUp from `wg show`) and ss (--kill-sockets) need CAP_NET_ADMIN; the process
+# runs as uid 10001, which Docker gives no capability, so the two binaries carry it as a file
+# capability. It takes effect only when the container is granted it (compose: cap_add NET_ADMIN).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends wireguard-tools iproute2 libcap2-bin \
+ && setcap cap_net_admin+ep "$(command -v wg)" && setcap cap_net_admin+ep "$(command -v ss)" \
+ && apt-get purge -y libcap2-bin && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /var/lib/switchboard --create-home switchboard
 COPY --from=build /src/target/switchboard.jar /opt/switchboard/switchboard.jar
 USER switchboard

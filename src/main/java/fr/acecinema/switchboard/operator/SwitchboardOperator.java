@@ -462,13 +462,16 @@ public final class SwitchboardOperator implements AutoCloseable {
   }
 
   /**
-   * What {@code /readyz} reports: {@code Ready} (the initial scan is done), {@code RecordsSynced}
-   * when records are on, {@code Routed} (Caddy's state) when routing is on. Only {@code Ready}
-   * decides readiness: a database or Caddy outage is reported, never turned into a 503.
+   * What {@code /readyz} reports: {@code Ready} (the initial scan is done), {@code StatusWritten}
+   * (status write-back works), {@code RecordsSynced} when records are on, {@code Routed} (Caddy's
+   * state) when routing is on. Only {@code Ready} decides readiness: a database or Caddy outage or
+   * files that cannot be written are reported, never turned into a 503 (a supervisor restarting the
+   * process would not fix them and would stop routing meanwhile).
    */
   public Readiness readiness() {
     List<Condition> conditions = new ArrayList<>();
     conditions.add(transitions.stamp(ProcessConditions.ready(ready, stopping)));
+    conditions.add(transitions.stamp(declarations.statusWriteHealth().condition()));
     if (records != null) {
       conditions.add(records.condition());
     }

@@ -50,13 +50,16 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
   private final Map<String, String> rejectedSince = new ConcurrentHashMap<>();
 
   private final StatusOutbox outbox;
+  private final StatusWriteHealth writeHealth;
   private volatile StatusOutbox.FailureListener failureListener = (key, e) -> {};
 
   public Declarations(ResourceStore store, ObjectMapper mapper, Clock clock) {
     this.store = store;
     this.mapper = mapper;
     this.clock = clock;
-    this.outbox = new StatusOutbox(writers::get, (k, e) -> failureListener.failed(k, e), 8);
+    this.writeHealth = new StatusWriteHealth(clock);
+    this.outbox =
+        new StatusOutbox(writers::get, (k, e) -> failureListener.failed(k, e), writeHealth, 8);
   }
 
   /**
@@ -65,6 +68,11 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
    */
   public void onWriteFailure(java.util.function.BiConsumer<ResourceKey, Exception> listener) {
     this.failureListener = listener::accept;
+  }
+
+  /** Whether status write-back works ({@code StatusWritten} of {@code /readyz}). */
+  public StatusWriteHealth statusWriteHealth() {
+    return writeHealth;
   }
 
   /** Writes every queued status before returning (SIGTERM finishes in-flight writes). */

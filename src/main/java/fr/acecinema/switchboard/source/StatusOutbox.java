@@ -40,6 +40,7 @@ final class StatusOutbox implements AutoCloseable {
 
   private final Function<String, StatusWriter> writers;
   private final FailureListener failures;
+  private final StatusWriteHealth health;
   private final Map<Location, LinkedHashMap<Integer, Pending>> pending = new HashMap<>();
   private final Set<Location> draining = new HashSet<>();
   private final ExecutorService executor =
@@ -52,9 +53,14 @@ final class StatusOutbox implements AutoCloseable {
   private final Semaphore slots;
   private boolean closed;
 
-  StatusOutbox(Function<String, StatusWriter> writers, FailureListener failures, int parallel) {
+  StatusOutbox(
+      Function<String, StatusWriter> writers,
+      FailureListener failures,
+      StatusWriteHealth health,
+      int parallel) {
     this.writers = writers;
     this.failures = failures;
+    this.health = health;
     this.slots = new Semaphore(parallel);
   }
 
@@ -101,6 +107,7 @@ final class StatusOutbox implements AutoCloseable {
     try {
       List<StatusWriter.Outcome> outcomes =
           writer.writeAll(batch.stream().map(Pending::entry).toList());
+      health.succeeded(loc.location());
       if (log.isDebugEnabled()) {
         log.debug("{} statuses into {}: {}", batch.size(), loc.location(), outcomes);
       }
@@ -108,6 +115,7 @@ final class StatusOutbox implements AutoCloseable {
       log.debug("{}; retrying in {}", e.getMessage(), e.retryAfter());
       retryLater(loc, batch, e.retryAfter());
     } catch (Exception e) {
+      health.failed(loc.location(), e);
       log.warn(
           "writing {} statuses into {} failed: {}", batch.size(), loc.location(), e.toString());
       batch.stream().filter(p -> p.key() != null).forEach(p -> failures.failed(p.key(), e));

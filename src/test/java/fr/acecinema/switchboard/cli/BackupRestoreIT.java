@@ -12,18 +12,14 @@ import fr.acecinema.switchboard.postgres.ProbeMinute;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -42,17 +38,8 @@ class BackupRestoreIT {
   @TempDir Path other;
   @TempDir Path files;
 
-  record Run(int code, String out, String err) {}
-
-  private static Run run(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl =
-        Sbctl.commandLine(new Sbctl(Optional.of(new LocalWiring()), Clock.systemUTC()), env::get);
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static InProcessSbctl.Result run(Map<String, String> env, String... args) {
+    return InProcessSbctl.run(env, args);
   }
 
   @Test
@@ -65,7 +52,7 @@ class BackupRestoreIT {
     Path backup = files.resolve("records.sbbackup");
     Map<String, String> hubEnv = Map.of("SWITCHBOARD_DATA_DIR", hub.toString());
 
-    Run b = run(hubEnv, "backup", "-o", backup.toString());
+    var b = run(hubEnv, "backup", "-o", backup.toString());
     assertThat(b.code()).as(b.err()).isZero();
     assertThat(b.out()).contains("backup written to", "schema version 1");
     assertThat(Files.list(files).map(p -> p.getFileName().toString()))
@@ -81,7 +68,7 @@ class BackupRestoreIT {
               files.resolve("var").toString(),
               "SWITCHBOARD_DATABASE_URL",
               url);
-      Run r = run(externalEnv, "restore", backup.toString());
+      var r = run(externalEnv, "restore", backup.toString());
       assertThat(r.code()).as(r.err()).isZero();
       assertThat(r.out()).contains("restored", "schema version 1");
 
@@ -93,10 +80,10 @@ class BackupRestoreIT {
         assertThat(new RecordsRepository(db).events("Site", "dijon", 10)).hasSize(2);
       }
 
-      Run again = run(externalEnv, "restore", backup.toString());
+      var again = run(externalEnv, "restore", backup.toString());
       assertThat(again.code()).isEqualTo(1);
       assertThat(again.err()).contains("holds", "rows", "--replace");
-      Run replaced = run(externalEnv, "restore", "--replace", backup.toString());
+      var replaced = run(externalEnv, "restore", "--replace", backup.toString());
       assertThat(replaced.code()).as(replaced.err()).isZero();
       try (Database db = Database.open(url, files.resolve("var"))) {
         assertThat(dump(db)).isEqualTo(before);
@@ -116,13 +103,13 @@ class BackupRestoreIT {
     assertThat(run(env, "backup", "-o", backup.toString()).code()).isZero();
 
     Path text = Files.writeString(files.resolve("notes.txt"), "not a backup\n");
-    Run notZip = run(env, "restore", "--replace", text.toString());
+    var notZip = run(env, "restore", "--replace", text.toString());
     assertThat(notZip.code()).isEqualTo(1);
     assertThat(notZip.err()).contains("notes.txt is not a Switchboard backup");
 
     Path newer = files.resolve("newer.sbbackup");
     rewriteHeader(backup, newer, "\"schemaVersion\" : \"1\"", "\"schemaVersion\" : \"99\"");
-    Run future = run(env, "restore", "--replace", newer.toString());
+    var future = run(env, "restore", "--replace", newer.toString());
     assertThat(future.code()).isEqualTo(1);
     assertThat(future.err()).contains("schema version 99, newer than this build's 1");
 

@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
 import fr.acecinema.switchboard.testbed.LoopbackBackend;
 import fr.acecinema.switchboard.testbed.TestbedManifests;
+import fr.acecinema.switchboard.testing.Readyz;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,13 +123,12 @@ class SystemdLayoutIT {
     pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
     process = pb.start();
 
-    HttpClient http = HttpClient.newHttpClient();
     try {
       await()
           .atMost(Duration.ofSeconds(90))
           .ignoreExceptions()
           .failFast(() -> !process.isAlive())
-          .until(() -> readyz(http, port).contains("\"status\":\"ready\""));
+          .until(() -> Readyz.ready(port));
     } catch (RuntimeException e) {
       throw new AssertionError("not ready; the log:\n" + readLog(log), e);
     }
@@ -150,15 +146,6 @@ class SystemdLayoutIT {
     Matcher m = Pattern.compile("(?m)^" + name + "=(.*)$").matcher(unit);
     assertThat(m.find()).as("%s= in %s", name, UNIT).isTrue();
     return m.group(1).strip();
-  }
-
-  private static String readyz(HttpClient http, int port) throws Exception {
-    return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
-                .timeout(Duration.ofSeconds(2))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 
   private static String readLog(Path log) {

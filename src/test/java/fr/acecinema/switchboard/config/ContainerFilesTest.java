@@ -176,6 +176,12 @@ class ContainerFilesTest {
         assertThat(port.asText()).doesNotContain("2019").startsWith("127.0.0.1:");
       }
     }
+    // What the tests run, not a floating tag; the tools' capability must be granted to work.
+    assertThat(services.at("/caddy/image").asText()).isEqualTo("caddy:2.6.2");
+    assertThat(services.at("/switchboard/cap_add"))
+        .anySatisfy(c -> assertThat(c.asText()).isEqualTo("NET_ADMIN"));
+    assertThat(Files.readString(ROOT.resolve("Dockerfile")))
+        .contains("wireguard-tools", "iproute2", "setcap cap_net_admin+ep");
     for (JsonNode volume : services.at("/caddy/volumes")) {
       String source = volume.asText().split(":")[0];
       if (source.startsWith("./")) {

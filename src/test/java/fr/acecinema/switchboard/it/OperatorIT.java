@@ -123,6 +123,42 @@ class OperatorIT {
   }
 
   @Test
+  void readinessSaysStatusWritesFailWhenAFileStaysUnwritable() throws Exception {
+    // chattr +i: even root cannot replace the file, as a root-owned file for a non-root process.
+    Path locked = dir.resolve("api/dijon.yaml");
+    assertThat(new ProcessBuilder("chattr", "+i", locked.toString()).start().waitFor()).isZero();
+    try {
+      start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> ready("api/thory.yaml", 0).equals("True"));
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  operator
+                      .readiness()
+                      .condition("StatusWritten")
+                      .map(c -> c.reason)
+                      .orElse("")
+                      .equals("StatusWriteFailing"));
+      assertThat(operator.readiness().condition("StatusWritten").orElseThrow().message)
+          .contains("dijon.yaml");
+      assertThat(operator.readiness().ready()).as("reported, not a 503").isTrue();
+    } finally {
+      new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                operator
+                    .readiness()
+                    .condition("StatusWritten")
+                    .orElseThrow()
+                    .status
+                    .equals("True"));
+  }
+
+  @Test
   void keepsCommentsAndEveryByteOutsideStatus() throws IOException {
     start();
     await()

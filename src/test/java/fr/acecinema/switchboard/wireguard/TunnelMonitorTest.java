@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import fr.acecinema.switchboard.api.v1alpha1.WireGuardPeer;
 import fr.acecinema.switchboard.runtime.ResourceKey;
-import java.time.Clock;
+import fr.acecinema.switchboard.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,29 +16,11 @@ import org.junit.jupiter.api.Test;
 class TunnelMonitorTest {
   private static final ResourceKey DIJON = new ResourceKey("Site", "dijon");
   private static final ResourceKey THORY = new ResourceKey("Site", "thory");
-  private final AtomicReference<Instant> now =
-      new AtomicReference<>(Instant.ofEpochSecond(1795254180));
   private final AtomicReference<String> dump = new AtomicReference<>(WgDumpTest.HUB_DUMP);
   private final AtomicInteger reads = new AtomicInteger();
   private final List<ResourceKey> changes = new ArrayList<>();
 
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return now.get();
-        }
-      };
+  private final MutableClock clock = new MutableClock(Instant.ofEpochSecond(1795254180));
 
   private final TunnelMonitor monitor =
       new TunnelMonitor(
@@ -90,7 +71,7 @@ class TunnelMonitorTest {
     assertThat(changes).isEmpty();
     assertThat(monitor.verdict(DIJON).orElseThrow().rxBytes()).isEqualTo(400);
 
-    now.set(now.get().plusSeconds(200));
+    clock.advance(java.time.Duration.ofSeconds(200));
     monitor.pollOnce();
 
     assertThat(changes).containsExactly(DIJON);
@@ -100,11 +81,11 @@ class TunnelMonitorTest {
   @Test
   void judgesTrafficStalledWhenRxStopsGrowing() {
     monitor.track(DIJON, peer(WgDumpTest.DIJON, "10s"));
-    now.set(now.get().plusSeconds(6));
+    clock.advance(java.time.Duration.ofSeconds(6));
     monitor.pollOnce();
     assertThat(monitor.verdict(DIJON).orElseThrow().up()).isTrue();
 
-    now.set(now.get().plusSeconds(5));
+    clock.advance(java.time.Duration.ofSeconds(5));
     monitor.pollOnce();
     assertThat(monitor.verdict(DIJON).orElseThrow().reason()).isEqualTo("TrafficStalled");
 
