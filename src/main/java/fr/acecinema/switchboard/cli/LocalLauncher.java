@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
+import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.FleetGauges;
 import fr.acecinema.switchboard.server.JvmMeters;
@@ -60,7 +61,12 @@ final class LocalLauncher implements OperatorLauncher {
             () -> {
               gauges.refresh();
               return meters.scrape();
-            });
+            },
+            // API writes become events beside the operator's own (sbctl events, the dashboard).
+            operator
+                .records()
+                .<EventRecorder>map(RecordsPlane::journal)
+                .orElse(EventRecorder.NONE));
     Webhooks started = webhooks;
     return new Running() {
       @Override

@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Jetty handler of the endpoint: dispatches {@code /healthz} and {@code /readyz}
- * (unauthenticated), {@code /metrics} (read scope) and {@code /apis/...} (to {@link
- * ResourceRoutes}); answers 404 elsewhere, and 500 for whatever a route throws, so a bug in one
- * request never reaches Jetty as an unanswered exchange.
+ * (unauthenticated), {@code /metrics} (read scope), {@code /apis/...} (to {@link ResourceRoutes})
+ * and the dashboard's files under {@code /ui/} (to {@link DashboardAssets}); answers 404 elsewhere,
+ * and 500 for whatever a route throws, so a bug in one request never reaches Jetty as an unanswered
+ * exchange.
  */
 final class ApiRoutes extends Handler.Abstract {
   // ApiServer's logger: its name is printed on every line (%logger in logback.xml), so the log
@@ -29,6 +30,7 @@ final class ApiRoutes extends Handler.Abstract {
   private final Optional<ApiServer.Api> api;
   private final Optional<BearerAuthenticator> auth;
   private final Optional<ResourceRoutes> resources;
+  private final Optional<DashboardAssets> dashboard;
 
   ApiRoutes(ApiServer.Settings settings, Supplier<Readiness> ready, Optional<ApiServer.Api> api) {
     this.ready = ready;
@@ -37,6 +39,7 @@ final class ApiRoutes extends Handler.Abstract {
     // Watch streams poll isRunning(): stopping the server stops this handler and ends them.
     this.resources =
         api.map(a -> new ResourceRoutes(a, auth.get(), settings.maxBodyBytes(), this::isRunning));
+    this.dashboard = api.map(a -> new DashboardAssets());
   }
 
   @Override
@@ -64,17 +67,25 @@ final class ApiRoutes extends Handler.Abstract {
       health(response, callback, method, path);
       return;
     }
-    if (!path.equals("/metrics") && !path.equals("/apis") && !path.startsWith("/apis/")) {
+    boolean ui = DashboardAssets.owns(path);
+    if (!ui && !path.equals("/metrics") && !path.equals("/apis") && !path.startsWith("/apis/")) {
       JsonReplies.failure(
           response,
           callback,
           404,
           "NotFound",
-          "no such path; see /healthz, /readyz, /metrics, " + ApiObjects.PREFIX);
+          "no such path; see /healthz, /readyz, /metrics, "
+              + ApiObjects.PREFIX
+              + ", "
+              + DashboardAssets.PREFIX);
       return;
     }
     if (api.isEmpty()) {
       JsonReplies.failure(response, callback, 404, "NotFound", "this process serves no API");
+      return;
+    }
+    if (ui) {
+      dashboard.get().serve(method, path, response, callback);
       return;
     }
     if (path.equals("/metrics")) {

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.server;
 
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.operator.Readiness;
+import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -97,9 +98,21 @@ public final class ApiServer implements AutoCloseable {
    * @param resources list/get/apply/delete
    * @param watches watch streams
    * @param metrics Prometheus text exposition of the process's registry
+   * @param audit where writes through the API are recorded as events (who changed what): the
+   *     records journal under {@code sbctl run}, {@link EventRecorder#NONE} without records
    */
   public record Api(
-      TokenStore tokens, ResourceApi resources, WatchHub watches, Supplier<String> metrics) {}
+      TokenStore tokens,
+      ResourceApi resources,
+      WatchHub watches,
+      Supplier<String> metrics,
+      EventRecorder audit) {
+    /** Without an audit trail of events (writes are still logged). */
+    public Api(
+        TokenStore tokens, ResourceApi resources, WatchHub watches, Supplier<String> metrics) {
+      this(tokens, resources, watches, metrics, EventRecorder.NONE);
+    }
+  }
 
   private final Server server;
   private final ServerConnector connector;
