@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.server;
 
 import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.fleet.RecordItems;
 import fr.acecinema.switchboard.operator.Readiness;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Jetty handler of the endpoint: dispatches {@code /healthz} and {@code /readyz}
- * (unauthenticated), {@code /metrics} (read scope) and {@code /apis/...} (to {@link
- * ResourceRoutes}); answers 404 elsewhere, and 500 for whatever a route throws, so a bug in one
- * request never reaches Jetty as an unanswered exchange.
+ * (unauthenticated), {@code /metrics} (read scope), {@code /apis/...} (to {@link ResourceRoutes})
+ * and {@code /records/...} (to {@link RecordRoutes}); answers 404 elsewhere, and 500 for whatever a
+ * route throws, so a bug in one request never reaches Jetty as an unanswered exchange.
  */
 final class ApiRoutes extends Handler.Abstract {
   // ApiServer's logger: its name is printed on every line (%logger in logback.xml), so the log
@@ -29,6 +30,7 @@ final class ApiRoutes extends Handler.Abstract {
   private final Optional<ApiServer.Api> api;
   private final Optional<BearerAuthenticator> auth;
   private final Optional<ResourceRoutes> resources;
+  private final Optional<RecordRoutes> records;
 
   ApiRoutes(ApiServer.Settings settings, Supplier<Readiness> ready, Optional<ApiServer.Api> api) {
     this.ready = ready;
@@ -37,6 +39,7 @@ final class ApiRoutes extends Handler.Abstract {
     // Watch streams poll isRunning(): stopping the server stops this handler and ends them.
     this.resources =
         api.map(a -> new ResourceRoutes(a, auth.get(), settings.maxBodyBytes(), this::isRunning));
+    this.records = api.map(a -> new RecordRoutes(a.records(), auth.get()));
   }
 
   @Override
@@ -64,13 +67,20 @@ final class ApiRoutes extends Handler.Abstract {
       health(response, callback, method, path);
       return;
     }
-    if (!path.equals("/metrics") && !path.equals("/apis") && !path.startsWith("/apis/")) {
+    boolean recordsPath = path.equals("/records") || path.startsWith("/records/");
+    if (!path.equals("/metrics")
+        && !path.equals("/apis")
+        && !path.startsWith("/apis/")
+        && !recordsPath) {
       JsonReplies.failure(
           response,
           callback,
           404,
           "NotFound",
-          "no such path; see /healthz, /readyz, /metrics, " + ApiObjects.PREFIX);
+          "no such path; see /healthz, /readyz, /metrics, "
+              + ApiObjects.PREFIX
+              + ", "
+              + RecordItems.PREFIX);
       return;
     }
     if (api.isEmpty()) {
@@ -79,6 +89,10 @@ final class ApiRoutes extends Handler.Abstract {
     }
     if (path.equals("/metrics")) {
       metrics(request, response, callback);
+      return;
+    }
+    if (recordsPath) {
+      records.get().handle(request, response, callback, method, path);
       return;
     }
     resources.get().handle(request, response, callback, method, path);

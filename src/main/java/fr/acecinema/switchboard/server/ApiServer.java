@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.server;
 
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.operator.Readiness;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The process's one HTTP endpoint on {@code --listen}: {@code /healthz} and {@code /readyz}
  * (unauthenticated, for supervisors; bodies list the process conditions, see {@link Readiness}),
- * {@code /metrics} (Prometheus text, read scope) and the resource API under {@code
- * /apis/switchboard.acecinema.fr/v1alpha1/} (bearer tokens).
+ * {@code /metrics} (Prometheus text, read scope), the resource API under {@code
+ * /apis/switchboard.acecinema.fr/v1alpha1/} and the records under {@code /records/v1alpha1/}
+ * (bearer tokens).
  *
  * <p>Defences: request headers are parsed without holding a thread, a connection that keeps sending
  * bytes for a whole {@link Settings#requestTimeout()} without completing a request is closed
@@ -97,9 +99,23 @@ public final class ApiServer implements AutoCloseable {
    * @param resources list/get/apply/delete
    * @param watches watch streams
    * @param metrics Prometheus text exposition of the process's registry
+   * @param records the PostgreSQL records under {@code /records/v1alpha1/}; empty when the process
+   *     keeps none; the supplier throws {@code DatabaseUnavailableException} while the database
+   *     cannot be reached
    */
   public record Api(
-      TokenStore tokens, ResourceApi resources, WatchHub watches, Supplier<String> metrics) {}
+      TokenStore tokens,
+      ResourceApi resources,
+      WatchHub watches,
+      Supplier<String> metrics,
+      Optional<Supplier<RecordsRepository>> records) {
+
+    /** An API without records. */
+    public Api(
+        TokenStore tokens, ResourceApi resources, WatchHub watches, Supplier<String> metrics) {
+      this(tokens, resources, watches, metrics, Optional.empty());
+    }
+  }
 
   private final Server server;
   private final ServerConnector connector;
@@ -153,7 +169,7 @@ public final class ApiServer implements AutoCloseable {
     }
     ApiServer started = new ApiServer(server, connector);
     LOG.info(
-        "API listening on {}://{}:{} (/apis/{}, /metrics, /healthz, /readyz)",
+        "API listening on {}://{}:{} (/apis/{}, /records/v1alpha1, /metrics, /healthz, /readyz)",
         settings.tls() ? "https" : "http",
         address.getHostString(),
         started.port(),
