@@ -21,12 +21,17 @@ public final class LocalWiring implements Wiring {
   }
 
   private static RemoteFleet remote(SwitchboardConfig config) {
+    return new RemoteFleet(api(config));
+  }
+
+  /** The API of the server of {@code SWITCHBOARD_SERVER}, with the token. */
+  static ApiClient api(SwitchboardConfig config) {
     if (config.token().isEmpty()) {
       throw new IllegalStateException(
           "SWITCHBOARD_SERVER is set but SWITCHBOARD_TOKEN is not; create a token on the hub with"
               + " sbctl token create NAME --scope write");
     }
-    return new RemoteFleet(config.server().get(), config.token(), Http.CLIENT);
+    return new ApiClient(config.server().get(), config.token(), Http.CLIENT);
   }
 
   /** The process's one HTTP client (a CLI run makes a handful of calls). */
