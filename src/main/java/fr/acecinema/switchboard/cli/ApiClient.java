@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLException;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -50,7 +51,17 @@ final class ApiClient {
 
   /** Executes a request; the caller closes the response. */
   Response execute(Request request) throws IOException {
-    return http.newCall(request).execute();
+    try {
+      return http.newCall(request).execute();
+    } catch (SSLException e) {
+      throw new IOException(
+          base
+              + ": TLS failed ("
+              + e.getMessage()
+              + "); if the hub's certificate is its own (not from a public CA), trust it with"
+              + " --server-ca FILE or SWITCHBOARD_SERVER_CA=FILE (the PEM of its --tls-cert)",
+          e);
+    }
   }
 
   /** GETs {@code url} and returns its JSON body, or throws naming {@code what}. */

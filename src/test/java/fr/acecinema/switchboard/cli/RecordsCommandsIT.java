@@ -8,9 +8,11 @@ import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.RecordsFixtures;
 import fr.acecinema.switchboard.server.Scope;
+import fr.acecinema.switchboard.server.SelfSigned;
 import fr.acecinema.switchboard.server.TokenStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -151,6 +153,57 @@ class RecordsCommandsIT {
     Run missing = remote("describe", "site/nowhere");
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("not found in http://127.0.0.1:" + server.port() + "/");
+  }
+
+  @Test
+  void tokenCreateSuggestsTheServersOwnSchemeAndAddress(@TempDir Path hub) {
+    Run plain = run(Map.of("SWITCHBOARD_DATA_DIR", hub.toString()), "token", "create", "laptop");
+    assertThat(plain.code()).as(plain.err()).isZero();
+    assertThat(plain.err()).contains("export SWITCHBOARD_SERVER=http://127.0.0.1:7070 ");
+    Run tls =
+        run(
+            Map.of(
+                "SWITCHBOARD_DATA_DIR", hub.toString(),
+                "SWITCHBOARD_LISTEN", "10.200.0.1:7443",
+                "SWITCHBOARD_TLS_CERT", "/etc/switchboard/cert.pem",
+                "SWITCHBOARD_TLS_KEY", "/etc/switchboard/key.pem"),
+            "token",
+            "create",
+            "ci");
+    assertThat(tls.code()).as(tls.err()).isZero();
+    assertThat(tls.err()).contains("export SWITCHBOARD_SERVER=https://10.200.0.1:7443 ");
+  }
+
+  @Test
+  void aHubWithItsOwnCertificateIsReachedWithServerCaAloneNoTrustStore(@TempDir Path tls)
+      throws Exception {
+    SelfSigned cert = SelfSigned.create(tls);
+    TokenStore tokens = TokenStore.in(serverData);
+    try (ApiServer https =
+        RecordsFixtures.serve(
+            ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0))
+                .withTls(cert.cert, cert.key),
+            tokens,
+            manifests,
+            Optional.of(() -> records))) {
+      Map<String, String> env =
+          Map.of(
+              "SWITCHBOARD_SERVER",
+              "https://127.0.0.1:" + https.port(),
+              "SWITCHBOARD_TOKEN",
+              readToken,
+              "SWITCHBOARD_DATA_DIR",
+              tls.resolve("absent").toString());
+      Run untrusted = run(env, "revisions");
+      assertThat(untrusted.code()).isEqualTo(1);
+      assertThat(untrusted.err()).contains("TLS failed", "SWITCHBOARD_SERVER_CA");
+
+      Map<String, String> trusted = new java.util.HashMap<>(env);
+      trusted.put("SWITCHBOARD_SERVER_CA", cert.cert.toString());
+      Run r = run(trusted, "revisions");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).isEqualTo(run("revisions").out());
+    }
   }
 
   @Test

@@ -69,8 +69,19 @@ public final class RecordsFixtures {
   public static ApiServer serve(
       TokenStore tokens, Path manifests, Optional<Supplier<RecordsRepository>> records)
       throws IOException {
+    return serve(
+        ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)), tokens, manifests, records);
+  }
+
+  /** The same with {@code settings} (TLS). */
+  public static ApiServer serve(
+      ApiServer.Settings settings,
+      TokenStore tokens,
+      Path manifests,
+      Optional<Supplier<RecordsRepository>> records)
+      throws IOException {
     return ApiServer.start(
-        ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)),
+        settings,
         () -> Readiness.of(true),
         Optional.of(
             new ApiServer.Api(
