@@ -337,7 +337,8 @@
       const revisions = await records('revisions?limit=20');
       $('revisions').replaceChildren(revisions instanceof Node ? revisions : table(
         ['Time', 'Revision', 'Result', 'Message'], revisions.items,
-        r => [time(r.time), r.revision, resultBadge(r.result), r.message || '']));
+        r => [time(r.time), `#${r.revision} ${(r.hash || '').slice(0, 12)}`, resultBadge(r.result),
+          r.message || '']));
       const events = await records('events?limit=30');
       $('events').replaceChildren(events instanceof Node ? events : eventTable(events.items, true));
       if (state.selected) await details();
@@ -402,12 +403,34 @@
     const now = Date.now();
     const since = now - state.range * 1000;
     const q = `kind=${encodeURIComponent(s.kind)}&name=${encodeURIComponent(s.name)}`;
-    const history = await records(`history?${q}&since=${encodeURIComponent(new Date(since).toISOString())}`);
+    const from = `since=${encodeURIComponent(new Date(since).toISOString())}&limit=1000`;
+    // The records keep a health history per backend; a site's is derived from its backends'.
+    const history = s.kind === 'Backend'
+      ? await records(`history?${q}&${from}`)
+      : await records(`history?kind=Backend&${from}`);
     const events = await records(`events?${q}&limit=20`);
     if (!state.selected || state.selected.name !== s.name || state.selected.kind !== s.kind) return;
     $('timeline').replaceChildren(history instanceof Node ? history
-      : strip(history.items, s.kind === 'Backend' ? 'Healthy' : 'Ready', since, now));
+      : s.kind === 'Backend' ? strip(history.items, 'Healthy', since, now)
+        : strip(siteHistory(s.name, history.items), 'Ready', since, now));
     $('object-events').replaceChildren(events instanceof Node ? events : eventTable(events.items, false));
+  }
+
+  /**
+   * A site's Ready over time from its backends' transitions: True while one of them is healthy,
+   * False while all that were seen are not, Unknown before any was seen.
+   */
+  function siteHistory(site, items) {
+    const mine = new Set([...state.objects.get('Backend').values()]
+      .filter(b => b.spec.site === site).map(b => b.metadata.name));
+    const health = new Map();
+    return items.filter(i => mine.has(i.name)).map(i => {
+      health.set(i.name, i.status);
+      const states = [...health.values()];
+      const status = states.includes('True') ? 'True'
+        : states.every(x => x === 'False') ? 'False' : 'Unknown';
+      return {time: i.time, condition: 'Ready', status, reason: `${i.name} ${i.state || i.status}`};
+    });
   }
 
   /** The condition's states over [since, now] as coloured bands, latency as a line above. */

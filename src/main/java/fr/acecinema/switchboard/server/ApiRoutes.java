@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.server;
 
 import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.fleet.RecordItems;
 import fr.acecinema.switchboard.operator.Readiness;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Jetty handler of the endpoint: dispatches {@code /healthz} and {@code /readyz}
- * (unauthenticated), {@code /metrics} (read scope), {@code /apis/...} (to {@link ResourceRoutes})
- * and the dashboard's files under {@code /ui/} (to {@link DashboardAssets}); answers 404 elsewhere,
- * and 500 for whatever a route throws, so a bug in one request never reaches Jetty as an unanswered
- * exchange.
+ * (unauthenticated), {@code /metrics} (read scope), {@code /apis/...} (to {@link ResourceRoutes}),
+ * {@code /records/...} (to {@link RecordRoutes}) and the dashboard's files under {@code /ui/} (to
+ * {@link DashboardAssets}); answers 404 elsewhere, and 500 for whatever a route throws, so a bug in
+ * one request never reaches Jetty as an unanswered exchange.
  */
 final class ApiRoutes extends Handler.Abstract {
   // ApiServer's logger: its name is printed on every line (%logger in logback.xml), so the log
@@ -30,6 +31,7 @@ final class ApiRoutes extends Handler.Abstract {
   private final Optional<ApiServer.Api> api;
   private final Optional<BearerAuthenticator> auth;
   private final Optional<ResourceRoutes> resources;
+  private final Optional<RecordRoutes> records;
   private final Optional<DashboardAssets> dashboard;
 
   ApiRoutes(ApiServer.Settings settings, Supplier<Readiness> ready, Optional<ApiServer.Api> api) {
@@ -39,6 +41,7 @@ final class ApiRoutes extends Handler.Abstract {
     // Watch streams poll isRunning(): stopping the server stops this handler and ends them.
     this.resources =
         api.map(a -> new ResourceRoutes(a, auth.get(), settings.maxBodyBytes(), this::isRunning));
+    this.records = api.map(a -> new RecordRoutes(a.records(), auth.get()));
     this.dashboard = api.map(a -> new DashboardAssets());
   }
 
@@ -68,7 +71,12 @@ final class ApiRoutes extends Handler.Abstract {
       return;
     }
     boolean ui = DashboardAssets.owns(path);
-    if (!ui && !path.equals("/metrics") && !path.equals("/apis") && !path.startsWith("/apis/")) {
+    boolean recordsPath = path.equals("/records") || path.startsWith("/records/");
+    if (!ui
+        && !path.equals("/metrics")
+        && !path.equals("/apis")
+        && !path.startsWith("/apis/")
+        && !recordsPath) {
       JsonReplies.failure(
           response,
           callback,
@@ -76,6 +84,8 @@ final class ApiRoutes extends Handler.Abstract {
           "NotFound",
           "no such path; see /healthz, /readyz, /metrics, "
               + ApiObjects.PREFIX
+              + ", "
+              + RecordItems.PREFIX
               + ", "
               + DashboardAssets.PREFIX);
       return;
@@ -90,6 +100,10 @@ final class ApiRoutes extends Handler.Abstract {
     }
     if (path.equals("/metrics")) {
       metrics(request, response, callback);
+      return;
+    }
+    if (recordsPath) {
+      records.get().handle(request, response, callback, method, path);
       return;
     }
     resources.get().handle(request, response, callback, method, path);

@@ -178,9 +178,29 @@ class DashboardIT {
     assertThat(text("notice")).contains("Backend web-dijon drained");
     assertThat(text("backend-web-dijon")).contains("draining");
 
-    // The history panel opens for a backend (its records, or why there are none).
+    // The records (PostgreSQL, through /records/v1alpha1): the drain is an event naming the
+    // token, the pushed revisions are listed, and the dead backend's timeline shows its fall.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                text("events").contains("ChangedThroughApi")
+                    && text("events").contains("token 'dashboard': spec.drain: true (was unset)"));
+    await().atMost(Duration.ofSeconds(20)).until(() -> text("revisions").contains("APPLIED"));
+    browser.findElement(By.id("history-site-thory")).click();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> text("details").contains("History of site thory") && figure().contains("Ready"));
     browser.findElement(By.id("history-backend-web-thory")).click();
-    await().atMost(Duration.ofSeconds(10)).until(() -> text("details").contains("web-thory"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                text("details").contains("History of backend web-thory")
+                    && figure().contains("Healthy")
+                    && figure().contains("transitions"));
+    assertThat(browser.findElements(By.cssSelector("#timeline svg rect.state-False"))).isNotEmpty();
 
     Path shot = Path.of("target", "dashboard-it.png");
     Files.createDirectories(shot.getParent());
@@ -224,6 +244,15 @@ class DashboardIT {
   private String text(String id) {
     try {
       return browser.findElement(By.id(id)).getText();
+    } catch (NoSuchElementException | StaleElementReferenceException e) {
+      return "";
+    }
+  }
+
+  /** The timeline's caption (its summary in words), empty while there is none. */
+  private String figure() {
+    try {
+      return browser.findElement(By.cssSelector("#timeline figcaption")).getText();
     } catch (NoSuchElementException | StaleElementReferenceException e) {
       return "";
     }

@@ -87,6 +87,7 @@ class ApiServerIT {
                 new ResourceApi(new ManifestDirectoryTarget(manifests)),
                 hub,
                 meters::scrape,
+                Optional.empty(),
                 (key, type, reason, message) ->
                     audit.add(key + " " + type.stored() + " " + reason + " " + message))));
   }
