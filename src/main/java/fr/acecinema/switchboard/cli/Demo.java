@@ -11,4 +11,13 @@ public interface Demo {
    * @return the process exit code, 0 when every step behaved as announced
    */
   int run(SwitchboardConfig config, PrintWriter out, PrintWriter err) throws Exception;
+
+  /**
+   * {@link #run(SwitchboardConfig, PrintWriter, PrintWriter)}, then, with {@code keepRunning},
+   * keeps the fleet and its dashboard up until a line (Enter) or the end of standard input.
+   */
+  default int run(SwitchboardConfig config, PrintWriter out, PrintWriter err, boolean keepRunning)
+      throws Exception {
+    return run(config, out, err);
+  }
 }

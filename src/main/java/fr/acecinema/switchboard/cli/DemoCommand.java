@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.cli;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -16,11 +17,17 @@ final class DemoCommand implements Callable<Integer> {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;
 
+  @Option(
+      names = "--keep-running",
+      description =
+          "After the tour, keep the fleet, Caddy and the dashboard up until Enter is pressed.")
+  boolean keepRunning;
+
   @Override
   public Integer call() throws Exception {
     root.setUpLogging(false);
     return root.wiring("run the demo")
         .demo()
-        .run(root.config(), spec.commandLine().getOut(), spec.commandLine().getErr());
+        .run(root.config(), spec.commandLine().getOut(), spec.commandLine().getErr(), keepRunning);
   }
 }

@@ -34,8 +34,27 @@ final class DemoRunner implements Demo {
   static final String FLEET_RESOURCE = "/demo/fleet.yaml";
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(20);
 
+  /** What to run when Caddy is missing: the package of Debian and Ubuntu (Caddy 2.6). */
+  static final String INSTALL_CADDY = "sudo apt-get install --no-install-recommends caddy";
+
   @Override
   public int run(SwitchboardConfig config, PrintWriter out, PrintWriter err) throws Exception {
+    return run(config, out, err, false);
+  }
+
+  @Override
+  public int run(SwitchboardConfig config, PrintWriter out, PrintWriter err, boolean keepRunning)
+      throws Exception {
+    var binary = DemoCaddy.binary();
+    if (binary.isEmpty()) {
+      // Routing through Caddy is the point of the tour: without it there is nothing to show.
+      err.println(
+          "sbctl demo routes requests through Caddy, and no caddy binary is installed (looked in"
+              + " /usr/bin and on the PATH). Install it, then run the demo again:\n  "
+              + INSTALL_CADDY
+              + "\n(bin/sbctl demo does this itself when run as root on a machine with apt-get.)");
+      return 1;
+    }
     Path scratch = Files.createTempDirectory("switchboard-demo-");
     try (DemoBackends backends = new DemoBackends()) {
       Path fleet = scratch.resolve("fleet.yaml");
@@ -56,20 +75,38 @@ final class DemoRunner implements Demo {
 
       ManifestFleet view = new ManifestFleet(scratch);
       OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
-      DemoCaddy caddy = startCaddy(out, http);
+      DemoCaddy caddy;
+      try {
+        caddy = DemoCaddy.start(binary.get(), http);
+      } catch (IOException e) {
+        err.println("Caddy (" + binary.get() + ") could not start: " + e.getMessage());
+        return 1;
+      }
+      out.println(
+          "Started a private Caddy ("
+              + binary.get()
+              + "): admin "
+              + caddy.adminUrl
+              + ", routes on http://"
+              + caddy.listen
+              + ", automatic HTTPS off.");
       OperatorSettings settings =
           new OperatorSettings(
-              scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh());
-      if (caddy != null) {
-        settings =
-            settings.withRouting(
-                RouterSettings.caddy(caddy.adminUrl, List.of(caddy.listen), false)
-                    // A port of its own: the demo may run beside a hub's sbctl run.
-                    .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
-      }
+                  scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh())
+              .withRouting(
+                  RouterSettings.caddy(caddy.adminUrl, List.of(caddy.listen), false)
+                      // A port of its own: the demo may run beside a hub's sbctl run.
+                      .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
       try (caddy;
           SwitchboardOperator operator =
-              SwitchboardOperator.start(settings, new SimpleMeterRegistry())) {
+              SwitchboardOperator.start(settings, new SimpleMeterRegistry());
+          DemoDashboard dashboard = DemoDashboard.start(operator, scratch)) {
+        out.println(
+            "Dashboard: "
+                + dashboard.url()
+                + "  (sign in with the token "
+                + dashboard.token()
+                + "; add --keep-running to look at it after the tour)");
         step(
             out,
             "1. Every manifest gets a truthful status:",
@@ -77,17 +114,15 @@ final class DemoRunner implements Demo {
             rows ->
                 ready(rows, "Service", "demo", "True")
                     && ready(rows, "Site", "demo-thory", "True")
-                    && (caddy == null || routed(rows, "demo")));
+                    && routed(rows, "demo"));
         out.println("\n   Status written into " + fleet.getFileName() + " for the service:");
         printStatusOf(out, fleet, "name: demo\n");
-        if (caddy != null) {
-          requests(
-              out,
-              http,
-              caddy,
-              "\n1b. Caddy routes demo.localhost by weight (demo-dijon 3, demo-thory 1):",
-              answers -> answers.containsKey("demo-dijon") && answers.containsKey("demo-thory"));
-        }
+        requests(
+            out,
+            http,
+            caddy,
+            "\n1b. Caddy routes demo.localhost by weight (demo-dijon 3, demo-thory 1):",
+            answers -> answers.containsKey("demo-dijon") && answers.containsKey("demo-thory"));
 
         backends.stop("demo-thory");
         out.println("\n   (stopped the demo-thory backend)");
@@ -98,14 +133,12 @@ final class DemoRunner implements Demo {
             rows ->
                 ready(rows, "Backend", "demo-thory", "False")
                     && ready(rows, "Service", "demo", "True"));
-        if (caddy != null) {
-          requests(
-              out,
-              http,
-              caddy,
-              "\n2b. Traffic moved: every request through Caddy now reaches demo-dijon:",
-              answers -> answers.keySet().equals(java.util.Set.of("demo-dijon")));
-        }
+        requests(
+            out,
+            http,
+            caddy,
+            "\n2b. Traffic moved: every request through Caddy now reaches demo-dijon:",
+            answers -> answers.keySet().equals(java.util.Set.of("demo-dijon")));
 
         backends.start("demo-thory", "127.0.11.2", 18080);
         out.println("\n   (restarted the demo-thory backend)");
@@ -115,6 +148,16 @@ final class DemoRunner implements Demo {
             view,
             rows -> ready(rows, "Backend", "demo-thory", "True"));
         out.println("\nDemo done. Run `bin/sbctl run --manifests DIR` on your own fleet.");
+        if (keepRunning) {
+          out.println(
+              "The fleet, Caddy and the dashboard ("
+                  + dashboard.url()
+                  + ") stay up: press Enter to end the demo.");
+          out.flush();
+          new java.io.BufferedReader(
+                  new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+              .readLine();
+        }
         return 0;
       } catch (StepFailed e) {
         err.println(
@@ -126,32 +169,6 @@ final class DemoRunner implements Demo {
       }
     } finally {
       deleteTree(scratch);
-    }
-  }
-
-  private static DemoCaddy startCaddy(PrintWriter out, OkHttpClient http) {
-    var binary = DemoCaddy.binary();
-    if (binary.isEmpty()) {
-      out.println("No caddy binary installed: the demo runs without routing.");
-      return null;
-    }
-    try {
-      DemoCaddy caddy = DemoCaddy.start(binary.get(), http);
-      out.println(
-          "Started a private Caddy ("
-              + binary.get()
-              + "): admin "
-              + caddy.adminUrl
-              + ", routes on http://"
-              + caddy.listen
-              + ", automatic HTTPS off.");
-      return caddy;
-    } catch (IOException e) {
-      out.println("Caddy could not start, the demo runs without routing: " + e.getMessage());
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
     }
   }
 
@@ -255,7 +272,8 @@ final class DemoRunner implements Demo {
         .forEach(l -> out.println("   | " + l));
   }
 
-  private static void deleteTree(Path dir) {
+  /** Removes a temporary directory of the demo, best effort. */
+  static void deleteTree(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

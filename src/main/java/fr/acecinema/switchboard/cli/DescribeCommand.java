@@ -2,8 +2,6 @@ package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.ResourceRow;
-import fr.acecinema.switchboard.postgres.Database;
-import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.util.List;
@@ -33,12 +31,12 @@ final class DescribeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ResourceKey key = ResourceRef.parse(spec, resource);
     root.setUpLogging(false);
-    Optional<ResourceRow> row = find(root.wiring("read manifests").view(root.config()), key);
+    FleetView view = root.wiring("read manifests").view(root.config());
+    Optional<ResourceRow> row = find(view, key);
     if (row.isEmpty()) {
       spec.commandLine()
           .getErr()
-          .println(
-              "error: " + ResourceRef.display(key) + " not found in " + root.config().manifests());
+          .println("error: " + ResourceRef.display(key) + " not found in " + view.where());
       return Sbctl.FAILURE;
     }
     spec.commandLine().getOut().print(Printer.describe(row.get(), root.clock().instant()));
@@ -52,11 +50,12 @@ final class DescribeCommand implements Callable<Integer> {
    * reached the section says why and the command still succeeds.
    */
   private String events(ResourceKey key) {
-    if (!root.config().records()) {
+    // Remotely, whether records are kept is the server's setting, not this process's.
+    if (root.config().server().isEmpty() && !root.config().records()) {
       return "Events:\n  <records are off>\n";
     }
-    try (Database db = RecordsAccess.open(root.config())) {
-      var rows = new RecordsRepository(db).events(key.kind(), key.name(), 10);
+    try (RecordsReader records = RecordsAccess.reader(root.config())) {
+      var rows = records.events(key.kind(), key.name(), 10);
       if (rows.isEmpty()) {
         return "Events:\n  <none>\n";
       }

@@ -1,7 +1,5 @@
 package fr.acecinema.switchboard.cli;
 
-import fr.acecinema.switchboard.postgres.Database;
-import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,13 +37,10 @@ final class EventsCommand implements Callable<Integer> {
     ResourceKey key =
         resource == null || resource.isEmpty() ? null : ResourceRef.parse(spec, resource);
     root.setUpLogging(false);
-    try (Database db = RecordsAccess.open(root.config())) {
+    try (RecordsReader records = RecordsAccess.reader(root.config())) {
       var rows =
-          new RecordsRepository(db)
-              .events(
-                  key == null ? null : key.kind(),
-                  key == null ? null : key.name(),
-                  Math.max(1, limit));
+          records.events(
+              key == null ? null : key.kind(), key == null ? null : key.name(), Math.max(1, limit));
       spec.commandLine().getOut().print(RecordsPrinter.events(rows, root.clock().instant(), true));
     }
     spec.commandLine().getOut().flush();

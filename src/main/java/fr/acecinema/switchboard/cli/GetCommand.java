@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,8 @@ final class GetCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "'get all' takes no NAME");
     }
-    List<ResourceRow> rows = root.wiring("read manifests").view(root.config()).list();
+    FleetView view = root.wiring("read manifests").view(root.config());
+    List<ResourceRow> rows = view.list();
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     List<ResourceRow> unreadable = rows.stream().filter(r -> r.kind() == null).toList();
@@ -66,11 +68,11 @@ final class GetCommand implements Callable<Integer> {
               + " \""
               + name
               + "\" not found in "
-              + root.config().manifests());
+              + view.where());
       return Sbctl.FAILURE;
     }
     if (selected.isEmpty()) {
-      err.println("No resources found in " + root.config().manifests() + ".");
+      err.println("No resources found in " + view.where() + ".");
       return Sbctl.OK;
     }
     var now = root.clock().instant();

@@ -1,7 +1,5 @@
 package fr.acecinema.switchboard.cli;
 
-import fr.acecinema.switchboard.postgres.Database;
-import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,8 +42,8 @@ final class HistoryCommand implements Callable<Integer> {
               + " for other kinds");
     }
     root.setUpLogging(false);
-    try (Database db = RecordsAccess.open(root.config())) {
-      var rows = new RecordsRepository(db).healthHistory(key.name(), Math.max(1, limit));
+    try (RecordsReader records = RecordsAccess.reader(root.config())) {
+      var rows = records.history(key.name(), Math.max(1, limit));
       spec.commandLine().getOut().print(RecordsPrinter.history(rows, root.clock().instant()));
     }
     spec.commandLine().getOut().flush();

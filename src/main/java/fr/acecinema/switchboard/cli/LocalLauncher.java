@@ -7,9 +7,12 @@ import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.RecordsPlane;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
+import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.FleetGauges;
 import fr.acecinema.switchboard.server.JvmMeters;
@@ -25,6 +28,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code sbctl run}: the operator on the watched directory of the configuration, its metrics in a
@@ -60,7 +64,13 @@ final class LocalLauncher implements OperatorLauncher {
             () -> {
               gauges.refresh();
               return meters.scrape();
-            });
+            },
+            operator.records().map(LocalLauncher::records),
+            // API writes become events beside the operator's own (sbctl events, the dashboard).
+            operator
+                .records()
+                .<EventRecorder>map(RecordsPlane::journal)
+                .orElse(EventRecorder.NONE));
     Webhooks started = webhooks;
     return new Running() {
       @Override
@@ -105,18 +115,26 @@ final class LocalLauncher implements OperatorLauncher {
                 () ->
                     new IllegalStateException(
                         "--api-target table needs the records plane (--records on)"));
-    return new TableTarget(
-        () ->
-            records
-                .database()
-                .map(ResourceTable::new)
-                .orElseThrow(
-                    () ->
-                        new DatabaseUnavailableException(
-                            "the database is still starting (see the RecordsSynced condition on"
-                                + " /readyz)",
-                            null)),
-        config.manifests());
+    return new TableTarget(() -> new ResourceTable(opened(records)), config.manifests());
+  }
+
+  /**
+   * The records the API serves: the operator's own database, opened in the background; until it is
+   * open the records paths answer 503.
+   */
+  static Supplier<RecordsRepository> records(RecordsPlane plane) {
+    return () -> new RecordsRepository(opened(plane));
+  }
+
+  private static Database opened(RecordsPlane plane) {
+    return plane
+        .database()
+        .orElseThrow(
+            () ->
+                new DatabaseUnavailableException(
+                    "the database is still starting (see the RecordsSynced condition on"
+                        + " /readyz)",
+                    null));
   }
 
   static OperatorSettings settings(SwitchboardConfig config) {

@@ -4,6 +4,14 @@ import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.fleet.ManifestFleet;
+import fr.acecinema.switchboard.server.Pem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.OkHttpClient;
 
 /**
  * The wiring of sbctl: the manifests directory and the operator in this process, or a running
@@ -21,12 +29,31 @@ public final class LocalWiring implements Wiring {
   }
 
   private static RemoteFleet remote(SwitchboardConfig config) {
+    return new RemoteFleet(api(config));
+  }
+
+  /** The API of the server of {@code SWITCHBOARD_SERVER}, with the token. */
+  static ApiClient api(SwitchboardConfig config) {
     if (config.token().isEmpty()) {
       throw new IllegalStateException(
           "SWITCHBOARD_SERVER is set but SWITCHBOARD_TOKEN is not; create a token on the hub with"
               + " sbctl token create NAME --scope write");
     }
-    return new RemoteFleet(config.server().get(), config.token(), Http.CLIENT);
+    if (config.serverCa().isEmpty()) {
+      return new ApiClient(config.server().get(), config.token(), Http.CLIENT);
+    }
+    Path ca = config.serverCa().get();
+    try {
+      X509TrustManager trust = Pem.trustManager(ca);
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(null, new TrustManager[] {trust}, null);
+      OkHttpClient http =
+          Http.CLIENT.newBuilder().sslSocketFactory(tls.getSocketFactory(), trust).build();
+      return new ApiClient(config.server().get(), config.token(), http);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException(
+          "--server-ca / SWITCHBOARD_SERVER_CA " + ca + ": " + e.getMessage(), e);
+    }
   }
 
   /** The process's one HTTP client (a CLI run makes a handful of calls). */

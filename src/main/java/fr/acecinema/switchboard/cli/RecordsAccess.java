@@ -9,12 +9,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * How sbctl reaches the records: the external database of {@code --database-url}, or the embedded
- * server a running {@code sbctl run} started under the same data dir, found through the port it
- * wrote to {@code DATA_DIR/postgres.port} (removed when it stops).
+ * How sbctl reaches the records: the API of a remote Switchboard ({@code SWITCHBOARD_SERVER}), the
+ * external database of {@code --database-url}, or the embedded server a running {@code sbctl run}
+ * started under the same data dir, found through the port it wrote to {@code
+ * DATA_DIR/postgres.port} (removed when it stops).
  */
 final class RecordsAccess {
   private RecordsAccess() {}
+
+  /**
+   * The records: through the API of {@code SWITCHBOARD_SERVER} when it is set, else from the
+   * database (see {@link #open}).
+   */
+  static RecordsReader reader(SwitchboardConfig config) throws IOException {
+    if (config.server().isPresent()) {
+      return new RemoteRecords(LocalWiring.api(config));
+    }
+    return new LocalRecords(open(config));
+  }
 
   /** Opens the records database; the message of the exception says what to do when it cannot. */
   static Database open(SwitchboardConfig config) throws IOException {

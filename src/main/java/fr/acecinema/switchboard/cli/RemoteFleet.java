@@ -33,19 +33,23 @@ import okhttp3.Response;
  */
 public final class RemoteFleet implements FleetView, FleetWriter {
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ApiClient.JSON;
   private static final List<String> PLURALS = List.of("sites", "services", "backends");
 
-  private final HttpUrl base;
-  private final String token;
-  private final OkHttpClient http;
+  private final ApiClient api;
   private final ManifestParser parser = new ManifestParser();
 
   public RemoteFleet(URI server, String token, OkHttpClient http) {
-    HttpUrl url = HttpUrl.get(server.toString());
-    this.base = url.newBuilder().encodedPath("/").build();
-    this.token = token;
-    this.http = http;
+    this(new ApiClient(server, token, http));
+  }
+
+  RemoteFleet(ApiClient api) {
+    this.api = api;
+  }
+
+  @Override
+  public String where() {
+    return api.base().toString();
   }
 
   @Override
@@ -53,7 +57,7 @@ public final class RemoteFleet implements FleetView, FleetWriter {
     List<ResourceRow> rows = new ArrayList<>();
     Set<String> unkinded = new HashSet<>();
     for (String plural : PLURALS) {
-      JsonNode list = call(request(plural, null, null).get().build(), "list " + plural);
+      JsonNode list = api.get(url(plural, null, null), "list " + plural);
       for (JsonNode item : list.path("items")) {
         JsonNode metadata = item.path("metadata");
         String created = metadata.path("creationTimestamp").asText(null);
@@ -140,12 +144,13 @@ public final class RemoteFleet implements FleetView, FleetWriter {
 
   @Override
   public boolean delete(ResourceKey key) throws IOException {
-    Request request = request(ApiObjects.plural(key.kind()), key.name(), null).delete().build();
-    try (Response response = http.newCall(request).execute()) {
+    Request request =
+        api.request(url(ApiObjects.plural(key.kind()), key.name(), null)).delete().build();
+    try (Response response = api.execute(request)) {
       if (response.code() == 404) {
         return false;
       }
-      body(response, "delete " + key);
+      api.body(response, "delete " + key);
       return true;
     }
   }
@@ -155,25 +160,25 @@ public final class RemoteFleet implements FleetView, FleetWriter {
   private Reply send(String kind, ParsedDocument d, boolean dryRun) throws IOException {
     boolean named = ApiObjects.validName(d.name());
     Request.Builder b =
-        request(ApiObjects.plural(kind), named ? d.name() : null, dryRun ? "All" : null);
+        api.request(url(ApiObjects.plural(kind), named ? d.name() : null, dryRun ? "All" : null));
     RequestBody body = RequestBody.create(JSON.writeValueAsBytes(d.document()), JSON_TYPE);
     Request request = (named ? b.put(body) : b.post(body)).build();
-    try (Response response = http.newCall(request).execute()) {
+    try (Response response = api.execute(request)) {
       if (response.code() == 401 || response.code() == 403) {
-        body(response, "apply " + kind);
+        api.body(response, "apply " + kind);
       }
       String text = response.body() == null ? "" : response.body().string();
       if (!response.isSuccessful()) {
-        return new Reply(response.code(), message(text, response.code()), null);
+        return new Reply(response.code(), ApiClient.message(text, response.code()), null);
       }
       String change = response.header(ApiObjects.CHANGE_HEADER, "configured");
       return new Reply(response.code(), "", Change.valueOf(change));
     }
   }
 
-  private Request.Builder request(String plural, String name, String dryRun) {
+  private HttpUrl url(String plural, String name, String dryRun) {
     HttpUrl.Builder url =
-        base.newBuilder()
+        api.url()
             .addPathSegment("apis")
             .addPathSegment(ApiObjects.GROUP)
             .addPathSegment(ApiObjects.VERSION)
@@ -184,47 +189,6 @@ public final class RemoteFleet implements FleetView, FleetWriter {
     if (dryRun != null) {
       url.addQueryParameter("dryRun", dryRun);
     }
-    return new Request.Builder()
-        .url(url.build())
-        .header("Authorization", "Bearer " + token)
-        .header("Accept", "application/json");
-  }
-
-  private JsonNode call(Request request, String what) throws IOException {
-    try (Response response = http.newCall(request).execute()) {
-      return body(response, what);
-    }
-  }
-
-  private JsonNode body(Response response, String what) throws IOException {
-    String text = response.body() == null ? "" : response.body().string();
-    if (!response.isSuccessful()) {
-      throw new IOException(
-          what + " on " + base + ": " + message(text, response.code()) + hint(response.code()));
-    }
-    return JSON.readTree(text);
-  }
-
-  private static String hint(int code) {
-    return switch (code) {
-      case 401 -> " (check SWITCHBOARD_TOKEN; sbctl token list on the hub)";
-      case 403 -> " (create a token with a wider --scope on the hub)";
-      default -> "";
-    };
-  }
-
-  private static String message(String text, int code) {
-    try {
-      JsonNode node = JSON.readTree(text);
-      JsonNode details = node.path("details");
-      if (details.isArray() && details.size() > 1) {
-        List<String> lines = new ArrayList<>();
-        details.forEach(d -> lines.add(d.asText()));
-        return String.join("; ", lines);
-      }
-      return node.path("message").asText("HTTP " + code);
-    } catch (IOException e) {
-      return "HTTP " + code;
-    }
+    return url.build();
   }
 }

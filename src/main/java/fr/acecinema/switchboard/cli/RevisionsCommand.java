@@ -1,7 +1,5 @@
 package fr.acecinema.switchboard.cli;
 
-import fr.acecinema.switchboard.postgres.Database;
-import fr.acecinema.switchboard.postgres.RecordsRepository;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +25,8 @@ final class RevisionsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     root.setUpLogging(false);
-    try (Database db = RecordsAccess.open(root.config())) {
-      var rows = new RecordsRepository(db).revisions(Math.max(1, limit));
+    try (RecordsReader records = RecordsAccess.reader(root.config())) {
+      var rows = records.revisions(Math.max(1, limit));
       spec.commandLine().getOut().print(RecordsPrinter.revisions(rows, root.clock().instant()));
     }
     spec.commandLine().getOut().flush();

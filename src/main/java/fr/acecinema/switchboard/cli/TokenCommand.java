@@ -37,6 +37,21 @@ final class TokenCommand implements Runnable {
         spec.commandLine(), "a subcommand is required: create, revoke or list");
   }
 
+  /**
+   * The API's URL under this configuration (run on the hub with the server's settings): https only
+   * when the server has a certificate, its real listen address and port. A loopback address is
+   * reached from elsewhere through a tunnel to that same port.
+   */
+  String serverUrl() {
+    var config = root.config();
+    var listen = config.listen();
+    return (config.tlsCert().isPresent() ? "https" : "http")
+        + "://"
+        + listen.getHostString()
+        + ":"
+        + listen.getPort();
+  }
+
   TokenStore store() {
     root.setUpLogging(false);
     return TokenStore.in(root.config().dataDir());
@@ -84,7 +99,9 @@ final class TokenCommand implements Runnable {
               + store.file()
               + "; copy it now, it is not shown again. Use it with:");
       err.println(
-          "  export SWITCHBOARD_SERVER=https://HUB:7070 SWITCHBOARD_TOKEN=<the line above>");
+          "  export SWITCHBOARD_SERVER="
+              + parent.serverUrl()
+              + " SWITCHBOARD_TOKEN=<the line above>");
       err.flush();
       return Sbctl.OK;
     }

@@ -342,9 +342,20 @@ public class SwitchboardConfig {
       defaultValue = "",
       scope = ScopeType.INHERIT,
       description =
-          "A running Switchboard's API, e.g. https://hub:7070: get, describe, apply, delete and"
-              + " wait go there (with --token) instead of the local manifests directory.")
+          "A running Switchboard's API, e.g. http://127.0.0.1:7070 or https://hub:7070: get,"
+              + " describe, apply, delete, wait, events, history and revisions go there (with"
+              + " --token) instead of the local manifests directory and database.")
   String server;
+
+  @Option(
+      names = "--server-ca",
+      paramLabel = "FILE",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "PEM certificate(s) to trust for an https --server whose certificate is not from a public"
+              + " CA (e.g. the hub's own --tls-cert); replaces the JVM's CAs for that connection.")
+  String serverCa;
 
   @Option(
       names = "--token",
@@ -502,6 +513,13 @@ public class SwitchboardConfig {
     return server == null || server.isBlank()
         ? Optional.empty()
         : Optional.of(new HttpUrlConverter().convert(server));
+  }
+
+  /** PEM certificates trusted for {@link #server()}, empty for the JVM's trust store. */
+  public Optional<Path> serverCa() {
+    return serverCa == null || serverCa.isBlank()
+        ? Optional.empty()
+        : Optional.of(Path.of(serverCa));
   }
 
   public String token() {

@@ -17,6 +17,14 @@ public interface FleetView {
   List<ResourceRow> list() throws IOException;
 
   /**
+   * Where this view reads, as named in sbctl's "not found in …" and "No resources found in …"
+   * messages: the manifests directory, or the remote server.
+   */
+  default String where() {
+    return "the fleet";
+  }
+
+  /**
    * The accepted resources (declared exactly once) as typed objects, with the status last written
    * into them; what {@code sbctl render} plans from.
    */

@@ -44,6 +44,11 @@ public final class ManifestFleet implements FleetView, FleetWriter {
     this.root = root;
   }
 
+  @Override
+  public String where() {
+    return root.toString();
+  }
+
   /** One document of one file, admitted or not. */
   private record Entry(Path file, ParsedDocument document, DocumentAdmission.Result result) {}
 

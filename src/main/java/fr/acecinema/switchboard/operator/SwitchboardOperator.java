@@ -100,6 +100,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         new StandaloneRuntime(
             store, declarations, meters, mapper, settings.workers(), settings.resync());
     declarations.onWriteFailure((key, e) -> runtime.statusWriteFailed(key));
+    declarations.onContestChange(runtime::republish);
     records =
         settings.records() == null
             ? null

@@ -16,7 +16,7 @@ public enum EventType {
     return stored;
   }
 
-  static EventType fromStored(String value) {
+  public static EventType fromStored(String value) {
     for (EventType t : values()) {
       if (t.stored.equals(value)) {
         return t;

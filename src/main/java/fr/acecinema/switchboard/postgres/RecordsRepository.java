@@ -137,15 +137,28 @@ public final class RecordsRepository {
 
   /** The latest {@code limit} transitions of a backend, newest first. */
   public List<HealthTransition> healthHistory(String backend, int limit) {
+    return healthHistory(backend, null, limit);
+  }
+
+  /**
+   * The latest {@code limit} transitions at or after {@code since}, newest first; a null backend
+   * means every backend, a null since all time.
+   */
+  public List<HealthTransition> healthHistory(String backend, Instant since, int limit) {
     return db.withConnection(
-        "healthHistory " + backend,
+        "healthHistory " + (backend == null ? "*" : backend),
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT * FROM health_transitions WHERE backend = ?"
+                  "SELECT * FROM health_transitions WHERE (?::text IS NULL OR backend = ?)"
+                      + " AND (?::timestamptz IS NULL OR at >= ?)"
                       + " ORDER BY at DESC, id DESC LIMIT ?")) {
             ps.setString(1, backend);
-            ps.setInt(2, limit);
+            ps.setString(2, backend);
+            Timestamp from = since == null ? null : Timestamp.from(since);
+            ps.setTimestamp(3, from);
+            ps.setTimestamp(4, from);
+            ps.setInt(5, limit);
             return readAll(
                 ps,
                 rs ->

@@ -132,6 +132,15 @@ public final class StandaloneRuntime implements AutoCloseable {
     queue.addAfter(key, Duration.ofSeconds(1));
   }
 
+  /**
+   * The status of {@code key} must be handed to the publisher again although it did not change (the
+   * publisher decorates it differently now: a declaration became contested or stopped being).
+   */
+  public void republish(ResourceKey key) {
+    published.remove(key);
+    queue.add(key);
+  }
+
   /** True when nothing waits and nothing is being reconciled (tests and benchmarks). */
   public boolean idle() {
     return queue.idle();

@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.server;
 
 import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.fleet.RecordItems;
 import fr.acecinema.switchboard.operator.Readiness;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Jetty handler of the endpoint: dispatches {@code /healthz} and {@code /readyz}
- * (unauthenticated), {@code /metrics} (read scope) and {@code /apis/...} (to {@link
- * ResourceRoutes}); answers 404 elsewhere, and 500 for whatever a route throws, so a bug in one
- * request never reaches Jetty as an unanswered exchange.
+ * (unauthenticated), {@code /metrics} (read scope), {@code /apis/...} (to {@link ResourceRoutes}),
+ * {@code /records/...} (to {@link RecordRoutes}) and the dashboard's files under {@code /ui/} (to
+ * {@link DashboardAssets}); answers 404 elsewhere, and 500 for whatever a route throws, so a bug in
+ * one request never reaches Jetty as an unanswered exchange.
  */
 final class ApiRoutes extends Handler.Abstract {
   // ApiServer's logger: its name is printed on every line (%logger in logback.xml), so the log
@@ -29,6 +31,8 @@ final class ApiRoutes extends Handler.Abstract {
   private final Optional<ApiServer.Api> api;
   private final Optional<BearerAuthenticator> auth;
   private final Optional<ResourceRoutes> resources;
+  private final Optional<RecordRoutes> records;
+  private final Optional<DashboardAssets> dashboard;
 
   ApiRoutes(ApiServer.Settings settings, Supplier<Readiness> ready, Optional<ApiServer.Api> api) {
     this.ready = ready;
@@ -37,6 +41,8 @@ final class ApiRoutes extends Handler.Abstract {
     // Watch streams poll isRunning(): stopping the server stops this handler and ends them.
     this.resources =
         api.map(a -> new ResourceRoutes(a, auth.get(), settings.maxBodyBytes(), this::isRunning));
+    this.records = api.map(a -> new RecordRoutes(a.records(), auth.get()));
+    this.dashboard = api.map(a -> new DashboardAssets());
   }
 
   @Override
@@ -64,21 +70,40 @@ final class ApiRoutes extends Handler.Abstract {
       health(response, callback, method, path);
       return;
     }
-    if (!path.equals("/metrics") && !path.equals("/apis") && !path.startsWith("/apis/")) {
+    boolean ui = DashboardAssets.owns(path);
+    boolean recordsPath = path.equals("/records") || path.startsWith("/records/");
+    if (!ui
+        && !path.equals("/metrics")
+        && !path.equals("/apis")
+        && !path.startsWith("/apis/")
+        && !recordsPath) {
       JsonReplies.failure(
           response,
           callback,
           404,
           "NotFound",
-          "no such path; see /healthz, /readyz, /metrics, " + ApiObjects.PREFIX);
+          "no such path; see /healthz, /readyz, /metrics, "
+              + ApiObjects.PREFIX
+              + ", "
+              + RecordItems.PREFIX
+              + ", "
+              + DashboardAssets.PREFIX);
       return;
     }
     if (api.isEmpty()) {
       JsonReplies.failure(response, callback, 404, "NotFound", "this process serves no API");
       return;
     }
+    if (ui) {
+      dashboard.get().serve(method, path, response, callback);
+      return;
+    }
     if (path.equals("/metrics")) {
       metrics(request, response, callback);
+      return;
+    }
+    if (recordsPath) {
+      records.get().handle(request, response, callback, method, path);
       return;
     }
     resources.get().handle(request, response, callback, method, path);

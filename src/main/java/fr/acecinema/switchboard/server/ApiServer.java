@@ -2,6 +2,8 @@ package fr.acecinema.switchboard.server;
 
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.operator.Readiness;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
+import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The process's one HTTP endpoint on {@code --listen}: {@code /healthz} and {@code /readyz}
  * (unauthenticated, for supervisors; bodies list the process conditions, see {@link Readiness}),
- * {@code /metrics} (Prometheus text, read scope) and the resource API under {@code
- * /apis/switchboard.acecinema.fr/v1alpha1/} (bearer tokens).
+ * {@code /metrics} (Prometheus text, read scope), the resource API under {@code
+ * /apis/switchboard.acecinema.fr/v1alpha1/} and the records under {@code /records/v1alpha1/}
+ * (bearer tokens).
  *
  * <p>Defences: request headers are parsed without holding a thread, a connection that keeps sending
  * bytes for a whole {@link Settings#requestTimeout()} without completing a request is closed
@@ -97,9 +100,36 @@ public final class ApiServer implements AutoCloseable {
    * @param resources list/get/apply/delete
    * @param watches watch streams
    * @param metrics Prometheus text exposition of the process's registry
+   * @param records the PostgreSQL records under {@code /records/v1alpha1/}; empty when the process
+   *     keeps none; the supplier throws {@code DatabaseUnavailableException} while the database
+   *     cannot be reached
+   * @param audit where writes through the API are recorded as events (who changed what): the
+   *     records journal under {@code sbctl run}, {@link EventRecorder#NONE} without records
    */
   public record Api(
-      TokenStore tokens, ResourceApi resources, WatchHub watches, Supplier<String> metrics) {}
+      TokenStore tokens,
+      ResourceApi resources,
+      WatchHub watches,
+      Supplier<String> metrics,
+      Optional<Supplier<RecordsRepository>> records,
+      EventRecorder audit) {
+
+    /** An API without records nor an audit trail of events (writes are still logged). */
+    public Api(
+        TokenStore tokens, ResourceApi resources, WatchHub watches, Supplier<String> metrics) {
+      this(tokens, resources, watches, metrics, Optional.empty(), EventRecorder.NONE);
+    }
+
+    /** An API with records and no audit trail of events. */
+    public Api(
+        TokenStore tokens,
+        ResourceApi resources,
+        WatchHub watches,
+        Supplier<String> metrics,
+        Optional<Supplier<RecordsRepository>> records) {
+      this(tokens, resources, watches, metrics, records, EventRecorder.NONE);
+    }
+  }
 
   private final Server server;
   private final ServerConnector connector;
@@ -153,7 +183,7 @@ public final class ApiServer implements AutoCloseable {
     }
     ApiServer started = new ApiServer(server, connector);
     LOG.info(
-        "API listening on {}://{}:{} (/apis/{}, /metrics, /healthz, /readyz)",
+        "API listening on {}://{}:{} (/apis/{}, /records/v1alpha1, /metrics, /healthz, /readyz)",
         settings.tls() ? "https" : "http",
         address.getHostString(),
         started.port(),

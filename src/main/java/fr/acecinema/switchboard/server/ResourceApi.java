@@ -38,8 +38,20 @@ public final class ResourceApi {
           .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
           .build();
 
-  /** An HTTP-independent reply. */
-  public record Reply(int code, JsonNode body, Map<String, String> headers) {
+  /**
+   * An HTTP-independent reply.
+   *
+   * @param code the HTTP status
+   * @param body the JSON answer
+   * @param headers extra response headers
+   * @param written what a write changed, for the audit trail (e.g. {@code spec.drain: true (was
+   *     unset)}); empty when nothing was written (a read, a dry run, an unchanged apply, a failure)
+   */
+  public record Reply(int code, JsonNode body, Map<String, String> headers, List<String> written) {
+    Reply(int code, JsonNode body, Map<String, String> headers) {
+      this(code, body, headers, List.of());
+    }
+
     static Reply of(int code, JsonNode body) {
       return new Reply(code, body, Map.of());
     }
@@ -253,7 +265,11 @@ public final class ResourceApi {
       return new Reply(
           change == FleetWriter.Change.created ? 201 : 200,
           reply,
-          Map.of(CHANGE_HEADER, change.name()));
+          Map.of(CHANGE_HEADER, change.name()),
+          dryRun || change == FleetWriter.Change.unchanged
+              ? List.of()
+              : SpecChanges.between(
+                  current.map(ResourceRow::spec).orElse(null), tree.path("spec")));
     }
   }
 
@@ -295,7 +311,7 @@ public final class ResourceApi {
     ok.put("apiVersion", "v1");
     ok.put("status", "Success");
     ok.putObject("details").put("kind", kind).put("name", name);
-    return Reply.of(200, ok);
+    return new Reply(200, ok, Map.of(), List.of("deleted"));
   }
 
   private Optional<ResourceRow> find(ResourceKey key) throws IOException {

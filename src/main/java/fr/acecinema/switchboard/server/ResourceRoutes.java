@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import fr.acecinema.switchboard.fleet.ApiObjects;
+import fr.acecinema.switchboard.postgres.EventType;
+import fr.acecinema.switchboard.reconciler.records.EventRecorder;
+import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,6 +37,7 @@ final class ResourceRoutes {
   private final BearerAuthenticator auth;
   private final RequestBodies bodies;
   private final WatchStream watches;
+  private final EventRecorder audit;
 
   /**
    * @param serving whether the server still runs, so watch streams end when it stops
@@ -44,6 +48,7 @@ final class ResourceRoutes {
     this.auth = auth;
     this.bodies = new RequestBodies(maxBodyBytes);
     this.watches = new WatchStream(api.watches(), serving);
+    this.audit = api.audit();
   }
 
   /** Answers a request whose path is {@code /apis} or below. */
@@ -142,6 +147,7 @@ final class ResourceRoutes {
         boolean json = type != null && type.toLowerCase(Locale.ROOT).contains("json");
         boolean dryRun = query.getValue("dryRun") != null;
         reply = resources.apply(kind, name, body.get(), json, dryRun);
+        audit(kind, reply.body().at("/metadata/name").asText(), token.get(), reply);
         if (!dryRun && reply.code() < 300) {
           // Who changed what: the audit trail names the token, never its secret.
           LOG.atInfo()
@@ -164,6 +170,7 @@ final class ResourceRoutes {
           return;
         }
         reply = resources.delete(kind, name, query.getValue("resourceVersion"));
+        audit(kind, name, token.get(), reply);
         if (reply.code() == 200) {
           LOG.atInfo()
               .addKeyValue("token", token.get().name())
@@ -179,6 +186,21 @@ final class ResourceRoutes {
     }
     reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
     JsonReplies.send(response, callback, reply.code(), reply.body());
+  }
+
+  /**
+   * Records a write as an event of the resource, naming the token (never its secret) and what
+   * changed, so the dashboard's and {@code sbctl events}' history says who drained a backend.
+   */
+  private void audit(String kind, String name, TokenStore.Token token, ResourceApi.Reply reply) {
+    if (reply.written().isEmpty()) {
+      return;
+    }
+    audit.event(
+        new ResourceKey(kind, name),
+        EventType.NORMAL,
+        "ChangedThroughApi",
+        "token '" + token.name() + "': " + String.join(", ", reply.written()));
   }
 
   /**

@@ -29,9 +29,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The registry of who declares what, across every source (files, table rows). It turns the sources'
  * level-triggered reports into store updates: a kind/name declared once is put in the store;
- * declared twice, anywhere, it is taken out and every declaration gets a {@code Conflict} status,
- * so neither wins silently; rejected documents get their error as status. It also routes reconciled
- * statuses back to the one declaration they belong to.
+ * declared twice, anywhere, every newcomer gets a {@code Conflict} status and is not applied, so
+ * none wins silently. A conflict never takes away what was serving: the declaration already in the
+ * store (the last valid one) stays there, and its {@code Accepted} condition says {@code Conflict}
+ * until only one declaration is left; only when no declaration was serving (both arrived in the
+ * same scan) is neither applied. Rejected documents get their error as status. It also routes
+ * reconciled statuses back to the declaration they belong to.
  */
 public final class Declarations implements DeclarationSink, StatusPublisher {
   private static final Logger log = LoggerFactory.getLogger(Declarations.class);
@@ -49,9 +52,18 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
   // Rejection text -> when first seen, so rewriting the same rejection is a no-op for the writer.
   private final Map<String, String> rejectedSince = new ConcurrentHashMap<>();
 
+  // The declaration whose resource is in the store, by key: the one that keeps serving when a
+  // second declaration of its name appears.
+  private final Map<ResourceKey, Origin> serving = new HashMap<>();
+  // Keys whose serving declaration is contested -> its Accepted condition's message and since when.
+  private final Map<ResourceKey, Contest> contested = new ConcurrentHashMap<>();
+
+  private record Contest(String message, String since) {}
+
   private final StatusOutbox outbox;
   private final StatusWriteHealth writeHealth;
   private volatile StatusOutbox.FailureListener failureListener = (key, e) -> {};
+  private volatile java.util.function.Consumer<ResourceKey> contestChanged = key -> {};
 
   public Declarations(ResourceStore store, ObjectMapper mapper, Clock clock) {
     this.store = store;
@@ -73,6 +85,15 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
   /** Whether status write-back works ({@code StatusWritten} of {@code /readyz}). */
   public StatusWriteHealth statusWriteHealth() {
     return writeHealth;
+  }
+
+  /**
+   * Who to tell when a serving declaration becomes contested or stops being so: its status must be
+   * published again (with or without the {@code Conflict} reason) although the resource did not
+   * change.
+   */
+  public void onContestChange(java.util.function.Consumer<ResourceKey> listener) {
+    this.contestChanged = listener;
   }
 
   /** Writes every queued status before returning (SIGTERM finishes in-flight writes). */
@@ -209,11 +230,28 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
         .collect(Collectors.toSet());
   }
 
+  /**
+   * Keys whose serving declaration is contested by another one, with the message its {@code
+   * Accepted} condition carries.
+   */
+  public Map<ResourceKey, String> contested() {
+    return contested.entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().message()));
+  }
+
   @Override
   public Outcome publish(ResourceKey key, long generation, ObjectNode status) {
-    Optional<Origin> origin = originOf(key);
+    Optional<Origin> origin;
+    Contest contest;
+    synchronized (this) {
+      origin = originOf(key).or(() -> Optional.ofNullable(serving.get(key)));
+      contest = contested.get(key);
+    }
     if (origin.isEmpty()) {
       return Outcome.STALE;
+    }
+    if (contest != null) {
+      status = contestedStatus(status, contest);
     }
     if (!writers.containsKey(origin.get().source())) {
       throw new IllegalStateException("no status writer for source " + origin.get().source());
@@ -226,28 +264,67 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
     if (list.isEmpty()) {
       claims.remove(key);
       store.remove(key);
+      serving.remove(key);
+      uncontest(key, writes);
     } else if (list.size() == 1) {
-      Declaration d = list.get(0);
-      HasMetadata stored = store.get(key).orElse(null);
-      if (stored == null
-          || !stored.getMetadata().getGeneration().equals(generation(d.resource()))) {
-        store.put(d.resource());
-      }
+      serve(list.get(0));
+      uncontest(key, writes);
     } else {
-      store.remove(key);
+      Origin was = serving.get(key);
+      Optional<Declaration> incumbent =
+          list.stream().filter(d -> was != null && sameDocument(d.origin(), was)).findFirst();
+      incumbent.ifPresentOrElse(
+          this::serve,
+          () -> {
+            store.remove(key);
+            serving.remove(key);
+          });
       List<Declaration> sorted =
           list.stream().sorted(Comparator.comparing(x -> x.origin().describe())).toList();
-      for (Declaration d : sorted) {
+      if (incumbent.isPresent()) {
         String others =
             sorted.stream()
-                .filter(o -> o != d)
+                .filter(o -> o != incumbent.get())
                 .map(o -> o.origin().describe())
                 .collect(Collectors.joining(", "));
         String message =
             key
                 + " is also declared in "
                 + others
-                + "; neither is applied until only one declaration is left (delete or rename one)";
+                + ", which is not applied; this declaration, the last valid one, keeps serving"
+                + " until only one is left (delete or rename the other)";
+        Contest before = contested.get(key);
+        if (before == null || !before.message().equals(message)) {
+          String since =
+              before != null
+                  ? before.since()
+                  : clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+          contested.put(key, new Contest(message, since));
+          writes.add(() -> contestChanged.accept(key));
+        }
+      }
+      for (Declaration d : sorted) {
+        if (incumbent.isPresent() && d == incumbent.get()) {
+          continue;
+        }
+        String others =
+            sorted.stream()
+                .filter(o -> o != d)
+                .map(o -> o.origin().describe())
+                .collect(Collectors.joining(", "));
+        String message =
+            incumbent.isPresent()
+                ? key
+                    + " is also declared in "
+                    + incumbent.get().origin().describe()
+                    + ", which keeps serving; this declaration is not applied until only one is"
+                    + " left (delete or rename one)"
+                    + (sorted.size() > 2 ? "; also declared in " + others : "")
+                : key
+                    + " is also declared in "
+                    + others
+                    + "; neither is applied until only one declaration is left (delete or rename"
+                    + " one)";
         log.warn("{}: {}", d.origin().describe(), message);
         Rejection conflict =
             new Rejection(
@@ -255,6 +332,51 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
         writes.add(() -> write(d.origin(), conflict.generation(), rejectedStatus(conflict)));
       }
     }
+  }
+
+  /** Puts the declaration's resource in the store (unless it is there already) and serves it. */
+  private void serve(Declaration d) {
+    HasMetadata stored = store.get(d.key()).orElse(null);
+    if (stored == null || !stored.getMetadata().getGeneration().equals(generation(d.resource()))) {
+      store.put(d.resource());
+    }
+    serving.put(d.key(), d.origin());
+  }
+
+  private void uncontest(ResourceKey key, List<Runnable> writes) {
+    if (contested.remove(key) != null) {
+      writes.add(() -> contestChanged.accept(key));
+    }
+  }
+
+  /** The same document of the same file or row, wherever its first line moved. */
+  private static boolean sameDocument(Origin a, Origin b) {
+    return a.source().equals(b.source())
+        && a.location().equals(b.location())
+        && a.document() == b.document();
+  }
+
+  /**
+   * The status of a contested serving declaration: what the reconcilers computed, its {@code
+   * Accepted} condition saying {@code Conflict} (still True: it is applied and serving).
+   */
+  private static ObjectNode contestedStatus(ObjectNode status, Contest contest) {
+    ObjectNode out = status.deepCopy();
+    var conditions =
+        out.has("conditions") && out.get("conditions").isArray()
+            ? (com.fasterxml.jackson.databind.node.ArrayNode) out.get("conditions")
+            : out.putArray("conditions");
+    for (var c : conditions) {
+      // Only an accepted spec is contested; a False Accepted keeps its own reason.
+      if (ConditionTypes.ACCEPTED.equals(c.path("type").asText())
+          && Condition.TRUE.equals(c.path("status").asText())
+          && c instanceof ObjectNode o) {
+        o.put("reason", ConditionTypes.CONFLICT);
+        o.put("message", contest.message());
+        o.put("lastTransitionTime", contest.since());
+      }
+    }
+    return out;
   }
 
   private static String sinceKey(Rejection r) {

@@ -39,6 +39,11 @@ class SbctlTest {
     }
 
     @Override
+    public String where() {
+      return seenConfig.manifests().toString();
+    }
+
+    @Override
     public Check check(String fileName, String text) {
       if (text.contains("port: 70000")) {
         return new Check(

@@ -238,15 +238,21 @@ class OperatorIT {
   }
 
   @Test
-  void sameNameInTwoFilesGivesBothAConflictAndNeitherWins() throws IOException {
+  void sameNameInASecondFileIsRefusedAndTheServingFileKeepsServing() throws IOException {
     start();
     await().until(() -> ready("api/dijon.yaml", 0).equals("True"));
     write("api/copy.yaml", backend("api-dijon", "dijon", "127.0.20.2", dijon.port, 5));
     await().until(() -> reason("api/copy.yaml", 0, "Accepted").equals("Conflict"));
+    assertThat(condition("api/copy.yaml", 0, "Accepted").path("status").asText())
+        .isEqualTo("False");
     await().until(() -> reason("api/dijon.yaml", 0, "Accepted").equals("Conflict"));
+    assertThat(condition("api/dijon.yaml", 0, "Accepted").path("status").asText())
+        .isEqualTo("True");
     assertThat(condition("api/dijon.yaml", 0, "Accepted").path("message").asText())
-        .contains("copy.yaml");
-    await().until(() -> doc("api/service.yaml", 0).at("/status/totalEndpoints").asInt() == 1);
+        .contains("copy.yaml", "keeps serving");
+    // Still one of the service's two endpoints, still ready, as before the copy appeared.
+    assertThat(ready("api/dijon.yaml", 0)).isEqualTo("True");
+    assertThat(doc("api/service.yaml", 0).at("/status/totalEndpoints").asInt()).isEqualTo(2);
     Files.delete(dir.resolve("api/copy.yaml"));
     await().until(() -> reason("api/dijon.yaml", 0, "Accepted").equals("Valid"));
   }

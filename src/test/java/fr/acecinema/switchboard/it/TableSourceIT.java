@@ -80,13 +80,17 @@ class TableSourceIT {
 
   /** The service's status counts exactly the store's backends, shop-row among them or not. */
   private static boolean serviceCountsRow(boolean present) throws Exception {
+    return serviceCountsBackend("shop-row", present);
+  }
+
+  private static boolean serviceCountsBackend(String name, boolean present) throws Exception {
     var store = running.operator().store();
     var backends =
         store.byIndex(
             fr.acecinema.switchboard.api.v1alpha1.Backend.class,
             fr.acecinema.switchboard.operator.SwitchboardOperator.BACKENDS_BY_SERVICE,
             "shop");
-    boolean has = backends.stream().anyMatch(b -> b.getMetadata().getName().equals("shop-row"));
+    boolean has = backends.stream().anyMatch(b -> b.getMetadata().getName().equals(name));
     return has == present
         && files.doc("shop.yaml", 0).at("/status/totalEndpoints").asInt() == backends.size();
   }
@@ -113,13 +117,28 @@ class TableSourceIT {
   }
 
   @Test
-  void theSameBackendAsAFileAndAsARowGivesBothAConflict() throws Exception {
+  void aRowDuplicatingAServingFileIsRefusedAndTheFileKeepsServingUntilTheRowGoes()
+      throws Exception {
     files.write(
         "shop-dup.yaml",
         OperatorIT.backend("shop-dup", "nancy", "127.0.31.2", web1.port, 1)
             .replace("service: api", "service: shop"));
     await().until(() -> files.ready("shop-dup.yaml").equals("True"));
-    table.upsert("Backend", "shop-dup", backendSpec("127.0.31.2", web1.port), null);
+    var key = new fr.acecinema.switchboard.runtime.ResourceKey("Backend", "shop-dup");
+    var serving = running.operator().store().get(key).orElseThrow();
+    table.upsert("Backend", "shop-dup", backendSpec("127.0.31.3", web1.port), null);
+    await()
+        .until(
+            () ->
+                rowCondition("Backend", "shop-dup", "Accepted")
+                    .path("reason")
+                    .asText()
+                    .equals("Conflict"));
+    assertThat(rowCondition("Backend", "shop-dup", "Accepted").path("status").asText())
+        .isEqualTo("False");
+    assertThat(rowCondition("Backend", "shop-dup", "Accepted").path("message").asText())
+        .contains("shop-dup.yaml", "keeps serving");
+    // The file's declaration says it is contested, and is still accepted, ready and routed from.
     await()
         .until(
             () ->
@@ -128,15 +147,19 @@ class TableSourceIT {
                     .path("reason")
                     .asText()
                     .equals("Conflict"));
-    await()
-        .until(
-            () ->
-                rowCondition("Backend", "shop-dup", "Accepted")
-                    .path("reason")
-                    .asText()
-                    .equals("Conflict"));
+    assertThat(files.condition("shop-dup.yaml", "Accepted").path("status").asText())
+        .isEqualTo("True");
     assertThat(files.condition("shop-dup.yaml", "Accepted").path("message").asText())
-        .contains("table Backend/shop-dup");
+        .contains("table Backend/shop-dup", "keeps serving");
+    assertThat(files.ready("shop-dup.yaml")).isEqualTo("True");
+    assertThat(running.operator().store().get(key))
+        .as("what the router plans from still holds the file's version")
+        .get()
+        .extracting(r -> ((fr.acecinema.switchboard.api.v1alpha1.Backend) r).getSpec().address)
+        .isEqualTo("127.0.31.2");
+    assertThat(running.operator().store().get(key).orElseThrow().getMetadata().getGeneration())
+        .isEqualTo(serving.getMetadata().getGeneration());
+    await().until(() -> serviceCountsBackend("shop-dup", true));
 
     table.delete("Backend", "shop-dup");
     await()
@@ -147,5 +170,6 @@ class TableSourceIT {
                     .path("reason")
                     .asText()
                     .equals("Valid"));
+    assertThat(running.operator().store().get(key)).isPresent();
   }
 }

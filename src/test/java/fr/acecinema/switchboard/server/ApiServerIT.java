@@ -58,6 +58,7 @@ class ApiServerIT {
   private String writeToken;
   private String adminToken;
   private final ResourceStore store = new ResourceStore();
+  private final List<String> audit = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ApiServer server;
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
@@ -85,7 +86,10 @@ class ApiServerIT {
                 tokens,
                 new ResourceApi(new ManifestDirectoryTarget(manifests)),
                 hub,
-                meters::scrape)));
+                meters::scrape,
+                Optional.empty(),
+                (key, type, reason, message) ->
+                    audit.add(key + " " + type.stored() + " " + reason + " " + message))));
   }
 
   @AfterEach
@@ -216,6 +220,54 @@ class ApiServerIT {
     Answer list = send("GET", BACKENDS, readToken, null, null);
     assertThat(list.body().path("items")).hasSize(1);
     assertThat(send("GET", BACKENDS + "/nope", readToken, null, null).code()).isEqualTo(404);
+  }
+
+  @Test
+  void writesAreAuditedAsEventsNamingTheTokenAndTheChangedFields() throws IOException {
+    send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
+    send("PUT", BACKENDS + "/api-dijon?dryRun=All", writeToken, backend("api-dijon", 81), YAML);
+    send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 8080), YAML);
+    send(
+        "PUT",
+        BACKENDS + "/api-dijon",
+        writeToken,
+        backend("api-dijon", 8080) + "  drain: true\n",
+        YAML);
+    send("PUT", BACKENDS + "/api-dijon", writeToken, backend("api-dijon", 70000), YAML);
+    send("DELETE", BACKENDS + "/api-dijon", adminToken, null, null);
+    // Neither the dry run, the unchanged apply nor the invalid one wrote anything.
+    assertThat(audit)
+        .containsExactly(
+            "Backend/api-dijon Normal ChangedThroughApi token 'writer': created",
+            "Backend/api-dijon Normal ChangedThroughApi token 'writer': spec.drain: true (was"
+                + " unset)",
+            "Backend/api-dijon Normal ChangedThroughApi token 'admin': deleted");
+  }
+
+  @Test
+  void servesTheDashboardUncachedWithAStrictContentPolicy() throws IOException {
+    try (Response page = call("GET", "/ui/", null, null)) {
+      assertThat(page.code()).isEqualTo(200);
+      assertThat(page.header("Content-Type")).startsWith("text/html");
+      assertThat(page.header("Cache-Control")).isEqualTo("no-store");
+      assertThat(page.header("Content-Security-Policy"))
+          .contains("script-src 'self'")
+          .contains("connect-src 'self'")
+          .doesNotContain("unsafe");
+      assertThat(page.body().string()).contains("<label for=\"token\">");
+    }
+    try (Response script = call("GET", "/ui/dashboard.js", null, null)) {
+      assertThat(script.header("Content-Type")).startsWith("text/javascript");
+      assertThat(script.header("Cache-Control")).isEqualTo("no-store");
+    }
+    try (Response bare = call("GET", "/ui", null, null)) {
+      // OkHttp follows the 308 to /ui/.
+      assertThat(bare.request().url().encodedPath()).isEqualTo("/ui/");
+    }
+    // Only the listed files exist: an escaped dot segment finds none (or Jetty refuses it).
+    assertThat(send("GET", "/ui/%2e%2e/pom.xml", null, null, null).code()).isIn(400, 404);
+    assertThat(send("GET", "/ui/secret.txt", null, null, null).code()).isEqualTo(404);
+    assertThat(send("POST", "/ui/", null, "x", YAML).code()).isEqualTo(405);
   }
 
   @Test

@@ -26,10 +26,10 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A self-signed certificate for 127.0.0.1 and localhost, written as PEM, made at test time. */
-final class SelfSigned {
-  final Path cert;
-  final Path key;
-  final X509Certificate certificate;
+public final class SelfSigned {
+  public final Path cert;
+  public final Path key;
+  public final X509Certificate certificate;
 
   private SelfSigned(Path cert, Path key, X509Certificate certificate) {
     this.cert = cert;
@@ -37,7 +37,7 @@ final class SelfSigned {
     this.certificate = certificate;
   }
 
-  static SelfSigned create(Path dir) throws Exception {
+  public static SelfSigned create(Path dir) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     KeyPair pair = generator.generateKeyPair();

@@ -23,6 +23,7 @@ class DeclarationsTest {
   private final ObjectMapper mapper = new ObjectMapper();
   private final ResourceStore store = new ResourceStore();
   private final Map<Origin, ObjectNode> written = new ConcurrentHashMap<>();
+  private final Map<Origin, ObjectNode> tableWritten = new ConcurrentHashMap<>();
   private Declarations declarations;
   private static final ResourceKey DIJON = new ResourceKey("Site", "dijon");
 
@@ -35,6 +36,12 @@ class DeclarationsTest {
         "file",
         (origin, generation, status) -> {
           written.put(origin, status);
+          return StatusWriter.Outcome.WRITTEN;
+        });
+    declarations.registerWriter(
+        "table",
+        (origin, generation, status) -> {
+          tableWritten.put(origin, status);
           return StatusWriter.Outcome.WRITTEN;
         });
   }
@@ -75,14 +82,86 @@ class DeclarationsTest {
   }
 
   @Test
-  void givesBothDeclarationsAConflictAndAppliesNeither() {
+  void aSecondDeclarationOfAServingNameGetsConflictAndTheServingOneStaysInTheStore() {
     declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
     declarations.replace("table", "Site/dijon", List.of(siteFromTable()), List.of());
-    assertThat(store.get(DIJON)).isEmpty();
+    assertThat(store.get(DIJON))
+        .as("a conflict never takes away what was serving")
+        .map(r -> r.getMetadata().getGeneration())
+        .contains(1L);
     assertThat(declarations.conflicts()).containsExactly(DIJON);
-    ObjectNode status = written.get(at("a.yaml", 0));
+    ObjectNode status = tableWritten.get(new Origin("table", "Site/dijon", 0, 0));
+    assertThat(status.at("/conditions/0/type").asText()).isEqualTo("Accepted");
+    assertThat(status.at("/conditions/0/status").asText()).isEqualTo("False");
     assertThat(status.at("/conditions/0/reason").asText()).isEqualTo("Conflict");
-    assertThat(status.at("/conditions/0/message").asText()).contains("table Site/dijon");
+    assertThat(status.at("/conditions/0/message").asText())
+        .contains("a.yaml:1", "keeps serving", "not applied");
+    assertThat(declarations.contested().get(DIJON))
+        .contains("table Site/dijon", "the last valid one, keeps serving");
+  }
+
+  @Test
+  void theServingDeclarationsPublishedStatusSaysConflictUntilTheOtherGoes() throws Exception {
+    List<ResourceKey> republished = new java.util.concurrent.CopyOnWriteArrayList<>();
+    declarations.onContestChange(republished::add);
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("table", "Site/dijon", List.of(siteFromTable()), List.of());
+    assertThat(republished).containsExactly(DIJON);
+    ObjectNode computed = mapper.createObjectNode();
+    computed
+        .putArray("conditions")
+        .add(
+            mapper
+                .createObjectNode()
+                .put("type", "Accepted")
+                .put("status", "True")
+                .put("reason", "Valid")
+                .put("message", "spec is valid")
+                .put("lastTransitionTime", "2026-11-21T09:00:00Z"))
+        .add(mapper.createObjectNode().put("type", "Ready").put("status", "True"));
+    assertThat(declarations.publish(DIJON, 1, computed)).isEqualTo(StatusPublisher.Outcome.QUEUED);
+    // Not flush(): that closes the outbox, and the resolution below publishes once more.
+    ObjectNode contested =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> written.get(at("a.yaml", 0)), java.util.Objects::nonNull);
+    assertThat(contested.at("/conditions/0/status").asText()).isEqualTo("True");
+    assertThat(contested.at("/conditions/0/reason").asText()).isEqualTo("Conflict");
+    assertThat(contested.at("/conditions/0/message").asText()).contains("table Site/dijon");
+    assertThat(contested.at("/conditions/0/lastTransitionTime").asText())
+        .isEqualTo("2026-11-21T10:00:00Z");
+    assertThat(contested.at("/conditions/1/status").asText()).isEqualTo("True");
+    assertThat(computed.at("/conditions/0/reason").asText())
+        .as("the reconciler's own copy is untouched")
+        .isEqualTo("Valid");
+
+    declarations.removeLocation("table", "Site/dijon");
+    assertThat(republished).containsExactly(DIJON, DIJON);
+    assertThat(declarations.contested()).isEmpty();
+    written.clear();
+    assertThat(declarations.publish(DIJON, 1, computed)).isEqualTo(StatusPublisher.Outcome.QUEUED);
+    declarations.flush();
+    assertThat(written.get(at("a.yaml", 0))).isEqualTo(computed);
+  }
+
+  @Test
+  void whenTheServingDeclarationGoesTheOtherTakesOver() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.replace("table", "Site/dijon", List.of(siteFromTable()), List.of());
+    declarations.removeLocation("file", "a.yaml");
+    assertThat(store.get(DIJON).map(r -> r.getMetadata().getGeneration())).contains(2L);
+    assertThat(declarations.originOf(DIJON)).contains(new Origin("table", "Site/dijon", 0, 0));
+    assertThat(declarations.conflicts()).isEmpty();
+  }
+
+  @Test
+  void twoDeclarationsInOneReportWithNothingServingApplyNeither() {
+    Declaration second =
+        new Declaration(DIJON, at("a.yaml", 1), site("dijon", "a.yaml", 1).resource());
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1), second), List.of());
+    assertThat(store.get(DIJON)).isEmpty();
+    assertThat(written.get(at("a.yaml", 0)).at("/conditions/0/message").asText())
+        .contains("neither is applied");
   }
 
   private static Declaration siteFromTable() {
@@ -94,7 +173,7 @@ class DeclarationsTest {
   void resolvesAConflictWhenOneDeclarationGoes() {
     declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
     declarations.replace("file", "b.yaml", List.of(site("dijon", "b.yaml", 1)), List.of());
-    assertThat(store.get(DIJON)).isEmpty();
+    assertThat(declarations.conflicts()).containsExactly(DIJON);
     declarations.removeLocation("file", "b.yaml");
     assertThat(store.get(DIJON)).isPresent();
     assertThat(declarations.originOf(DIJON)).contains(at("a.yaml", 0));

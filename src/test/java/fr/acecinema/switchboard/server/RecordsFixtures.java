@@ -1,0 +1,94 @@
+package fr.acecinema.switchboard.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.operator.Readiness;
+import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.postgres.ConfigRevision;
+import fr.acecinema.switchboard.postgres.EventType;
+import fr.acecinema.switchboard.postgres.HealthTransition;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
+import fr.acecinema.switchboard.runtime.ResourceStore;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** Records to read and an API server serving them, for the records ITs. */
+public final class RecordsFixtures {
+  private RecordsFixtures() {}
+
+  /**
+   * Two transitions of api-dijon (Healthy at 11:00 with 3 ms, Unhealthy at 11:58 without latency),
+   * one of api-thory (11:30), an applied then a failed revision, a counted event of api-dijon
+   * (twice) and a newer one of site dijon.
+   */
+  public static void seed(RecordsRepository records) {
+    records.appendHealthTransition(
+        new HealthTransition(
+            "api-dijon",
+            null,
+            "Healthy",
+            "ProbeSucceeded",
+            "health check passed in 3 ms",
+            3,
+            Instant.parse("2026-03-01T11:00:00Z")));
+    records.appendHealthTransition(
+        new HealthTransition(
+            "api-dijon",
+            "Healthy",
+            "Unhealthy",
+            "ProbeFailed",
+            "HTTP 503, expected 200-399",
+            null,
+            Instant.parse("2026-03-01T11:58:00Z")));
+    records.appendHealthTransition(
+        new HealthTransition(
+            "api-thory",
+            null,
+            "Healthy",
+            "ProbeSucceeded",
+            "ok",
+            5,
+            Instant.parse("2026-03-01T11:30:00Z")));
+    ObjectMapper json = new ObjectMapper();
+    records.recordRevision(
+        "3f2a9c0d11aa22bb", json.createObjectNode(), ConfigRevision.Result.APPLIED, null);
+    records.recordRevision(
+        "77aa9c0d11aa22bb",
+        json.createObjectNode(),
+        ConfigRevision.Result.FAILED,
+        "loading config: bad upstream");
+    records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendUnhealthy", "down");
+    records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendUnhealthy", "down");
+    records.recordEvent("Site", "dijon", EventType.NORMAL, "SiteReady", "1/1 healthy");
+  }
+
+  /** An API server on loopback (port 0) over {@code manifests} and {@code records}. */
+  public static ApiServer serve(
+      TokenStore tokens, Path manifests, Optional<Supplier<RecordsRepository>> records)
+      throws IOException {
+    return serve(
+        ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)), tokens, manifests, records);
+  }
+
+  /** The same with {@code settings} (TLS). */
+  public static ApiServer serve(
+      ApiServer.Settings settings,
+      TokenStore tokens,
+      Path manifests,
+      Optional<Supplier<RecordsRepository>> records)
+      throws IOException {
+    return ApiServer.start(
+        settings,
+        () -> Readiness.of(true),
+        Optional.of(
+            new ApiServer.Api(
+                tokens,
+                new ResourceApi(new ManifestDirectoryTarget(manifests)),
+                new WatchHub(new ResourceStore(), SwitchboardOperator.mapper()),
+                () -> "",
+                records)));
+  }
+}
