@@ -6,6 +6,7 @@ import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,13 @@ final class DemoRunner implements Demo {
   static final String FLEET_RESOURCE = "/demo/fleet.yaml";
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(20);
 
+  /**
+   * The demo fleet lives on loopback (127.0.10.0/24 and 127.0.11.0/24), which a real hub refuses as
+   * a Site subnet; the demo allows exactly its two sites, as a user would with --allow-subnets.
+   */
+  static final SubnetPolicy DEMO_SUBNETS =
+      SubnetPolicy.allowing(List.of("127.0.10.0/24", "127.0.11.0/24"));
+
   @Override
   public int run(SwitchboardConfig config, PrintWriter out, PrintWriter err) throws Exception {
     Path scratch = Files.createTempDirectory("switchboard-demo-");
@@ -54,12 +62,13 @@ final class DemoRunner implements Demo {
               + " (site demo-thory).");
       out.flush();
 
-      ManifestFleet view = new ManifestFleet(scratch);
+      ManifestFleet view = new ManifestFleet(scratch, DEMO_SUBNETS);
       OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
       DemoCaddy caddy = startCaddy(out, http);
       OperatorSettings settings =
           new OperatorSettings(
-              scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh());
+                  scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh())
+              .withSubnets(DEMO_SUBNETS);
       if (caddy != null) {
         settings =
             settings.withRouting(

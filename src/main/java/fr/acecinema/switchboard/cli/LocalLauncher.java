@@ -96,7 +96,7 @@ final class LocalLauncher implements OperatorLauncher {
    */
   static ResourceTarget target(SwitchboardConfig config, SwitchboardOperator operator) {
     if (config.apiTarget() == SwitchboardConfig.ApiTarget.file) {
-      return new ManifestDirectoryTarget(config.manifests());
+      return new ManifestDirectoryTarget(config.manifests(), config.subnetPolicy());
     }
     RecordsPlane records =
         operator
@@ -116,7 +116,8 @@ final class LocalLauncher implements OperatorLauncher {
                             "the database is still starting (see the RecordsSynced condition on"
                                 + " /readyz)",
                             null)),
-        config.manifests());
+        config.manifests(),
+        config.subnetPolicy());
   }
 
   static OperatorSettings settings(SwitchboardConfig config) {
@@ -137,7 +138,8 @@ final class LocalLauncher implements OperatorLauncher {
             config.heartbeatInterval(),
             config.heartbeatTimeout(),
             config.heartbeatMisses(),
-            config.killSockets() ? List.of("ss") : List.of()));
+            config.killSockets() ? List.of("ss") : List.of()),
+        config.subnetPolicy());
   }
 
   /** Routing as configured: {@code --caddy-sync off} gives none. */

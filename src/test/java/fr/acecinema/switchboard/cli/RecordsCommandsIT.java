@@ -94,7 +94,9 @@ class RecordsCommandsIT {
             new Sbctl(Optional.of(new LocalWiring()), Clock.fixed(NOW, ZoneOffset.UTC)),
             Map.of(
                     "SWITCHBOARD_DATA_DIR", dataDir.toString(),
-                    "SWITCHBOARD_MANIFESTS", manifests.toString())
+                    "SWITCHBOARD_MANIFESTS", manifests.toString(),
+                    // The sites live on loopback, refused as Site subnets unless allowed.
+                    "SWITCHBOARD_ALLOW_SUBNETS", "127.0.0.0/8")
                 ::get);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
@@ -147,7 +149,9 @@ class RecordsCommandsIT {
             new Sbctl(Optional.of(new LocalWiring()), Clock.fixed(NOW, ZoneOffset.UTC)),
             Map.of(
                     "SWITCHBOARD_DATA_DIR", dataDir.resolve("elsewhere").toString(),
-                    "SWITCHBOARD_MANIFESTS", manifests.toString())
+                    "SWITCHBOARD_MANIFESTS", manifests.toString(),
+                    // The sites live on loopback, refused as Site subnets unless allowed.
+                    "SWITCHBOARD_ALLOW_SUBNETS", "127.0.0.0/8")
                 ::get);
     cl.setOut(new PrintWriter(out, true));
     assertThat(cl.execute("describe", "backend/api-dijon")).isZero();

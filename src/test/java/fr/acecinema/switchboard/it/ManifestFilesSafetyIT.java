@@ -9,6 +9,7 @@ import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Rejection;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,7 +74,10 @@ class ManifestFilesSafetyIT {
   private void start() throws IOException {
     operator =
         SwitchboardOperator.start(
-            OperatorSettings.forDirectory(manifests).withResync(Duration.ofSeconds(1)),
+            OperatorSettings.forDirectory(manifests)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
+                .withResync(Duration.ofSeconds(1)),
             new SimpleMeterRegistry());
   }
 

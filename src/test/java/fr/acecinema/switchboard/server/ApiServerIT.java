@@ -11,6 +11,7 @@ import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.BufferedReader;
@@ -83,7 +84,7 @@ class ApiServerIT {
         Optional.of(
             new ApiServer.Api(
                 tokens,
-                new ResourceApi(new ManifestDirectoryTarget(manifests)),
+                new ResourceApi(new ManifestDirectoryTarget(manifests, SubnetPolicy.SITES_ONLY)),
                 hub,
                 meters::scrape)));
   }
@@ -282,6 +283,34 @@ class ApiServerIT {
     assertThat(wrongKind.body().path("message").asText()).contains("the path is for Site");
     assertThat(filesUnder(manifests)).isEmpty();
     assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
+  }
+
+  /**
+   * A write token cannot turn the hub into a port scanner: a Site whose subnet is the whole
+   * internet, the metadata service or the hub's loopback is refused with the field and the fix, and
+   * nothing is written.
+   */
+  @Test
+  void aSiteSubnetThatIsNotASitesLanIsRefusedWithTheFieldAndTheFix() throws IOException {
+    for (String subnet : List.of("0.0.0.0/0", "::/0", "169.254.169.254/32", "127.0.0.0/16")) {
+      String site =
+          """
+          apiVersion: switchboard.acecinema.fr/v1alpha1
+          kind: Site
+          metadata: {name: scan}
+          spec: {subnet: "%s"}
+          """
+              .formatted(subnet);
+      Answer refused =
+          send("PUT", "/apis/switchboard.acecinema.fr/v1alpha1/sites/scan", writeToken, site, YAML);
+      assertThat(refused.code()).as(subnet).isEqualTo(400);
+      assertThat(refused.body().path("reason").asText()).isEqualTo("Invalid");
+      assertThat(refused.body().path("message").asText())
+          .as(subnet)
+          .contains("spec.subnet: '" + subnet + "'")
+          .contains("--allow-subnets " + subnet);
+    }
+    assertThat(filesUnder(manifests)).isEmpty();
   }
 
   @Test
