@@ -79,7 +79,7 @@ final class ApplyCommand implements Callable<Integer> {
   private Integer applyToTable() throws Exception {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
-    TableApply apply = new TableApply();
+    TableApply apply = new TableApply(root.config().subnetPolicy());
     TableApply.Checked checked = apply.check(ManifestFiles.read(path));
     if (!checked.problems().isEmpty()) {
       checked.problems().forEach(p -> err.println("error: " + p));

@@ -44,7 +44,8 @@ final class DemoDashboard implements AutoCloseable {
               Optional.of(
                   new ApiServer.Api(
                       tokens,
-                      new ResourceApi(new ManifestDirectoryTarget(manifests)),
+                      new ResourceApi(
+                          new ManifestDirectoryTarget(manifests, DemoRunner.DEMO_SUBNETS)),
                       watches,
                       () -> "")));
       return new DemoDashboard(server, data, token);

@@ -6,6 +6,7 @@ import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +37,13 @@ final class DemoRunner implements Demo {
 
   /** What to run when Caddy is missing: the package of Debian and Ubuntu (Caddy 2.6). */
   static final String INSTALL_CADDY = "sudo apt-get install --no-install-recommends caddy";
+
+  /**
+   * The demo fleet lives on loopback (127.0.10.0/24 and 127.0.11.0/24), which a real hub refuses as
+   * a Site subnet; the demo allows exactly its two sites, as a user would with --allow-subnets.
+   */
+  static final SubnetPolicy DEMO_SUBNETS =
+      SubnetPolicy.allowing(List.of("127.0.10.0/24", "127.0.11.0/24"));
 
   @Override
   public int run(SwitchboardConfig config, PrintWriter out, PrintWriter err) throws Exception {
@@ -73,7 +81,7 @@ final class DemoRunner implements Demo {
               + " (site demo-thory).");
       out.flush();
 
-      ManifestFleet view = new ManifestFleet(scratch);
+      ManifestFleet view = new ManifestFleet(scratch, DEMO_SUBNETS);
       OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
       DemoCaddy caddy;
       try {
@@ -93,6 +101,7 @@ final class DemoRunner implements Demo {
       OperatorSettings settings =
           new OperatorSettings(
                   scratch, null, 2, Duration.ofSeconds(10), config.probeStatusRefresh())
+              .withSubnets(DEMO_SUBNETS)
               .withRouting(
                   RouterSettings.caddy(caddy.adminUrl, List.of(caddy.listen), false)
                       // A port of its own: the demo may run beside a hub's sbctl run.

@@ -106,7 +106,7 @@ final class LocalLauncher implements OperatorLauncher {
    */
   static ResourceTarget target(SwitchboardConfig config, SwitchboardOperator operator) {
     if (config.apiTarget() == SwitchboardConfig.ApiTarget.file) {
-      return new ManifestDirectoryTarget(config.manifests());
+      return new ManifestDirectoryTarget(config.manifests(), config.subnetPolicy());
     }
     RecordsPlane records =
         operator
@@ -115,7 +115,8 @@ final class LocalLauncher implements OperatorLauncher {
                 () ->
                     new IllegalStateException(
                         "--api-target table needs the records plane (--records on)"));
-    return new TableTarget(() -> new ResourceTable(opened(records)), config.manifests());
+    return new TableTarget(
+        () -> new ResourceTable(opened(records)), config.manifests(), config.subnetPolicy());
   }
 
   /**
@@ -155,7 +156,8 @@ final class LocalLauncher implements OperatorLauncher {
             config.heartbeatInterval(),
             config.heartbeatTimeout(),
             config.heartbeatMisses(),
-            config.killSockets() ? List.of("ss") : List.of()));
+            config.killSockets() ? List.of("ss") : List.of()),
+        config.subnetPolicy());
   }
 
   /** Routing as configured: {@code --caddy-sync off} gives none. */

@@ -20,12 +20,16 @@ import okhttp3.OkHttpClient;
 public final class LocalWiring implements Wiring {
   @Override
   public FleetView view(SwitchboardConfig config) {
-    return config.server().isPresent() ? remote(config) : new ManifestFleet(config.manifests());
+    return config.server().isPresent()
+        ? remote(config)
+        : new ManifestFleet(config.manifests(), config.subnetPolicy());
   }
 
   @Override
   public FleetWriter writer(SwitchboardConfig config) {
-    return config.server().isPresent() ? remote(config) : new ManifestFleet(config.manifests());
+    return config.server().isPresent()
+        ? remote(config)
+        : new ManifestFleet(config.manifests(), config.subnetPolicy());
   }
 
   private static RemoteFleet remote(SwitchboardConfig config) {

@@ -17,12 +17,21 @@ public final class LogSetup {
   static final String FORMAT_PROPERTY = "switchboard.log.format";
   static final String LEVEL_PROPERTY = "switchboard.log.level";
 
+  /**
+   * Jetty's threshold: the configured one, but never below info. Jetty's HTTP parser logs whole
+   * request headers at debug, bearer tokens included, and a debug run must not write tokens into
+   * logs that are shipped and kept.
+   */
+  static final String JETTY_LEVEL_PROPERTY = "switchboard.log.jetty.level";
+
   private LogSetup() {}
 
   /** Switches every logger to {@code format} at {@code level}. */
   public static void apply(LogFormat format, LogLevel level) {
     System.setProperty(FORMAT_PROPERTY, format.name());
     System.setProperty(LEVEL_PROPERTY, level.name());
+    boolean chatty = level == LogLevel.debug || level == LogLevel.trace;
+    System.setProperty(JETTY_LEVEL_PROPERTY, chatty ? LogLevel.info.name() : level.name());
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return; // another SLF4J binding (e.g. in an embedding application) configures itself
     }

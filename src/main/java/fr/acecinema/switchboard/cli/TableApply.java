@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.validation.SchemaValidator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,9 +27,13 @@ final class TableApply {
   /** What checking found: rows to write, or problems (file, field, fix). */
   record Checked(List<Row> rows, List<String> problems) {}
 
-  private final DocumentAdmission admission =
-      new DocumentAdmission(Optional.of(new SchemaValidator()));
+  private final DocumentAdmission admission;
   private final ManifestParser parser = new ManifestParser();
+
+  /** Checks Site subnets against {@code subnets}, as {@code sbctl run} does. */
+  TableApply(SubnetPolicy subnets) {
+    this.admission = new DocumentAdmission(Optional.of(new SchemaValidator(subnets)));
+  }
 
   Checked check(List<ManifestFiles.ManifestFile> files) {
     List<Row> rows = new ArrayList<>();

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.config;
 
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -337,6 +338,21 @@ public class SwitchboardConfig {
   String webhookSecret;
 
   @Option(
+      names = "--allow-subnets",
+      paramLabel = "CIDR",
+      defaultValue = "",
+      split = ",",
+      scope = ScopeType.INHERIT,
+      description =
+          "Site subnets accepted although they are not a site's LAN: wider than /16 (IPv4) or /48"
+              + " (IPv6), or overlapping loopback, link-local, cloud metadata, multicast or"
+              + " unspecified ranges (refused by default: a write token could make the hub probe"
+              + " them). A Site subnet inside one of these blocks is accepted, e.g. 127.0.0.0/8"
+              + " for a test fleet on loopback; repeat the flag or separate blocks with commas."
+              + " Set the variable for sbctl get, apply and validate too, so they agree with run.")
+  List<String> allowSubnets;
+
+  @Option(
       names = "--server",
       paramLabel = "URL",
       defaultValue = "",
@@ -508,6 +524,15 @@ public class SwitchboardConfig {
     return webhookSecret == null ? "" : webhookSecret;
   }
 
+  /**
+   * Which Site subnets are accepted ({@code --allow-subnets}).
+   *
+   * @throws IllegalArgumentException when a block is not a CIDR network (see {@link #problems()})
+   */
+  public SubnetPolicy subnetPolicy() {
+    return SubnetPolicy.allowing(allowSubnets == null ? List.of() : allowSubnets);
+  }
+
   /** The remote API sbctl talks to, empty for the local directory. */
   public Optional<URI> server() {
     return server == null || server.isBlank()
@@ -635,6 +660,14 @@ public class SwitchboardConfig {
       server();
     } catch (IllegalArgumentException e) {
       out.add("--server / SWITCHBOARD_SERVER: " + e.getMessage());
+    }
+    try {
+      subnetPolicy();
+    } catch (IllegalArgumentException e) {
+      out.add(
+          "--allow-subnets / SWITCHBOARD_ALLOW_SUBNETS: "
+              + e.getMessage()
+              + "; write CIDR blocks separated by commas, e.g. 127.0.0.0/8");
     }
     return out;
   }

@@ -15,6 +15,7 @@ import fr.acecinema.switchboard.source.file.ManifestFileWriter;
 import fr.acecinema.switchboard.source.file.ManifestFiles;
 import fr.acecinema.switchboard.source.file.ManifestNames;
 import fr.acecinema.switchboard.validation.SchemaValidator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +38,15 @@ public final class ManifestFleet implements FleetView, FleetWriter {
   private static final String SOURCE = ManifestFileWriter.SOURCE;
   private final Path root;
   private final ManifestParser parser = new ManifestParser();
-  private final DocumentAdmission admission =
-      new DocumentAdmission(Optional.of(new SchemaValidator()));
+  private final DocumentAdmission admission;
 
-  public ManifestFleet(Path root) {
+  /**
+   * @param root the watched directory
+   * @param subnets which Site subnets are accepted (as {@code sbctl run} accepts them)
+   */
+  public ManifestFleet(Path root, SubnetPolicy subnets) {
     this.root = root;
+    this.admission = new DocumentAdmission(Optional.of(new SchemaValidator(subnets)));
   }
 
   @Override

@@ -1,10 +1,12 @@
 package fr.acecinema.switchboard.operator;
 
 import fr.acecinema.switchboard.reconciler.RouterSettings;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * What the operator needs to start; built from {@code SwitchboardConfig} by the CLI, or directly by
@@ -20,6 +22,8 @@ import java.util.List;
  * @param routing whether and how routes are pushed to Caddy
  * @param heartbeat how backend hosts are heartbeaten, and whether connections to dead ones are
  *     ended
+ * @param subnets which Site subnets are accepted ({@code --allow-subnets}); tests and the demo on
+ *     loopback allow theirs explicitly
  */
 public record OperatorSettings(
     Path manifests,
@@ -30,7 +34,8 @@ public record OperatorSettings(
     WireGuardSettings wireguard,
     RecordsSettings records,
     RouterSettings routing,
-    HeartbeatSettings heartbeat) {
+    HeartbeatSettings heartbeat,
+    SubnetPolicy subnets) {
 
   /** Default WireGuard reading, no records, no routing (Caddy untouched). */
   public OperatorSettings(
@@ -48,7 +53,8 @@ public record OperatorSettings(
         WireGuardSettings.defaults(),
         null,
         RouterSettings.disabled(),
-        HeartbeatSettings.defaults());
+        HeartbeatSettings.defaults(),
+        SubnetPolicy.SITES_ONLY);
   }
 
   /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh, no routing. */
@@ -57,35 +63,78 @@ public record OperatorSettings(
   }
 
   public OperatorSettings withResync(Duration d) {
-    return new OperatorSettings(
-        manifests, listen, workers, d, probeStatusRefresh, wireguard, records, routing, heartbeat);
+    return copy(p -> p.resync = d);
   }
 
   public OperatorSettings withListen(InetSocketAddress a) {
-    return new OperatorSettings(
-        manifests, a, workers, resync, probeStatusRefresh, wireguard, records, routing, heartbeat);
+    return copy(p -> p.listen = a);
   }
 
   public OperatorSettings withWireGuard(WireGuardSettings w) {
-    return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, w, records, routing, heartbeat);
+    return copy(p -> p.wireguard = w);
   }
 
   public OperatorSettings withRecords(RecordsSettings r) {
-    return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, wireguard, r, routing, heartbeat);
+    return copy(p -> p.records = r);
   }
 
   /** The same settings with routing through Caddy as given. */
   public OperatorSettings withRouting(RouterSettings r) {
-    return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, wireguard, records, r, heartbeat);
+    return copy(p -> p.routing = r);
   }
 
   /** The same settings with another heartbeat. */
   public OperatorSettings withHeartbeat(HeartbeatSettings h) {
+    return copy(p -> p.heartbeat = h);
+  }
+
+  /** The same settings accepting the Site subnets of {@code s}. */
+  public OperatorSettings withSubnets(SubnetPolicy s) {
+    return copy(p -> p.subnets = s);
+  }
+
+  /** These settings with what {@code change} sets on a copy of their parts. */
+  private OperatorSettings copy(Consumer<Parts> change) {
+    Parts p = new Parts(this);
+    change.accept(p);
     return new OperatorSettings(
-        manifests, listen, workers, resync, probeStatusRefresh, wireguard, records, routing, h);
+        p.manifests,
+        p.listen,
+        p.workers,
+        p.resync,
+        p.probeStatusRefresh,
+        p.wireguard,
+        p.records,
+        p.routing,
+        p.heartbeat,
+        p.subnets);
+  }
+
+  /** The components of a settings record, to change one of them (the record stays immutable). */
+  private static final class Parts {
+    Path manifests;
+    InetSocketAddress listen;
+    int workers;
+    Duration resync;
+    Duration probeStatusRefresh;
+    WireGuardSettings wireguard;
+    RecordsSettings records;
+    RouterSettings routing;
+    HeartbeatSettings heartbeat;
+    SubnetPolicy subnets;
+
+    Parts(OperatorSettings s) {
+      manifests = s.manifests;
+      listen = s.listen;
+      workers = s.workers;
+      resync = s.resync;
+      probeStatusRefresh = s.probeStatusRefresh;
+      wireguard = s.wireguard;
+      records = s.records;
+      routing = s.routing;
+      heartbeat = s.heartbeat;
+      subnets = s.subnets;
+    }
   }
 
   /**

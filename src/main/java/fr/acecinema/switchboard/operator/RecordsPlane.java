@@ -17,6 +17,7 @@ import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.table.ResourceTableSource;
 import fr.acecinema.switchboard.source.table.TableStatusWriter;
 import fr.acecinema.switchboard.validation.SchemaValidator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +56,7 @@ public final class RecordsPlane implements AutoCloseable {
       Declarations declarations,
       ObjectMapper mapper,
       Duration resync,
+      SubnetPolicy subnets,
       Clock clock,
       MeterRegistry meters) {
     this.settings = settings;
@@ -83,7 +85,7 @@ public final class RecordsPlane implements AutoCloseable {
           new ResourceTableSource(
               handle::table,
               declarations,
-              new DocumentAdmission(Optional.of(new SchemaValidator())),
+              new DocumentAdmission(Optional.of(new SchemaValidator(subnets))),
               resync);
     } else {
       this.table = null;

@@ -105,7 +105,14 @@ public final class SwitchboardOperator implements AutoCloseable {
         settings.records() == null
             ? null
             : new RecordsPlane(
-                settings.records(), store, declarations, mapper, settings.resync(), clock, meters);
+                settings.records(),
+                store,
+                declarations,
+                mapper,
+                settings.resync(),
+                settings.subnets(),
+                clock,
+                meters);
     probes =
         new ProbeScheduler(
             new Prober(http),
@@ -162,7 +169,7 @@ public final class SwitchboardOperator implements AutoCloseable {
         new ManifestDirectorySource(
             settings.manifests(),
             declarations,
-            new DocumentAdmission(Optional.of(new SchemaValidator())),
+            new DocumentAdmission(Optional.of(new SchemaValidator(settings.subnets()))),
             new ManifestParser(),
             settings.resync());
     if (router != null) {

@@ -377,9 +377,30 @@ public final class Prober {
     if (e instanceof InterruptedIOException && !Thread.currentThread().isInterrupted()) {
       return "timed out after " + target.check().timeout().toMillis() + " ms";
     }
-    String message = e.getMessage();
-    return message == null || message.isBlank()
-        ? e.getClass().getSimpleName()
-        : e.getClass().getSimpleName() + ": " + message;
+    return fixedReason(e);
+  }
+
+  /**
+   * A reason from a fixed list, never the exception's message: OkHttp quotes what the peer sent
+   * ("Unexpected status line: SSH-2.0-OpenSSH_9.6"), and a probe's error reaches the status and the
+   * API, readable with any read token; a write token must not learn what an address answers beyond
+   * the status code.
+   */
+  static String fixedReason(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ProtocolException) {
+        return "not an HTTP answer";
+      }
+      if (t instanceof javax.net.ssl.SSLException) {
+        return "TLS error";
+      }
+      if (t instanceof java.io.EOFException) {
+        return "connection closed without an answer";
+      }
+      if (t instanceof java.net.SocketException) {
+        return "connection reset or closed";
+      }
+    }
+    return "I/O error (" + e.getClass().getSimpleName() + ")";
   }
 }

@@ -49,6 +49,11 @@ public final class StandaloneRuntime implements AutoCloseable {
   private final Map<ResourceKey, HasMetadata> tombstones = new ConcurrentHashMap<>();
   private final Map<ResourceKey, RetryExecution> retries = new ConcurrentHashMap<>();
   private final Map<ResourceKey, Published> published = new ConcurrentHashMap<>();
+
+  /** Longest wait between two attempts to write a status that keeps failing. */
+  static final Duration MAX_STATUS_RETRY = Duration.ofMinutes(1);
+
+  private final Map<ResourceKey, Integer> statusWriteFailures = new ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
   private final ScheduledExecutorService resyncTimer =
       Executors.newSingleThreadScheduledExecutor(
@@ -129,7 +134,16 @@ public final class StandaloneRuntime implements AutoCloseable {
    */
   public void statusWriteFailed(ResourceKey key) {
     published.remove(key);
-    queue.addAfter(key, Duration.ofSeconds(1));
+    // 1 s, 2 s, 4 s … up to a minute: a file that cannot be written (immutable, read-only) is
+    // retried without spinning; an edit of the resource starts again from 1 s.
+    int failures = statusWriteFailures.merge(key, 1, Integer::sum);
+    queue.addAfter(key, statusRetryDelay(failures));
+  }
+
+  /** The delay before the {@code failures}-th consecutive retry of a status write. */
+  static Duration statusRetryDelay(int failures) {
+    long seconds = 1L << Math.min(6, Math.max(0, failures - 1));
+    return Duration.ofSeconds(Math.min(seconds, MAX_STATUS_RETRY.toSeconds()));
   }
 
   /**
@@ -154,6 +168,7 @@ public final class StandaloneRuntime implements AutoCloseable {
         queue.add(key);
       } else if (previous == null || !Objects.equals(generation(previous), generation(current))) {
         tombstones.remove(key);
+        statusWriteFailures.remove(key);
         queue.add(key);
       }
     }

@@ -31,9 +31,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Defences: request headers are parsed without holding a thread, a connection that keeps sending
  * bytes for a whole {@link Settings#requestTimeout()} without completing a request is closed
- * (slow-loris), idle connections close after {@link Settings#idleTimeout()}, headers are capped at
+ * (slow-loris), and so is one that sends no first request within it (idle sockets opened to fill
+ * the server); idle connections close after {@link Settings#idleTimeout()}, headers are capped at
  * 16 KiB and bodies at {@link Settings#maxBodyBytes()} (413), connections at {@link
- * #MAX_CONNECTIONS}. The server refuses to listen on a non-loopback address without TLS unless
+ * #MAX_CONNECTIONS} and at {@link #MAX_CONNECTIONS_PER_CLIENT} per client address ({@link
+ * ClientConnectionLimit}), request bodies being received at {@link ResourceRoutes#BODIES_PER_TOKEN}
+ * per token (429 beyond). The server refuses to listen on a non-loopback address without TLS unless
  * {@link Settings#insecureListen()} says so.
  *
  * <p>This class owns the Jetty server only: threads, connector, TLS, timeouts and limits, start and
@@ -47,6 +50,13 @@ public final class ApiServer implements AutoCloseable {
 
   /** Open connections at most; more wait in the accept queue. */
   public static final int MAX_CONNECTIONS = 256;
+
+  /**
+   * Open connections one client address may hold; beyond it a new connection is closed at once. A
+   * quarter of {@link #MAX_CONNECTIONS}: one client, however many idle sockets it opens, leaves
+   * three quarters to {@code /healthz} and the others.
+   */
+  public static final int MAX_CONNECTIONS_PER_CLIENT = 64;
 
   /**
    * How the endpoint is served.
@@ -226,6 +236,7 @@ public final class ApiServer implements AutoCloseable {
     connector.setPort(address.getPort());
     connector.setIdleTimeout(settings.idleTimeout().toMillis());
     connector.addBean(new RequestDeadline(connector.getScheduler(), settings.requestTimeout()));
+    connector.addBean(new ClientConnectionLimit(MAX_CONNECTIONS_PER_CLIENT));
     return connector;
   }
 

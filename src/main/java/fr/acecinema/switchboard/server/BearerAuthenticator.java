@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.server;
 
+import fr.acecinema.switchboard.util.LogThrottle;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -20,9 +21,16 @@ final class BearerAuthenticator {
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
 
   private final TokenStore tokens;
+  private final LogThrottle badTokens;
 
   BearerAuthenticator(TokenStore tokens) {
+    this(tokens, LogThrottle.perMinute());
+  }
+
+  /** With the throttle of the "rejected token" lines (tests pass one with their own clock). */
+  BearerAuthenticator(TokenStore tokens, LogThrottle badTokens) {
     this.tokens = tokens;
+    this.badTokens = badTokens;
   }
 
   /**
@@ -54,9 +62,16 @@ final class BearerAuthenticator {
     }
     Optional<TokenStore.Token> token = tokens.authenticate(header.substring(7).trim());
     if (token.isEmpty()) {
-      // The remote address, not the token: a guessed token must not end up in the logs.
-      LOG.info(
-          "rejected an unknown or revoked bearer token from {}", Request.getRemoteAddr(request));
+      // The remote address, not the token: a guessed token must not end up in the logs. One line
+      // per client and minute, with a count: a client guessing tokens must not flood the log.
+      String client = Request.getRemoteAddr(request);
+      badTokens.occurred(
+          client,
+          more ->
+              LOG.info(
+                  "rejected an unknown or revoked bearer token from {}{}",
+                  client,
+                  LogThrottle.more(more)));
       response
           .getHeaders()
           .put(

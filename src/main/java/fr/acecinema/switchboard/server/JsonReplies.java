@@ -33,6 +33,20 @@ final class JsonReplies {
     send(response, callback, code, ApiObjects.failure(code, reason, message, null));
   }
 
+  /**
+   * Answers 429: {@code token} already holds {@code max} of {@code what} (per-token limits of
+   * {@link PerKeyLimit}); {@code fix} says what to do instead.
+   */
+  static void tokenLimit(
+      Response response, Callback callback, String token, int max, String what, String fix) {
+    failure(
+        response,
+        callback,
+        429,
+        "TooManyRequests",
+        "token '" + token + "' already has " + max + " " + what + "; " + fix);
+  }
+
   /** {@code {"status": text}}: the short body of the health paths' own errors. */
   static ObjectNode status(String text) {
     ObjectNode o = JsonNodeFactory.instance.objectNode();

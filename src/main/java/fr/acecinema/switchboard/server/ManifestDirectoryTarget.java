@@ -6,6 +6,7 @@ import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,8 +26,12 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
 
   private final ManifestFleet fleet;
 
-  public ManifestDirectoryTarget(Path root) {
-    this.fleet = new ManifestFleet(root);
+  /**
+   * @param root the watched directory
+   * @param subnets which Site subnets are accepted
+   */
+  public ManifestDirectoryTarget(Path root, SubnetPolicy subnets) {
+    this.fleet = new ManifestFleet(root, subnets);
   }
 
   @Override

@@ -45,6 +45,18 @@ final class RequestBodies {
     } catch (IOException | RuntimeException e) {
       // Jetty's parser fails the body with an HttpException (a 4xx) when the client sent a bad
       // one, e.g. a chunk size that is not hexadecimal: the client's fault, not an internal error.
+      if (timedOut(e)) {
+        // The body stopped coming for the idle timeout: the client's fault, and the connection
+        // cannot go on (the rest of the body may still come).
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        JsonReplies.failure(
+            response,
+            callback,
+            408,
+            "Timeout",
+            "the request body stopped arriving; send the whole body at once");
+        return Optional.empty();
+      }
       Optional<HttpException> bad = httpException(e);
       if (bad.isEmpty()) {
         throw e;
@@ -53,6 +65,15 @@ final class RequestBodies {
       return Optional.empty();
     }
     return Optional.of(buffer.toByteArray());
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Optional<HttpException> httpException(Throwable e) {

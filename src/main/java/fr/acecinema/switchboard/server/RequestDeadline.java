@@ -10,8 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes a connection that sent bytes during a whole period without completing a request: a
- * slow-loris client trickling headers (or a body) byte by byte. Idle connections (keep-alive, watch
- * streams) are not touched; the idle timeout handles those.
+ * slow-loris client trickling headers (or a body) byte by byte; and one that has not sent a first
+ * request's headers a period after it opened, silent or not. Idle connections between requests
+ * (keep-alive, watch streams) are not touched; the idle timeout handles those.
  *
  * <p>Owns only this per-connection deadline; {@link ApiServer} adds it as a bean of its connector
  * so Jetty calls {@link #onOpened} for every connection.
@@ -47,8 +48,11 @@ final class RequestDeadline implements Connection.Listener {
     }
     long nowMessages = c.getMessagesIn();
     long nowBytes = c.getBytesIn();
-    // First period: the connection must complete its first request (or stay silent).
-    boolean stuck = nowMessages == messages && (first ? nowBytes > 0 : nowBytes != bytes);
+    // A connection that has not started its first request after one period is closed even when
+    // silent: sockets opened and left idle would otherwise hold connection slots for the whole
+    // idle timeout. Later, only one that sends without completing a request is (slow-loris).
+    boolean neverAsked = nowMessages == 0;
+    boolean stuck = nowMessages == messages && (neverAsked || nowBytes != bytes);
     if (!first && stuck) {
       LOG.info(
           "closing a connection from {} that sent {} bytes in {} without completing a request",

@@ -33,6 +33,14 @@ final class ResourceRoutes {
   // output stays what it was before this class was split out of ApiServer.
   private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
 
+  /**
+   * Request bodies one token may have being received at once; more get 429. A body is read on the
+   * request's thread, so without it one write token trickling 120 bodies held every thread of the
+   * pool until the slow-loris deadline cut them; a fast client never has more than a few.
+   */
+  static final int BODIES_PER_TOKEN = 8;
+
+  private final PerKeyLimit<String> bodiesPerToken = new PerKeyLimit<>(BODIES_PER_TOKEN);
   private final ResourceApi resources;
   private final BearerAuthenticator auth;
   private final RequestBodies bodies;
@@ -123,7 +131,7 @@ final class ResourceRoutes {
     switch (method) {
       case "GET", "HEAD" -> {
         if ("true".equals(query.getValue("watch"))) {
-          watches.serve(request, response, callback, kind, name, query);
+          watches.serve(request, response, callback, token.get(), kind, name, query);
           return;
         }
         reply = name == null ? resources.list(kind) : resources.get(kind, name);
@@ -139,7 +147,26 @@ final class ResourceRoutes {
               "PUT a named resource (…/" + parts[0] + "/NAME) or POST to the collection");
           return;
         }
-        Optional<byte[]> body = bodies.read(request, response, callback);
+        String holder = token.get().name();
+        if (!bodiesPerToken.tryAcquire(holder)) {
+          // The refused body is still on the wire: closing is cheaper than draining it.
+          response.getHeaders().put(HttpHeader.CONNECTION, "close");
+          response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+          JsonReplies.tokenLimit(
+              response,
+              callback,
+              holder,
+              BODIES_PER_TOKEN,
+              "request bodies being received",
+              "send the next one when one is done");
+          return;
+        }
+        Optional<byte[]> body;
+        try {
+          body = bodies.read(request, response, callback);
+        } finally {
+          bodiesPerToken.release(holder);
+        }
         if (body.isEmpty()) {
           return;
         }

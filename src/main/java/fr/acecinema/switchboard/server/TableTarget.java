@@ -20,6 +20,7 @@ import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.table.ResourceTableSource;
 import fr.acecinema.switchboard.source.table.RowDocument;
 import fr.acecinema.switchboard.validation.SchemaValidator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,18 +56,19 @@ public final class TableTarget implements ResourceTarget {
   private final Path manifests;
   private final ManifestFleet files;
   private final ManifestParser parser = new ManifestParser();
-  private final DocumentAdmission admission =
-      new DocumentAdmission(Optional.of(new SchemaValidator()));
+  private final DocumentAdmission admission;
 
   /**
    * @param table the resources table; throws {@link DatabaseUnavailableException} while the
    *     database cannot be used
    * @param manifests the watched directory, read (never written) so reads show files too
+   * @param subnets which Site subnets are accepted
    */
-  public TableTarget(Supplier<ResourceTable> table, Path manifests) {
+  public TableTarget(Supplier<ResourceTable> table, Path manifests, SubnetPolicy subnets) {
     this.table = table;
     this.manifests = manifests;
-    this.files = new ManifestFleet(manifests);
+    this.files = new ManifestFleet(manifests, subnets);
+    this.admission = new DocumentAdmission(Optional.of(new SchemaValidator(subnets)));
   }
 
   @Override

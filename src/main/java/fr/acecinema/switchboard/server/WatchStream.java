@@ -17,16 +17,30 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * Serves {@code ?watch=true}: one newline-delimited JSON event per change from a {@link WatchHub}
- * watch, a BOOKMARK heartbeat while nothing changes, until {@code timeoutSeconds} (default 30 min),
- * an ERROR event, the client leaving, or the server stopping. Holds the request's thread for the
- * life of the stream, which is why {@link WatchHub#MAX_WATCHERS} bounds them (429 beyond).
+ * watch, a BOOKMARK heartbeat while nothing changes, until {@code timeoutSeconds} (default 30 min,
+ * at most 1 h: a client re-watches, as in Kubernetes), an ERROR event, the client leaving, or the
+ * server stopping. Holds the request's thread for the life of the stream, which is why {@link
+ * WatchHub#MAX_WATCHERS} bounds them (429 beyond).
  */
 final class WatchStream {
   /** How often an idle watch stream gets a BOOKMARK event, so dead clients are noticed. */
   static final Duration WATCH_HEARTBEAT = Duration.ofSeconds(15);
 
+  /** Longest {@code timeoutSeconds} a stream is kept for; a larger value is lowered to it. */
+  static final long MAX_TIMEOUT_SECONDS = 3600;
+
+  /** Default {@code timeoutSeconds}. */
+  static final long DEFAULT_TIMEOUT_SECONDS = 1800;
+
+  /**
+   * Watches one token may hold open at once, a quarter of {@link WatchHub#MAX_WATCHERS}: one read
+   * token can no longer hold every slot (and thread) for days.
+   */
+  static final int WATCHES_PER_TOKEN = 8;
+
   private final WatchHub hub;
   private final BooleanSupplier serving;
+  private final PerKeyLimit<String> perToken = new PerKeyLimit<>(WATCHES_PER_TOKEN);
 
   /**
    * @param serving whether the server still runs: a stopping server ends its streams rather than
@@ -39,6 +53,44 @@ final class WatchStream {
 
   /** Streams events of {@code kind} (one name, or all when null) and completes the request. */
   void serve(
+      Request request,
+      Response response,
+      Callback callback,
+      TokenStore.Token token,
+      String kind,
+      String name,
+      Fields query)
+      throws Exception {
+    if (!perToken.tryAcquire(token.name())) {
+      JsonReplies.tokenLimit(
+          response,
+          callback,
+          token.name(),
+          WATCHES_PER_TOKEN,
+          "watches open (at most " + WATCHES_PER_TOKEN + " per token)",
+          "close one or poll instead");
+      return;
+    }
+    try {
+      stream(request, response, callback, kind, name, query);
+    } finally {
+      perToken.release(token.name());
+    }
+  }
+
+  /**
+   * How long a stream asked with {@code timeoutSeconds=value} is kept: the default when absent or
+   * not a number, lowered to {@link #MAX_TIMEOUT_SECONDS} (as Kubernetes clients, sbctl
+   * re-watches).
+   */
+  static long timeoutSeconds(String value) {
+    if (value == null || !value.matches("[0-9]{1,18}")) {
+      return DEFAULT_TIMEOUT_SECONDS;
+    }
+    return Math.min(MAX_TIMEOUT_SECONDS, Math.max(1, Long.parseLong(value)));
+  }
+
+  private void stream(
       Request request, Response response, Callback callback, String kind, String name, Fields query)
       throws Exception {
     Optional<WatchHub.Watch> opened = hub.open(kind, name);
@@ -51,11 +103,7 @@ final class WatchStream {
           WatchHub.MAX_WATCHERS + " watches are open; close one or poll instead");
       return;
     }
-    long timeoutSeconds = 1800;
-    String t = query.getValue("timeoutSeconds");
-    if (t != null && t.matches("[0-9]{1,6}")) {
-      timeoutSeconds = Math.max(1, Long.parseLong(t));
-    }
+    long timeoutSeconds = timeoutSeconds(query.getValue("timeoutSeconds"));
     // The stream is idle between events: only heartbeats keep it, not the idle timeout.
     request
         .getConnectionMetaData()

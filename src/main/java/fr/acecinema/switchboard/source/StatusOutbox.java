@@ -51,6 +51,9 @@ final class StatusOutbox implements AutoCloseable {
           r -> Thread.ofPlatform().daemon().name("status-write-retry").unstarted(r));
   // Bounds concurrent file writes (fsyncs) so a burst over many files does not thrash the disk.
   private final Semaphore slots;
+  // The error last logged per location: a file the process cannot write (immutable, read-only
+  // mount) fails at every retry, and one WARN per change of error is what an operator can read.
+  private final Map<Location, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
   private boolean closed;
 
   StatusOutbox(
@@ -111,13 +114,27 @@ final class StatusOutbox implements AutoCloseable {
       if (log.isDebugEnabled()) {
         log.debug("{} statuses into {}: {}", batch.size(), loc.location(), outcomes);
       }
+      if (failing.remove(loc) != null) {
+        log.info("writing statuses into {} works again", loc.location());
+      }
     } catch (StatusWriter.BusyException e) {
       log.debug("{}; retrying in {}", e.getMessage(), e.retryAfter());
       retryLater(loc, batch, e.retryAfter());
     } catch (Exception e) {
       health.failed(loc.location(), e);
-      log.warn(
-          "writing {} statuses into {} failed: {}", batch.size(), loc.location(), e.toString());
+      String error = e.toString();
+      // Compared without its paths: each attempt names a new temporary file and descriptor.
+      String kind = error.replaceAll("\\S*/\\S*", "…");
+      if (!kind.equals(failing.put(loc, kind))) {
+        log.warn(
+            "writing statuses into {} failed: {}; retrying with a growing delay (up to {}), one"
+                + " line per change of error",
+            loc.location(),
+            error,
+            "1m");
+      } else {
+        log.debug("writing {} statuses into {} failed again: {}", batch.size(), loc, error);
+      }
       batch.stream().filter(p -> p.key() != null).forEach(p -> failures.failed(p.key(), e));
     } finally {
       slots.release();

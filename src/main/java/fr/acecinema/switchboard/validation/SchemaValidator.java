@@ -46,17 +46,28 @@ public final class SchemaValidator implements DocumentValidator {
 
   private final Map<String, KindSchema> kinds;
   private final SchemaWalker walker = new SchemaWalker();
+  private final SubnetPolicy subnets;
 
-  /** Loads the CRDs of {@link Site}, {@link Service} and {@link Backend} from the classpath. */
+  /**
+   * Loads the CRDs of {@link Site}, {@link Service} and {@link Backend} from the classpath; Site
+   * subnets follow {@link SubnetPolicy#SITES_ONLY}.
+   */
   public SchemaValidator() {
-    this(loadCrds(List.of(Site.class, Service.class, Backend.class)));
+    this(SubnetPolicy.SITES_ONLY);
+  }
+
+  /** As {@link #SchemaValidator()}, with Site subnets checked against {@code subnets}. */
+  public SchemaValidator(SubnetPolicy subnets) {
+    this(loadCrds(List.of(Site.class, Service.class, Backend.class)), subnets);
   }
 
   /**
    * @param crds CustomResourceDefinition documents, one per kind
+   * @param subnets which Site subnets are accepted
    * @throws IllegalStateException when a CRD is malformed or uses an unsupported schema keyword
    */
-  public SchemaValidator(List<JsonNode> crds) {
+  public SchemaValidator(List<JsonNode> crds, SubnetPolicy subnets) {
+    this.subnets = subnets;
     Map<String, KindSchema> byKind = new LinkedHashMap<>();
     for (JsonNode crd : crds) {
       String kind = crd.path("spec").path("names").path("kind").asText();
@@ -134,7 +145,7 @@ public final class SchemaValidator implements DocumentValidator {
     }
     walker.walk(kind.spec(), spec, "spec", "spec", out);
     if (spec.isObject()) {
-      SpecChecks.check(doc.path("kind").asText(), spec, out);
+      SpecChecks.check(doc.path("kind").asText(), spec, subnets, out);
     }
   }
 

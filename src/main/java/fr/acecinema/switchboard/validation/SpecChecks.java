@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 final class SpecChecks {
   private SpecChecks() {}
 
-  static void check(String kind, JsonNode spec, List<Problem> out) {
+  static void check(String kind, JsonNode spec, SubnetPolicy subnets, List<Problem> out) {
     List<Problem> schemaProblems = List.copyOf(out);
     Consumer<Problem> add =
         p -> {
@@ -31,7 +31,7 @@ final class SpecChecks {
           }
         };
     switch (kind) {
-      case "Site" -> checkSubnet(spec.path("subnet"), add);
+      case "Site" -> checkSubnet(spec.path("subnet"), subnets, add);
       case "Service" -> {
         checkHosts(spec.path("hosts"), add);
         checkHealth(spec.path("healthCheck"), "spec.healthCheck", true, add);
@@ -44,7 +44,7 @@ final class SpecChecks {
     }
   }
 
-  private static void checkSubnet(JsonNode v, Consumer<Problem> add) {
+  private static void checkSubnet(JsonNode v, SubnetPolicy subnets, Consumer<Problem> add) {
     if (!v.isTextual()) {
       return;
     }
@@ -56,7 +56,11 @@ final class SpecChecks {
                 "spec.subnet",
                 "'" + v.asText() + "' has host bits set",
                 "write the network address: " + cidr));
+        return;
       }
+      subnets
+          .refusal(cidr)
+          .ifPresent(why -> add.accept(new Problem("spec.subnet", why, SubnetPolicy.hint(cidr))));
     } catch (IllegalArgumentException e) {
       add.accept(new Problem("spec.subnet", "is not a valid CIDR block", e.getMessage()));
     }

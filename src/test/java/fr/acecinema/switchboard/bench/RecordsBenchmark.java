@@ -18,6 +18,7 @@ import fr.acecinema.switchboard.reconciler.records.ProbeMinutes;
 import fr.acecinema.switchboard.reconciler.records.RecordsHealth;
 import fr.acecinema.switchboard.reconciler.records.RecordsReconciler;
 import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -130,6 +131,8 @@ public final class RecordsBenchmark {
       TestBackends.Backend be = backends.start("row", "127.0.61.2", 0);
       OperatorSettings settings =
           OperatorSettings.forDirectory(manifests)
+              // The fleet lives on loopback, refused as a Site subnet unless allowed.
+              .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
               .withResync(Duration.ofSeconds(30))
               .withRecords(RecordsSettings.embedded(dir.resolve("data")));
       try (SwitchboardOperator op =

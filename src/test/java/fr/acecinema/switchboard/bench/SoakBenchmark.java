@@ -118,7 +118,8 @@ public final class SoakBenchmark {
             "--caddy-listen=127.0.0.1:" + caddyPort,
             "--caddy-auto-https=off",
             "--caddy-resolver=127.0.0.1:" + CaddyProcess.freePort(),
-            "--kill-sockets=off"));
+            "--kill-sockets=off",
+            "--allow-subnets=127.0.0.0/24"));
     startOperator();
     OkHttpClient http = OpenLoad.client(Duration.ofSeconds(10));
     String url = "http://127.0.0.1:" + caddyPort + "/soak";

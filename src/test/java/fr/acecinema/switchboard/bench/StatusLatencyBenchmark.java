@@ -4,6 +4,7 @@ import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -82,7 +83,10 @@ public final class StatusLatencyBenchmark {
     long t0 = System.nanoTime();
     try (SwitchboardOperator operator =
         SwitchboardOperator.start(
-            OperatorSettings.forDirectory(dir).withResync(Duration.ofSeconds(30)),
+            OperatorSettings.forDirectory(dir)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
+                .withResync(Duration.ofSeconds(30)),
             new SimpleMeterRegistry())) {
       long started = System.nanoTime();
       long deadline = t0 + Duration.ofSeconds(120).toNanos();

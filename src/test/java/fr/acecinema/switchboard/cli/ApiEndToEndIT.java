@@ -119,6 +119,9 @@ class ApiEndToEndIT {
         .parseArgs(
             "--manifests",
             manifests.toString(),
+            // The fleet lives on loopback, which a hub refuses as a Site subnet by default.
+            "--allow-subnets",
+            "127.0.0.0/8",
             "--data-dir",
             data.toString(),
             "--listen",

@@ -99,6 +99,9 @@ class ApiTableTargetIT {
         .parseArgs(
             "--manifests",
             manifests.toString(),
+            // The fleet lives on loopback, which a hub refuses as a Site subnet by default.
+            "--allow-subnets",
+            "127.0.0.0/8",
             "--data-dir",
             data.toString(),
             "--listen",

@@ -114,6 +114,8 @@ class ControllerRestartIT {
     String[] run = {
       "run",
       "--manifests=" + manifests,
+      // The site is the hub's own loopback, refused as a Site subnet unless allowed.
+      "--allow-subnets=127.0.0.0/24",
       "--data-dir=" + temp.resolve("var"),
       "--listen=127.0.0.1:" + CaddyProcess.freePort(),
       "--records=off",

@@ -116,7 +116,10 @@ class DashboardIT {
             "--caddy-listen",
             "127.0.0.1:" + CaddyProcess.freePort(),
             "--caddy-auto-https",
-            "off");
+            "off",
+            // The test fleet lives on loopback, refused as a Site subnet unless allowed.
+            "--allow-subnets",
+            "127.0.0.0/8");
     assertThat(holder.config.problems()).isEmpty();
     run =
         CompletableFuture.supplyAsync(

@@ -77,7 +77,9 @@ class RecordsCommandsIT {
     return run(
         Map.of(
             "SWITCHBOARD_DATA_DIR", dataDir.toString(),
-            "SWITCHBOARD_MANIFESTS", manifests.toString()),
+            "SWITCHBOARD_MANIFESTS", manifests.toString(),
+            // The sites live on loopback, refused as Site subnets unless allowed.
+            "SWITCHBOARD_ALLOW_SUBNETS", "127.0.0.0/8"),
         args);
   }
 
@@ -258,7 +260,9 @@ class RecordsCommandsIT {
             new Sbctl(Optional.of(new LocalWiring()), Clock.fixed(NOW, ZoneOffset.UTC)),
             Map.of(
                     "SWITCHBOARD_DATA_DIR", dataDir.resolve("elsewhere").toString(),
-                    "SWITCHBOARD_MANIFESTS", manifests.toString())
+                    "SWITCHBOARD_MANIFESTS", manifests.toString(),
+                    // The sites live on loopback, refused as Site subnets unless allowed.
+                    "SWITCHBOARD_ALLOW_SUBNETS", "127.0.0.0/8")
                 ::get);
     cl.setOut(new PrintWriter(out, true));
     assertThat(cl.execute("describe", "backend/api-dijon")).isZero();

@@ -82,6 +82,7 @@ class SystemdLayoutIT {
         # what an operator puts in %s (no Caddy in this test)
         SWITCHBOARD_LISTEN=127.0.0.1:%d
         SWITCHBOARD_CADDY_SYNC=off
+        SWITCHBOARD_ALLOW_SUBNETS=127.0.0.0/24
         """
             .formatted(envFile, port));
     String script =

@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -183,6 +184,20 @@ class SwitchboardConfigTest {
     assertThatThrownBy(() -> parse("--server=https://me:s3cret@hub:7070").server())
         .hasMessageContaining("has credentials")
         .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void allowsNoExtraSiteSubnetsUnlessAskedAndRefusesABlockThatIsNotACidrNetwork() {
+    assertThat(parse().subnetPolicy()).isEqualTo(SubnetPolicy.SITES_ONLY);
+    env.put("SWITCHBOARD_ALLOW_SUBNETS", "127.0.0.0/8,fe80::/10");
+    assertThat(parse().subnetPolicy().allowed())
+        .extracting(Object::toString)
+        .containsExactly("127.0.0.0/8", "fe80::/10");
+    assertThat(parse("--allow-subnets=127.0.0.1/8").problems())
+        .containsExactly(
+            "--allow-subnets / SWITCHBOARD_ALLOW_SUBNETS: '127.0.0.1/8' has host bits set; write"
+                + " the network address: 127.0.0.0/8; write CIDR blocks separated by commas, e.g."
+                + " 127.0.0.0/8");
   }
 
   @Test

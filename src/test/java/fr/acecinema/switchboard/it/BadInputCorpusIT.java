@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.cli.Sbctl;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.source.Rejection;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -84,7 +85,10 @@ class BadInputCorpusIT {
     long t0 = System.nanoTime();
     operator =
         SwitchboardOperator.start(
-            OperatorSettings.forDirectory(dir).withResync(Duration.ofSeconds(2)),
+            OperatorSettings.forDirectory(dir)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
+                .withResync(Duration.ofSeconds(2)),
             new SimpleMeterRegistry());
     System.out.printf(
         "operator started over the corpus in %d ms%n",

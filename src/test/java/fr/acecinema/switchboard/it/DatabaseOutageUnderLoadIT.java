@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +71,8 @@ class DatabaseOutageUnderLoadIT {
     int caddyPort = CaddyProcess.freePort();
     OperatorSettings settings =
         OperatorSettings.forDirectory(manifests)
+            // The fleet lives on loopback, refused as a Site subnet unless allowed.
+            .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
             .withResync(Duration.ofSeconds(2))
             .withRecords(new RecordsSettings("", dataDir, RecordsSettings.DEFAULT_BUFFER, true))
             .withRouting(

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,7 +85,10 @@ class OperatorIT {
   private void start() throws IOException {
     operator =
         SwitchboardOperator.start(
-            OperatorSettings.forDirectory(dir).withResync(Duration.ofSeconds(2)),
+            OperatorSettings.forDirectory(dir)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
+                .withResync(Duration.ofSeconds(2)),
             new SimpleMeterRegistry());
   }
 

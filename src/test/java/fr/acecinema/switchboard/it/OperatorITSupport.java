@@ -8,6 +8,7 @@ import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Starts the whole operator with PostgreSQL records for integration tests. */
 final class OperatorITSupport {
@@ -70,6 +72,8 @@ final class OperatorITSupport {
   static Running start(Path manifests, Path dataDir, String url) throws IOException {
     OperatorSettings settings =
         OperatorSettings.forDirectory(manifests)
+            // The fleet lives on loopback, refused as a Site subnet unless allowed.
+            .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
             .withResync(Duration.ofSeconds(2))
             .withListen(new InetSocketAddress("127.0.0.1", 0))
             .withRecords(new RecordsSettings(url, dataDir, RecordsSettings.DEFAULT_BUFFER, true));

@@ -13,6 +13,7 @@ import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -589,6 +590,8 @@ class RouterIT {
     operator =
         SwitchboardOperator.start(
             OperatorSettings.forDirectory(dir)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
                 .withResync(Duration.ofSeconds(2))
                 .withRouting(
                     RouterSettings.caddy(adminUrl, List.of("127.0.0.1:" + caddyPort), false)

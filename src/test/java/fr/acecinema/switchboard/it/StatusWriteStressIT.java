@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -123,7 +124,10 @@ class StatusWriteStressIT {
     }
     operator =
         SwitchboardOperator.start(
-            OperatorSettings.forDirectory(dir).withResync(Duration.ofSeconds(2)),
+            OperatorSettings.forDirectory(dir)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
+                .withResync(Duration.ofSeconds(2)),
             new SimpleMeterRegistry());
     for (int i = 0; i < FILES; i++) {
       int f = i;

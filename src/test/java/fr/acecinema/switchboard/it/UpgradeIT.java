@@ -87,6 +87,7 @@ class UpgradeIT {
                 "--listen=127.0.0.1:" + port,
                 "--caddy-sync=off",
                 "--kill-sockets=off",
+                "--allow-subnets=127.0.77.0/24",
                 // Only to see this build's probes in the files soon; transitions are written at
                 // once.
                 "--probe-status-refresh=1s"));

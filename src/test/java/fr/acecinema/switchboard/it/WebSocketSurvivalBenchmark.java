@@ -7,6 +7,7 @@ import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -227,6 +228,8 @@ public final class WebSocketSurvivalBenchmark implements AutoCloseable {
     operator =
         SwitchboardOperator.start(
             OperatorSettings.forDirectory(dir)
+                // The fleet lives on loopback, refused as a Site subnet unless allowed.
+                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
                 .withResync(Duration.ofSeconds(2))
                 .withRouting(
                     RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false)

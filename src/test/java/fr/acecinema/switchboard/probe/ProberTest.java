@@ -76,6 +76,41 @@ class ProberTest {
     assertThat(probeHttp("/", "200", null).error()).isEqualTo("HTTP 204, expected 200");
   }
 
+  /**
+   * What a non-HTTP service sends back (an SSH banner here) never reaches the probe's error, which
+   * ends up in the status and the API: only a fixed reason does.
+   */
+  @Test
+  void aServiceThatIsNotHttpGetsAFixedReasonNeverWhatItSent() throws Exception {
+    try (ServerSocket banner = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.3"))) {
+      ExecutorService accept = Executors.newSingleThreadExecutor();
+      try {
+        accept.submit(
+            (Callable<Void>)
+                () -> {
+                  for (int i = 0; i < 4; i++) {
+                    try (var s = banner.accept()) {
+                      s.getOutputStream().write("SSH-2.0-OpenSSH_secret-banner\r\n".getBytes());
+                      s.getOutputStream().flush();
+                      s.getInputStream().read(new byte[1024]);
+                    }
+                  }
+                  return null;
+                });
+        ProbeResult r =
+            prober.probe(
+                new ProbeTarget(
+                    "127.0.0.3",
+                    banner.getLocalPort(),
+                    Checks.http("/health", 1000, 1000, 2, 2, "200-399", null)));
+        assertThat(r.success()).isFalse();
+        assertThat(r.error()).isEqualTo("not an HTTP answer").doesNotContain("secret");
+      } finally {
+        accept.shutdownNow();
+      }
+    }
+  }
+
   @Test
   void failsWhenTheBodyLacksTheExpectedText() {
     backend.answer(Answer.ok("degraded"));

@@ -11,6 +11,7 @@ import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.BufferedReader;
@@ -25,7 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -74,17 +77,22 @@ class ApiServerIT {
   }
 
   private ApiServer start(ApiServer.Settings settings) throws IOException {
+    return start(settings, Duration.ofSeconds(1), Duration.ofSeconds(30));
+  }
+
+  private ApiServer start(ApiServer.Settings settings, Duration requestTimeout, Duration idle)
+      throws IOException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.counter("switchboard.test.counter").increment();
     WatchHub hub = new WatchHub(store, SwitchboardOperator.mapper());
     store.addListener(hub);
     return ApiServer.start(
-        settings.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30)),
+        settings.withTimeouts(requestTimeout, idle),
         () -> Readiness.of(true),
         Optional.of(
             new ApiServer.Api(
                 tokens,
-                new ResourceApi(new ManifestDirectoryTarget(manifests)),
+                new ResourceApi(new ManifestDirectoryTarget(manifests, SubnetPolicy.SITES_ONLY)),
                 hub,
                 meters::scrape,
                 Optional.empty(),
@@ -336,6 +344,34 @@ class ApiServerIT {
     assertThat(send("GET", "/healthz", null, null, null).code()).isEqualTo(200);
   }
 
+  /**
+   * A write token cannot turn the hub into a port scanner: a Site whose subnet is the whole
+   * internet, the metadata service or the hub's loopback is refused with the field and the fix, and
+   * nothing is written.
+   */
+  @Test
+  void aSiteSubnetThatIsNotASitesLanIsRefusedWithTheFieldAndTheFix() throws IOException {
+    for (String subnet : List.of("0.0.0.0/0", "::/0", "169.254.169.254/32", "127.0.0.0/16")) {
+      String site =
+          """
+          apiVersion: switchboard.acecinema.fr/v1alpha1
+          kind: Site
+          metadata: {name: scan}
+          spec: {subnet: "%s"}
+          """
+              .formatted(subnet);
+      Answer refused =
+          send("PUT", "/apis/switchboard.acecinema.fr/v1alpha1/sites/scan", writeToken, site, YAML);
+      assertThat(refused.code()).as(subnet).isEqualTo(400);
+      assertThat(refused.body().path("reason").asText()).isEqualTo("Invalid");
+      assertThat(refused.body().path("message").asText())
+          .as(subnet)
+          .contains("spec.subnet: '" + subnet + "'")
+          .contains("--allow-subnets " + subnet);
+    }
+    assertThat(filesUnder(manifests)).isEmpty();
+  }
+
   @Test
   void bodiesOverOneMebibyteGet413WithOrWithoutALength() throws IOException {
     byte[] big = new byte[2 * 1024 * 1024];
@@ -500,6 +536,212 @@ class ApiServerIT {
     assertThat(DirectorySnapshot.of(outside)).hasSize(2);
   }
 
+  /** The server again with a request deadline long enough that only the limits can save it. */
+  private void restartWithTimeouts(Duration requestTimeout, Duration idle) throws IOException {
+    server.close();
+    server =
+        start(ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)), requestTimeout, idle);
+  }
+
+  /** A 200 from /healthz and from an authenticated list, each within {@code within}. */
+  private void healthAndAnotherClientAnswer(Duration within) throws IOException {
+    OkHttpClient quick = http.newBuilder().callTimeout(within).build();
+    for (String[] call :
+        List.of(new String[] {"/healthz", null}, new String[] {BACKENDS, readToken})) {
+      Request.Builder b = new Request.Builder().url(url(call[0]));
+      if (call[1] != null) {
+        b.header("Authorization", "Bearer " + call[1]);
+      }
+      try (Response r = quick.newCall(b.build()).execute()) {
+        assertThat(r.code()).as(call[0]).isEqualTo(200);
+      }
+    }
+  }
+
+  /**
+   * 400 sockets opened from one client address and left silent used to fill the 256 connections and
+   * hold /healthz in the accept queue until they timed out: one address now holds at most 64 (the
+   * rest are closed at once), so /healthz and another client still answer.
+   */
+  @Test
+  void fourHundredIdleSocketsFromOneClientLeaveHealthAndOtherClientsServed() throws Exception {
+    restartWithTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30));
+    List<Socket> idle = new java.util.ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try {
+      for (int i = 0; i < 400 && System.nanoTime() < deadline; i++) {
+        Socket s = new Socket();
+        idle.add(s);
+        s.bind(new InetSocketAddress("127.0.0.2", 0));
+        s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+      }
+      assertThat(idle).hasSize(400);
+      healthAndAnotherClientAnswer(Duration.ofSeconds(3));
+    } finally {
+      for (Socket s : idle) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * 120 PUTs with a write token whose bodies never come used to hold every thread of the pool until
+   * the request deadline: one token now has at most 8 bodies being received, the others get 429 at
+   * once, and /healthz and other clients are served meanwhile.
+   */
+  @Test
+  void slowBodiesOfOneTokenGet429BeyondEightAndStarveNobody() throws Exception {
+    // A body that stops coming ends at the idle timeout (408), one that trickles at the request
+    // deadline: both longer than the 3 s within which /healthz must answer.
+    restartWithTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(6));
+    List<Socket> slow = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 120; i++) {
+        // Two client addresses, 60 each: below the per-address connection cap, so only the body
+        // limit is at work.
+        Socket s = new Socket();
+        slow.add(s);
+        s.bind(new InetSocketAddress(i % 2 == 0 ? "127.0.0.3" : "127.0.0.4", 0));
+        s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2000);
+        s.setSoTimeout(15_000);
+        s.getOutputStream()
+            .write(
+                ("PUT "
+                        + BACKENDS
+                        + "/slow-"
+                        + i
+                        + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + writeToken
+                        + "\r\nContent-Type: application/yaml\r\nContent-Length: 1000\r\n\r\n"
+                        + "kind: Backend\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+      }
+      healthAndAnotherClientAnswer(Duration.ofSeconds(3));
+      Map<String, Integer> answers = new TreeMap<>();
+      for (Socket s : slow) {
+        String line = new BufferedReader(new InputStreamReader(s.getInputStream())).readLine();
+        answers.merge(String.valueOf(line), 1, Integer::sum);
+      }
+      assertThat(answers)
+          .containsExactlyEntriesOf(
+              new TreeMap<>(
+                  Map.of(
+                      "HTTP/1.1 408 Request Timeout",
+                      ResourceRoutes.BODIES_PER_TOKEN,
+                      "HTTP/1.1 429 Too Many Requests",
+                      120 - ResourceRoutes.BODIES_PER_TOKEN)));
+    } finally {
+      for (Socket s : slow) {
+        s.close();
+      }
+    }
+    assertThat(filesUnder(manifests)).isEmpty();
+  }
+
+  /** Sends a raw GET with a bearer token and returns the socket with the status line read. */
+  private Socket rawGet(String path, String token, String[] statusLine) throws IOException {
+    Socket s = new Socket("127.0.0.1", server.port());
+    s.setSoTimeout(5000);
+    s.getOutputStream()
+        .write(
+            ("GET "
+                    + path
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + token
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    statusLine[0] = new BufferedReader(new InputStreamReader(s.getInputStream())).readLine();
+    return s;
+  }
+
+  /**
+   * A read token could hold all 32 watch slots (and threads) for days; one token now holds at most
+   * 8, and another token still gets its watch.
+   */
+  @Test
+  void oneTokenHoldsAtMostEightWatchesAndOthersStillGetTheirs() throws Exception {
+    List<Socket> open = new java.util.ArrayList<>();
+    String[] line = new String[1];
+    try {
+      for (int i = 0; i < WatchStream.WATCHES_PER_TOKEN; i++) {
+        open.add(rawGet(BACKENDS + "?watch=true&timeoutSeconds=999999", readToken, line));
+        assertThat(line[0]).isEqualTo("HTTP/1.1 200 OK");
+      }
+      Answer ninth = send("GET", BACKENDS + "?watch=true", readToken, null, null);
+      assertThat(ninth.code()).isEqualTo(429);
+      assertThat(ninth.body().path("message").asText())
+          .isEqualTo(
+              "token 'reader' already has 8 watches open (at most 8 per token); close one or poll"
+                  + " instead");
+      open.add(rawGet(BACKENDS + "?watch=true", adminToken, line));
+      assertThat(line[0]).isEqualTo("HTTP/1.1 200 OK");
+    } finally {
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+  }
+
+  /** Guessing tokens no longer writes one line per guess: one per client and minute. */
+  @Test
+  void badTokensFromOneClientAreLoggedOncePerMinute() throws Exception {
+    ch.qos.logback.classic.Logger log =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ApiServer.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    log.addAppender(lines);
+    try {
+      for (int i = 0; i < 200; i++) {
+        assertThat(send("GET", BACKENDS, "guess-" + i, null, null).code()).isEqualTo(401);
+      }
+    } finally {
+      log.detachAppender(lines);
+    }
+    assertThat(lines.list)
+        .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .filteredOn(m -> m.contains("bearer token"))
+        .containsExactly("rejected an unknown or revoked bearer token from 127.0.0.1");
+  }
+
+  /**
+   * At --log-level debug, Jetty's parser used to log every request header, the bearer token
+   * included; its loggers now stop at INFO while Switchboard's own log at DEBUG.
+   */
+  @Test
+  void aDebugLevelLogHoldsNoBearerToken() throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    try {
+      System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+      fr.acecinema.switchboard.cli.LogSetup.apply(
+          fr.acecinema.switchboard.config.SwitchboardConfig.LogFormat.text,
+          fr.acecinema.switchboard.config.SwitchboardConfig.LogLevel.debug);
+      org.slf4j.LoggerFactory.getLogger(ApiServerIT.class).debug("debug is on");
+      // A fresh server, so Jetty's start-up runs at the debug setting too.
+      server.close();
+      server = start(ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)));
+      assertThat(send("GET", BACKENDS, readToken, null, null).code()).isEqualTo(200);
+      assertThat(send("GET", BACKENDS, "guessed-0123456789", null, null).code()).isEqualTo(401);
+      assertThat(send("PUT", BACKENDS + "/a", writeToken, backend("a", 80), YAML).code())
+          .isEqualTo(201);
+    } finally {
+      fr.acecinema.switchboard.cli.LogSetup.apply(
+          fr.acecinema.switchboard.config.SwitchboardConfig.LogFormat.text,
+          fr.acecinema.switchboard.config.SwitchboardConfig.LogLevel.info);
+      System.setErr(original);
+    }
+    String log = err.toString(StandardCharsets.UTF_8);
+    assertThat(log).contains("DEBUG").contains("debug is on").contains("applied through the API");
+    assertThat(log)
+        .doesNotContain(readToken)
+        .doesNotContain(writeToken)
+        .doesNotContain("guessed-0123456789")
+        .doesNotContainIgnoringCase("authorization: bearer");
+  }
+
   @Test
   void aSlowLorisClientIsCutOffWhileOthersAreServed() throws Exception {
     ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
@@ -620,10 +862,14 @@ class ApiServerIT {
   @Test
   void servesTlsFromAPemCertificateAndKey() throws Exception {
     SelfSigned cert = SelfSigned.create(Files.createDirectories(root.resolve("tls")));
+    // The handshake of a cold JVM can take over a second, and it counts against the deadline of
+    // the first request: the default 10 s here, not the 1 s of the other tests.
     try (ApiServer tls =
         start(
             ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0))
-                .withTls(cert.cert, cert.key))) {
+                .withTls(cert.cert, cert.key),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(30))) {
       OkHttpClient client =
           http.newBuilder()
               .sslSocketFactory(cert.clientContext().getSocketFactory(), cert.trustManager())

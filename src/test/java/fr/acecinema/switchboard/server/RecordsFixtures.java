@@ -8,6 +8,7 @@ import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ public final class RecordsFixtures {
         Optional.of(
             new ApiServer.Api(
                 tokens,
-                new ResourceApi(new ManifestDirectoryTarget(manifests)),
+                new ResourceApi(new ManifestDirectoryTarget(manifests, SubnetPolicy.SITES_ONLY)),
                 new WatchHub(new ResourceStore(), SwitchboardOperator.mapper()),
                 () -> "",
                 records)));

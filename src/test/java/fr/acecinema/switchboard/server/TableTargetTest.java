@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ class TableTargetTest {
 
   @Test
   void answers503WhileTheDatabaseIsNotOpen() throws Exception {
-    ResourceApi api = new ResourceApi(new TableTarget(notOpen, manifests));
+    ResourceApi api = new ResourceApi(new TableTarget(notOpen, manifests, SubnetPolicy.SITES_ONLY));
     ResourceApi.Reply put =
         api.apply("Backend", "api-dijon", bytes(BACKEND.formatted(8080)), false, false);
     assertThat(put.code()).isEqualTo(503);
@@ -63,7 +64,7 @@ class TableTargetTest {
 
   @Test
   void validatesWithTheOperatorsMessagesNamingTheRow() throws Exception {
-    TableTarget target = new TableTarget(notOpen, manifests);
+    TableTarget target = new TableTarget(notOpen, manifests, SubnetPolicy.SITES_ONLY);
     var check = target.check(new ResourceKey("Backend", "api-dijon"), BACKEND.formatted(70000));
     assertThat(check.valid()).isFalse();
     assertThat(check.problems())
@@ -79,7 +80,7 @@ class TableTargetTest {
   @Test
   void refusesANameThatAFileDeclares() throws Exception {
     Files.writeString(manifests.resolve("fleet.yaml"), BACKEND.formatted(8080));
-    TableTarget target = new TableTarget(notOpen, manifests);
+    TableTarget target = new TableTarget(notOpen, manifests, SubnetPolicy.SITES_ONLY);
     assertThatThrownBy(
             () -> target.check(new ResourceKey("Backend", "api-dijon"), BACKEND.formatted(8081)))
         .isInstanceOf(ResourceTarget.ConflictException.class)
