@@ -9,11 +9,12 @@ import java.util.UUID;
  * One notification, serialized as the JSON body of a webhook.
  *
  * @param id unique per event, so a receiver can drop the duplicates retries may cause
- * @param type {@code BackendDown}, {@code BackendUp}, {@code SiteDown}, {@code SiteUp} or {@code
- *     CaddySyncFailed}
+ * @param type {@code BackendDown}, {@code BackendUp}, {@code BackendDrained}, {@code
+ *     BackendUndrained}, {@code SiteDown}, {@code SiteUp}, {@code SiteMaintenanceStarted}, {@code
+ *     SiteMaintenanceEnded} (see {@link Transitions}) or {@code CaddySyncFailed}
  * @param kind the resource's kind, null for Caddy events
  * @param name the resource's name, null for Caddy events
- * @param condition the condition that flipped, e.g. {@code Healthy}; null for Caddy events
+ * @param condition the condition that changed, {@code Ready}; null for Caddy events
  * @param status the condition's new status ({@code True}/{@code False}); null for Caddy events
  * @param previousStatus the condition's status before
  * @param reason the new condition's reason, e.g. {@code ProbeFailed}
@@ -34,8 +35,9 @@ public record WebhookEvent(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A condition flip of a resource. */
-  public static WebhookEvent transition(
+  /** A transition of a resource, told by one of its conditions. */
+  public static WebhookEvent of(
+      String type,
       String kind,
       String name,
       String condition,
@@ -44,7 +46,6 @@ public record WebhookEvent(
       String reason,
       String message,
       Instant time) {
-    String type = kind + ("True".equals(status) ? "Up" : "Down");
     return new WebhookEvent(
         UUID.randomUUID().toString(),
         type,

@@ -11,8 +11,8 @@ import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.caddy.CaddyAdminClient;
 import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.manifest.ManifestParser;
-import fr.acecinema.switchboard.notify.HealthTransitions;
 import fr.acecinema.switchboard.notify.Notifier;
+import fr.acecinema.switchboard.notify.Transitions;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
@@ -24,6 +24,7 @@ import fr.acecinema.switchboard.reconciler.RouterReconciler;
 import fr.acecinema.switchboard.reconciler.RoutingState;
 import fr.acecinema.switchboard.reconciler.ServiceReconciler;
 import fr.acecinema.switchboard.reconciler.SiteReconciler;
+import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
@@ -96,11 +97,6 @@ public final class SwitchboardOperator implements AutoCloseable {
     declarations = new Declarations(store, mapper, clock);
     http =
         new OkHttpClient.Builder().followRedirects(false).retryOnConnectionFailure(false).build();
-    runtime =
-        new StandaloneRuntime(
-            store, declarations, meters, mapper, settings.workers(), settings.resync());
-    declarations.onWriteFailure((key, e) -> runtime.statusWriteFailed(key));
-    declarations.onContestChange(runtime::republish);
     records =
         settings.records() == null
             ? null
@@ -113,6 +109,15 @@ public final class SwitchboardOperator implements AutoCloseable {
                 settings.subnets(),
                 clock,
                 meters);
+    // Before the runtime's listener: a transition is told before the reconciles it causes (a
+    // backend's down before its site's) are even enqueued.
+    store.addListener(
+        new Transitions(notifier, records == null ? EventRecorder.NONE : records.journal(), clock));
+    runtime =
+        new StandaloneRuntime(
+            store, declarations, meters, mapper, settings.workers(), settings.resync());
+    declarations.onWriteFailure((key, e) -> runtime.statusWriteFailed(key));
+    declarations.onContestChange(runtime::republish);
     probes =
         new ProbeScheduler(
             new Prober(http),
@@ -507,10 +512,9 @@ public final class SwitchboardOperator implements AutoCloseable {
     return notifier;
   }
 
-  /** Installs the webhook dispatcher, and hears backend and site health flips from the store. */
+  /** Installs the webhook dispatcher: backend and site transitions, failed Caddy syncs. */
   public void setNotifier(Notifier target) {
     notifyTo = target;
-    store.addListener(new HealthTransitions(notifier, mapper, Clock.systemUTC()));
   }
 
   /** Stops watching, lets in-flight reconciles and status writes finish, then stops probing. */

@@ -3,8 +3,10 @@ package fr.acecinema.switchboard.reconciler;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.BACKENDS_READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HEALTHY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HOST_UNREACHABLE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_BACKENDS;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_HEALTHY_BACKENDS;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PORT_CLOSED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_MAINTENANCE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_DOWN;
@@ -15,6 +17,7 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.WG_UNAVAILABLE;
 
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
@@ -39,12 +42,12 @@ import java.util.Set;
  * Accepted}; {@code TunnelUp} (only with a declared peer) — {@code HandshakeRecent}, or {@code
  * HandshakeStale}, {@code NoHandshake}, {@code TrafficStalled}, {@code PeerNotFound}, {@code
  * WgUnavailable} (Unknown: not knowing does not take a site down)}; {@code Ready} — True when at
- * least one backend is healthy and the tunnel (if declared) is up ({@code BackendsReady}), else
- * {@code SiteMaintenance}, {@code NoBackends}, {@code TunnelDown} (a site judged down: the router
- * takes all its backends out at once), {@code Unreachable} (every backend's host stopped answering
- * the heartbeat, see {@code probe.HostHeartbeat}), {@code NoHealthyBackends}. Requeue: none;
- * backend changes, tunnel verdict changes (the monitor's listener) and the runtime's resync enqueue
- * it.
+ * least one backend is healthy, not taken out by the heartbeat, and the tunnel (if declared) is up
+ * ({@code BackendsReady}), else {@code SiteMaintenance}, {@code NoBackends}, {@code TunnelDown} (a
+ * site judged down: the router takes all its backends out at once), {@code Unreachable} (every
+ * backend's host stopped answering the heartbeat, see {@code probe.HostHeartbeat}, and its status
+ * says so), {@code NoHealthyBackends}. Requeue: none; backend changes, tunnel verdict changes (the
+ * monitor's listener) and the runtime's resync enqueue it.
  *
  * <p>Router contract: a backend takes traffic only while its site's tunnel is not judged down and
  * its host answers the heartbeat; the router reads both directly, not this condition.
@@ -78,6 +81,13 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
     var now = clock.instant();
     int healthy =
         (int) backends.stream().filter(b -> Conditions.isTrue(b.getStatus(), HEALTHY)).count();
+    // Healthy but taken out by the heartbeat (port closed, host silent) does not keep a site up:
+    // the site goes down after, and comes back after, what its backends' statuses say.
+    int usable =
+        (int)
+            backends.stream()
+                .filter(b -> Conditions.isTrue(b.getStatus(), HEALTHY) && !heartbeatOut(b))
+                .count();
     int total = backends.size();
     status.backends = new SiteStatus.BackendCount(healthy, total);
     status.observedGeneration = Conditions.generation(site);
@@ -121,9 +131,7 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
               + "): all "
               + total
               + " backends leave rotation");
-    } else if (heartbeat != null
-        && backends.stream()
-            .allMatch(b -> heartbeat.verdict(b.getSpec().address) == HostHeartbeat.Verdict.DEAD)) {
+    } else if (heartbeat != null && backends.stream().allMatch(this::outByHeartbeat)) {
       Conditions.set(
           status,
           site,
@@ -134,7 +142,7 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
           "no host of the site's "
               + total
               + " backends answers the heartbeat: all leave rotation until one answers");
-    } else if (healthy == 0) {
+    } else if (usable == 0) {
       Conditions.set(
           status,
           site,
@@ -142,7 +150,11 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
           READY,
           false,
           NO_HEALTHY_BACKENDS,
-          "none of " + total + " backends is healthy");
+          healthy == 0
+              ? "none of " + total + " backends is healthy"
+              : "none of "
+                  + total
+                  + " backends is healthy and answers the heartbeat (port closed or host silent)");
     } else {
       Conditions.set(
           status,
@@ -154,6 +166,34 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
           healthy + " of " + total + " backends healthy");
     }
     return UpdateControl.patchStatus(site);
+  }
+
+  /**
+   * A backend the heartbeat took out, as its own status already says: its host is dead and it is no
+   * longer Ready, or it is still marked unreachable though its host answers again. Reading the
+   * backend's status, not only the heartbeat, keeps cause before effect: the site goes Unreachable
+   * after its backends' Ready went False, and back after one of them is Ready again (see
+   * notify.Transitions).
+   */
+  private boolean outByHeartbeat(Backend b) {
+    if (Conditions.isTrue(b.getStatus(), READY)) {
+      return false;
+    }
+    return heartbeat.verdict(b.getSpec().address) == HostHeartbeat.Verdict.DEAD
+        || readyReason(b, HOST_UNREACHABLE);
+  }
+
+  /** Its status says the heartbeat took it out: Ready False, HostUnreachable or PortClosed. */
+  private static boolean heartbeatOut(Backend b) {
+    return readyReason(b, HOST_UNREACHABLE) || readyReason(b, PORT_CLOSED);
+  }
+
+  private static boolean readyReason(Backend b, String reason) {
+    return b.getStatus() != null
+        && b.getStatus()
+            .condition(READY)
+            .map(c -> Condition.FALSE.equals(c.status) && reason.equals(c.reason))
+            .orElse(false);
   }
 
   /** Tracks the declared peer and writes TunnelUp and status.tunnel; empty without a verdict. */

@@ -16,7 +16,10 @@ import java.util.function.Function;
  * enqueue keys: an event carries no state, the reconcile re-reads this store.
  */
 public final class ResourceStore {
-  /** Hears of changes; called after the store is updated, on the writer's thread. */
+  /**
+   * Hears of changes; called after the store is updated, on the writer's thread, one change at a
+   * time and in the order the store made them, listeners in the order they were added.
+   */
   public interface Listener {
     /**
      * @param previous the resource before the change, null when it is new
@@ -32,6 +35,10 @@ public final class ResourceStore {
   // index name -> value -> keys
   private final Map<String, Map<String, Set<ResourceKey>>> indexed = new ConcurrentHashMap<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  // Held from a change until every listener has heard it: a reconcile that read this change cannot
+  // have its own change heard first (a site's down told before the backend's down it read).
+  // Readers never take it.
+  private final Object notifying = new Object();
 
   /** Declares an index over one kind, e.g. ("backendsByService", "Backend", b -> service). */
   public synchronized void addIndex(
@@ -54,13 +61,15 @@ public final class ResourceStore {
   /** Inserts or replaces a resource; returns the previous one. */
   public HasMetadata put(HasMetadata resource) {
     ResourceKey key = ResourceKey.of(resource);
-    HasMetadata previous;
-    synchronized (this) {
-      previous = resources.put(key, resource);
-      reindex(key, previous, resource);
+    synchronized (notifying) {
+      HasMetadata previous;
+      synchronized (this) {
+        previous = resources.put(key, resource);
+        reindex(key, previous, resource);
+      }
+      listeners.forEach(l -> l.onChange(key, previous, resource));
+      return previous;
     }
-    listeners.forEach(l -> l.onChange(key, previous, resource));
-    return previous;
   }
 
   /**
@@ -70,32 +79,36 @@ public final class ResourceStore {
    * @return true when the status was stored
    */
   public boolean updateStatus(ResourceKey key, long generation, HasMetadata withStatus) {
-    HasMetadata previous;
-    synchronized (this) {
-      previous = resources.get(key);
-      if (previous == null
-          || previous.getMetadata().getGeneration() == null
-          || previous.getMetadata().getGeneration() != generation) {
-        return false;
+    synchronized (notifying) {
+      HasMetadata previous;
+      synchronized (this) {
+        previous = resources.get(key);
+        if (previous == null
+            || previous.getMetadata().getGeneration() == null
+            || previous.getMetadata().getGeneration() != generation) {
+          return false;
+        }
+        resources.put(key, withStatus);
       }
-      resources.put(key, withStatus);
+      listeners.forEach(l -> l.onChange(key, previous, withStatus));
+      return true;
     }
-    listeners.forEach(l -> l.onChange(key, previous, withStatus));
-    return true;
   }
 
   /** Removes a resource; returns it, or null when it was not there. */
   public HasMetadata remove(ResourceKey key) {
-    HasMetadata previous;
-    synchronized (this) {
-      previous = resources.remove(key);
-      if (previous == null) {
-        return null;
+    synchronized (notifying) {
+      HasMetadata previous;
+      synchronized (this) {
+        previous = resources.remove(key);
+        if (previous == null) {
+          return null;
+        }
+        reindex(key, previous, null);
       }
-      reindex(key, previous, null);
+      listeners.forEach(l -> l.onChange(key, previous, null));
+      return previous;
     }
-    listeners.forEach(l -> l.onChange(key, previous, null));
-    return previous;
   }
 
   public Optional<HasMetadata> get(ResourceKey key) {

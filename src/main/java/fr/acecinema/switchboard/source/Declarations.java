@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
+import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
 import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.StatusPublisher;
 import fr.acecinema.switchboard.runtime.StatusPublisher.Outcome;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -267,14 +269,14 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
       serving.remove(key);
       uncontest(key, writes);
     } else if (list.size() == 1) {
-      serve(list.get(0));
+      serve(list.get(0), writes);
       uncontest(key, writes);
     } else {
       Origin was = serving.get(key);
       Optional<Declaration> incumbent =
           list.stream().filter(d -> was != null && sameDocument(d.origin(), was)).findFirst();
       incumbent.ifPresentOrElse(
-          this::serve,
+          d -> serve(d, writes),
           () -> {
             store.remove(key);
             serving.remove(key);
@@ -334,13 +336,26 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
     }
   }
 
-  /** Puts the declaration's resource in the store (unless it is there already) and serves it. */
-  private void serve(Declaration d) {
-    HasMetadata stored = store.get(d.key()).orElse(null);
-    if (stored == null || !stored.getMetadata().getGeneration().equals(generation(d.resource()))) {
+  /**
+   * Puts the declaration's resource in the store and serves it. A new version of a stored resource
+   * carries the stored status; a document whose status went missing (an apply writes the user's
+   * text) gets the stored one written back, times and all.
+   */
+  private void serve(Declaration d, List<Runnable> writes) {
+    ResourceKey key = d.key();
+    HasMetadata stored = store.get(key).orElse(null);
+    if (stored == null) {
       store.put(d.resource());
+    } else if (!stored.getMetadata().getGeneration().equals(generation(d.resource()))) {
+      store.put(withStatusOf(d.resource(), stored));
+    } else if (conditions(d.resource()).isEmpty() && !conditions(stored).isEmpty()) {
+      ObjectNode status = mapper.valueToTree(((CustomResource<?, ?>) stored).getStatus());
+      long g = generation(d.resource());
+      if (writers.containsKey(d.origin().source())) {
+        writes.add(() -> outbox.submit(key, d.origin(), g, status));
+      }
     }
-    serving.put(d.key(), d.origin());
+    serving.put(key, d.origin());
   }
 
   private void uncontest(ResourceKey key, List<Runnable> writes) {
@@ -377,6 +392,34 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
       }
     }
     return out;
+  }
+
+  /**
+   * A new version of a stored resource carries the stored status (the status as this process knows
+   * it, fresher than the one in the document, which an apply leaves out): a spec change is not a
+   * transition, so conditions that do not change keep their lastTransitionTime, and {@code
+   * Accepted}'s, which {@code sbctl get} shows as AGE, stays the resource's creation time. The
+   * reconcile that follows sets what the new spec changes.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private HasMetadata withStatusOf(HasMetadata declared, HasMetadata stored) {
+    if (!(declared instanceof CustomResource d)
+        || !(stored instanceof CustomResource s)
+        || s.getStatus() == null) {
+      return declared;
+    }
+    CustomResource copy = mapper.convertValue(d, d.getClass());
+    copy.setStatus(mapper.convertValue(s.getStatus(), s.getStatus().getClass()));
+    return copy;
+  }
+
+  private static List<Condition> conditions(HasMetadata r) {
+    if (r instanceof CustomResource<?, ?> cr
+        && cr.getStatus() instanceof ResourceStatus status
+        && status.conditions != null) {
+      return status.conditions;
+    }
+    return List.of();
   }
 
   private static String sinceKey(Rejection r) {

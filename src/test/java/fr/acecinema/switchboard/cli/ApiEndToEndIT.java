@@ -155,7 +155,7 @@ class ApiEndToEndIT {
     // /readyz lists the process conditions of the real operator: records and routing are on.
     List<String> types = new java.util.ArrayList<>();
     get(base + "/readyz", null).path("conditions").forEach(c -> types.add(c.path("type").asText()));
-    assertThat(types).containsExactly("Ready", "RecordsSynced", "Routed");
+    assertThat(types).containsExactly("Ready", "StatusWritten", "RecordsSynced", "Routed");
 
     // sbctl's remote mode: the same check/apply it runs for `sbctl apply -f` with
     // SWITCHBOARD_SERVER.

@@ -243,13 +243,13 @@ class RecordsCommandsIT {
   void eventsAreCountedNotRepeatedAndDescribeShowsThem() {
     Run r = run("events", "backend/api-dijon");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("Warning", "BackendUnhealthy", "backend/api-dijon");
+    assertThat(r.out()).contains("Warning", "BackendDown", "backend/api-dijon");
     assertThat(r.out().lines().count()).isEqualTo(2);
     assertThat(r.out().lines().skip(1).findFirst().orElseThrow()).contains(" 2 ");
 
     Run d = run("describe", "backend/api-dijon");
     assertThat(d.code()).as(d.err()).isZero();
-    assertThat(d.out()).contains("Events:").contains("BackendUnhealthy").contains("(x2 over");
+    assertThat(d.out()).contains("Events:").contains("BackendDown").contains("(x2 over");
   }
 
   @Test

@@ -93,9 +93,7 @@ class RecordsIT {
             () ->
                 repo.events("Backend", "web-1", 20).stream()
                     .anyMatch(
-                        e ->
-                            e.type() == EventType.WARNING
-                                && e.reason().equals("BackendUnhealthy")));
+                        e -> e.type() == EventType.WARNING && e.reason().equals("BackendDown")));
 
     files.delete("web-1.yaml");
     await().until(() -> repo.inventory("Backend").isEmpty());
@@ -162,7 +160,7 @@ class RecordsIT {
                                 && r.status() != null
                                 && r.status().at("/health/state").asText().equals("Healthy")));
     List<EventRecord> events = repo.events("Backend", "web-1", 20);
-    assertThat(events).anyMatch(e -> e.reason().equals("BackendUnhealthy"));
+    assertThat(events).anyMatch(e -> e.reason().equals("BackendDown"));
     assertThat(running.operator().records().orElseThrow().journal().dropped()).isZero();
   }
 

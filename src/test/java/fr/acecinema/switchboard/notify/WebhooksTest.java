@@ -69,10 +69,11 @@ class WebhooksTest {
   void signsTheRawBodyWithHmacSha256() {
     webhooks = webhooks(Webhooks.Settings.defaults());
     webhooks.publish(
-        WebhookEvent.transition(
+        WebhookEvent.of(
+            "BackendDown",
             "Backend",
             "api-dijon",
-            "Healthy",
+            "Ready",
             "False",
             "True",
             "ProbeFailed",

@@ -94,7 +94,7 @@ class RecordsApiIT {
     assertThat(e.path("kind").asText()).isEqualTo("Backend");
     assertThat(e.path("name").asText()).isEqualTo("api-dijon");
     assertThat(e.path("type").asText()).isEqualTo("Warning");
-    assertThat(e.path("reason").asText()).isEqualTo("BackendUnhealthy");
+    assertThat(e.path("reason").asText()).isEqualTo("BackendDown");
     assertThat(e.path("message").asText()).isEqualTo("down");
     assertThat(e.path("count").asInt()).isEqualTo(2);
     assertThat(Instant.parse(e.path("time").asText()))

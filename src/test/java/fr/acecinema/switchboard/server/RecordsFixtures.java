@@ -61,8 +61,8 @@ public final class RecordsFixtures {
         json.createObjectNode(),
         ConfigRevision.Result.FAILED,
         "loading config: bad upstream");
-    records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendUnhealthy", "down");
-    records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendUnhealthy", "down");
+    records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendDown", "down");
+    records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendDown", "down");
     records.recordEvent("Site", "dijon", EventType.NORMAL, "SiteReady", "1/1 healthy");
   }
 

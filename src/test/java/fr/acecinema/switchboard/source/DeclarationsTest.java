@@ -67,6 +67,52 @@ class DeclarationsTest {
     return new Rejection(null, at(file, 0), 0, "YamlSyntaxError", file + ":3:1: bad", false);
   }
 
+  /**
+   * The store's Site/dijon with an Accepted condition since {@code since}, as a reconcile writes.
+   */
+  private void reconciled(long generation, String since) {
+    Site s = (Site) store.get(DIJON).orElseThrow();
+    Site withStatus = mapper.convertValue(s, Site.class);
+    withStatus.setStatus(new fr.acecinema.switchboard.api.v1alpha1.SiteStatus());
+    withStatus
+        .getStatus()
+        .setCondition(
+            new fr.acecinema.switchboard.api.v1alpha1.Condition("Accepted", "True", "Valid", "ok"),
+            generation,
+            Instant.parse(since));
+    assertThat(store.updateStatus(DIJON, generation, withStatus)).isTrue();
+  }
+
+  private String acceptedSince() {
+    return ((Site) store.get(DIJON).orElseThrow())
+        .getStatus()
+        .condition("Accepted")
+        .orElseThrow()
+        .lastTransitionTime;
+  }
+
+  @Test
+  void aChangedSpecWithoutStatusKeepsTheStoredStatusSoCreationAndTransitionTimesStand() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    reconciled(1, "2026-01-01T00:00:00Z");
+    // What `sbctl apply` writes: the user's text, a new spec, no status.
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 2)), List.of());
+    assertThat(store.get(DIJON).orElseThrow().getMetadata().getGeneration()).isEqualTo(2);
+    assertThat(acceptedSince()).isEqualTo("2026-01-01T00:00:00Z");
+  }
+
+  @Test
+  void anUnchangedSpecWhoseStatusWasLeftOutGetsTheStoredStatusWrittenBack() {
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    reconciled(1, "2026-01-01T00:00:00Z");
+    written.clear();
+    declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());
+    declarations.flush();
+    assertThat(written.get(at("a.yaml", 0)).at("/conditions/0/lastTransitionTime").asText())
+        .isEqualTo("2026-01-01T00:00:00Z");
+    assertThat(acceptedSince()).isEqualTo("2026-01-01T00:00:00Z");
+  }
+
   @Test
   void putsADeclarationIntoTheStore() {
     declarations.replace("file", "a.yaml", List.of(site("dijon", "a.yaml", 1)), List.of());

@@ -2,7 +2,6 @@ package fr.acecinema.switchboard.reconciler.records;
 
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus.Health.State;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
-import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.probe.HealthSnapshot;
 import fr.acecinema.switchboard.probe.ProbeListener;
@@ -13,8 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hears every probe: folds it into the per-minute aggregates and, when the backend's health state
- * changes, appends a health transition and an event to the journal. Called on the probe thread, so
- * it only touches memory.
+ * changes, appends a health transition ({@code sbctl history}) to the journal. No event: the
+ * backend's {@code BackendDown}/{@code BackendUp} event comes from {@code notify.Transitions}, once
+ * per transition of its Ready condition. Called on the probe thread, so it only touches memory.
  */
 public final class HealthRecorder implements ProbeListener {
   private final RecordsJournal journal;
@@ -60,14 +60,6 @@ public final class HealthRecorder implements ProbeListener {
             message,
             snapshot.latencyMillis() == null ? null : (int) Math.min(latency, Integer.MAX_VALUE),
             at));
-    journal.event(
-        key,
-        healthy ? EventType.NORMAL : EventType.WARNING,
-        healthy ? "BackendHealthy" : "BackendUnhealthy",
-        // No latency in the message: identical transitions must be counted as one event.
-        (previous == null ? "" : previous.name() + " -> ")
-            + snapshot.state()
-            + (healthy ? "" : ": " + message));
   }
 
   /** Forgets a backend that is gone, so a re-created one starts from no state. */

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.reconciler.records;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
+import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
@@ -44,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * while nothing could be written.
  *
  * <p>It also turns condition changes seen in the store into events (Normal when a condition becomes
- * True, Warning when it becomes False), through the journal, so they survive an outage.
+ * True, Warning when it becomes False), through the journal, so they survive an outage; except the
+ * {@code Ready} and {@code Healthy} conditions of Backends and Sites, whose transitions are told
+ * once each by {@code notify.Transitions} ({@code BackendDown}, {@code SiteMaintenanceStarted}…).
  */
 public final class RecordsReconciler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecordsReconciler.class);
@@ -145,6 +148,9 @@ public final class RecordsReconciler implements AutoCloseable {
     }
     List<Condition> before = conditions(previous);
     for (Condition now : conditions(current)) {
+      if (toldByTransitions(key, now.type)) {
+        continue;
+      }
       Condition was =
           before.stream().filter(c -> Objects.equals(c.type, now.type)).findFirst().orElse(null);
       boolean changed =
@@ -161,6 +167,15 @@ public final class RecordsReconciler implements AutoCloseable {
           now.reason == null ? now.type : now.reason,
           now.type + "=" + now.status + (now.message == null ? "" : ": " + now.message));
     }
+  }
+
+  /** Conditions whose changes are events of {@code notify.Transitions}, one per transition. */
+  private static boolean toldByTransitions(ResourceKey key, String type) {
+    return switch (key.kind()) {
+      case "Backend" -> ConditionTypes.READY.equals(type) || ConditionTypes.HEALTHY.equals(type);
+      case "Site" -> ConditionTypes.READY.equals(type);
+      default -> false;
+    };
   }
 
   private static List<Condition> conditions(HasMetadata r) {
