@@ -55,7 +55,9 @@ class RecordsApiIT {
   private static ApiServer start(TokenStore tokens, Optional<Supplier<RecordsRepository>> records)
       throws IOException {
     return RecordsFixtures.serve(
-        tokens, Files.createDirectories(root.resolve("manifests")), records);
+        tokens,
+        new ManifestDirectoryTarget(Files.createDirectories(root.resolve("manifests"))),
+        records);
   }
 
   @AfterAll
