@@ -126,6 +126,39 @@ class RouterIT {
   }
 
   @Test
+  void aConflictingSecondDeclarationNeverTakesAwayTheRouteThatWasServing() throws Exception {
+    caddy = CaddyProcess.startOnLoopback(null);
+    RoutedBackend a1 = backend("a1", "127.0.40.2");
+    write(
+        "api.yaml",
+        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
+    start(caddy.adminUrl());
+    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/x").equals("a1 /x"));
+
+    write("copy.yaml", service("api", "copy.test", null, null, null));
+    await().until(() -> reason("copy.yaml", 0, "Accepted").equals("Conflict"));
+    await().until(() -> reason("api.yaml", 0, "Accepted").equals("Conflict"));
+    assertThat(condition("api.yaml", 0, "Accepted").path("status").asText()).isEqualTo("True");
+    assertThat(condition("api.yaml", 0, "Accepted").path("message").asText())
+        .contains("copy.yaml", "keeps serving");
+    assertThat(condition("copy.yaml", 0, "Accepted").path("status").asText()).isEqualTo("False");
+    // Over several drift checks and resyncs (1 s, 2 s), every request is still served by a1,
+    // and the newcomer's host is never routed.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    int requests = 0;
+    while (System.nanoTime() < until && requests < 300) {
+      assertThat(via("api.test", "/x")).as("request %d", requests).isEqualTo("a1 /x");
+      requests++;
+    }
+    assertThat(requests).isPositive();
+    assertThat(via("copy.test", "/x")).isEqualTo("HTTP 404");
+
+    delete("copy.yaml");
+    await().until(() -> reason("api.yaml", 0, "Accepted").equals("Valid"));
+    assertThat(via("api.test", "/x")).isEqualTo("a1 /x");
+  }
+
+  @Test
   void fiftyWeightEditsReachTheResolverWithoutAnyPush() throws Exception {
     caddy = CaddyProcess.startOnLoopback(null);
     RoutedBackend a1 = backend("a1", "127.0.40.2");
