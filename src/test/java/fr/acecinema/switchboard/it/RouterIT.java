@@ -127,13 +127,7 @@ class RouterIT {
 
   @Test
   void aConflictingSecondDeclarationNeverTakesAwayTheRouteThatWasServing() throws Exception {
-    caddy = CaddyProcess.startOnLoopback(null);
-    RoutedBackend a1 = backend("a1", "127.0.40.2");
-    write(
-        "api.yaml",
-        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
-    start(caddy.adminUrl());
-    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/x").equals("a1 /x"));
+    apiRoutedToA1();
 
     write("copy.yaml", service("api", "copy.test", null, null, null));
     await().until(() -> reason("copy.yaml", 0, "Accepted").equals("Conflict"));
@@ -214,13 +208,7 @@ class RouterIT {
 
   @Test
   void aRestartedCaddyGetsItsRoutesBackWithinSeconds() throws Exception {
-    caddy = CaddyProcess.startOnLoopback(null);
-    RoutedBackend a1 = backend("a1", "127.0.40.2");
-    write(
-        "api.yaml",
-        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
-    start(caddy.adminUrl());
-    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/").equals("a1 /"));
+    apiRoutedToA1();
     String adminListen = caddy.adminUrl().substring("http://".length());
     caddy.close();
     caddy = CaddyProcess.start(List.of(), adminListen, null);
@@ -252,13 +240,7 @@ class RouterIT {
 
   @Test
   void aConfigCaddyRefusesIsReportedWhileThePreviousOneKeepsServing() throws Exception {
-    caddy = CaddyProcess.startOnLoopback(null);
-    RoutedBackend a1 = backend("a1", "127.0.40.2");
-    write(
-        "api.yaml",
-        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
-    start(caddy.adminUrl());
-    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/").equals("a1 /"));
+    apiRoutedToA1();
     operator.router().orElseThrow().decorateForTests(s -> s.put("bogus_field", 1));
     await()
         .atMost(Duration.ofSeconds(10))
@@ -628,6 +610,17 @@ class RouterIT {
                         .withResolver("127.0.0.1:0", Duration.ofMillis(100))
                         .withDriftCheck(Duration.ofSeconds(1))),
             meters);
+  }
+
+  /** A Caddy of its own, service api.test with one backend a1, routed (answering) on return. */
+  private void apiRoutedToA1() throws IOException {
+    caddy = CaddyProcess.startOnLoopback(null);
+    RoutedBackend a1 = backend("a1", "127.0.40.2");
+    write(
+        "api.yaml",
+        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
+    start(caddy.adminUrl());
+    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/").equals("a1 /"));
   }
 
   private RoutedBackend backend(String name, String address) throws IOException {
