@@ -80,7 +80,8 @@ final class ApplyCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     TableApply apply = new TableApply(root.config().subnetPolicy());
-    TableApply.Checked checked = apply.check(ManifestFiles.read(path));
+    TableApply.Checked checked =
+        apply.check(ManifestFiles.read(path), new LocalFleet(root.config()).declaredByFiles());
     if (!checked.problems().isEmpty()) {
       checked.problems().forEach(p -> err.println("error: " + p));
       err.println("nothing was applied; fix the errors above and apply again");

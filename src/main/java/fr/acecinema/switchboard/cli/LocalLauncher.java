@@ -15,6 +15,7 @@ import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.FleetGauges;
+import fr.acecinema.switchboard.server.FleetTarget;
 import fr.acecinema.switchboard.server.JvmMeters;
 import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
 import fr.acecinema.switchboard.server.ResourceApi;
@@ -105,18 +106,24 @@ final class LocalLauncher implements OperatorLauncher {
    * database, opened in the background: until it is open the table target answers 503.
    */
   static ResourceTarget target(SwitchboardConfig config, SwitchboardOperator operator) {
-    if (config.apiTarget() == SwitchboardConfig.ApiTarget.file) {
-      return new ManifestDirectoryTarget(config.manifests(), config.subnetPolicy());
+    ManifestDirectoryTarget files =
+        new ManifestDirectoryTarget(config.manifests(), config.subnetPolicy());
+    boolean toTable = config.apiTarget() == SwitchboardConfig.ApiTarget.table;
+    if (operator.records().isEmpty()) {
+      if (toTable) {
+        throw new IllegalStateException(
+            "--api-target table needs the records plane (--records on)");
+      }
+      return files;
     }
-    RecordsPlane records =
-        operator
-            .records()
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "--api-target table needs the records plane (--records on)"));
-    return new TableTarget(
-        () -> new ResourceTable(opened(records)), config.manifests(), config.subnetPolicy());
+    RecordsPlane records = operator.records().get();
+    // Rows and files are one fleet whatever the target: reads show both, writes go where the
+    // resource is declared, only new resources go to --api-target.
+    return new FleetTarget(
+        files,
+        new TableTarget(
+            () -> new ResourceTable(opened(records)), config.manifests(), config.subnetPolicy()),
+        toTable);
   }
 
   /**

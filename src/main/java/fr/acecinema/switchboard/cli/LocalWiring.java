@@ -3,7 +3,6 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.FleetWriter;
-import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.server.Pem;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,22 +13,19 @@ import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 
 /**
- * The wiring of sbctl: the manifests directory and the operator in this process, or a running
- * Switchboard's API when {@code SWITCHBOARD_SERVER} is set.
+ * The wiring of sbctl: the manifests directory and the rows of the resources table ({@link
+ * LocalFleet}) and the operator in this process, or a running Switchboard's API when {@code
+ * SWITCHBOARD_SERVER} is set.
  */
 public final class LocalWiring implements Wiring {
   @Override
   public FleetView view(SwitchboardConfig config) {
-    return config.server().isPresent()
-        ? remote(config)
-        : new ManifestFleet(config.manifests(), config.subnetPolicy());
+    return config.server().isPresent() ? remote(config) : new LocalFleet(config);
   }
 
   @Override
   public FleetWriter writer(SwitchboardConfig config) {
-    return config.server().isPresent()
-        ? remote(config)
-        : new ManifestFleet(config.manifests(), config.subnetPolicy());
+    return config.server().isPresent() ? remote(config) : new LocalFleet(config);
   }
 
   private static RemoteFleet remote(SwitchboardConfig config) {

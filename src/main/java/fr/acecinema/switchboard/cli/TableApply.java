@@ -13,6 +13,7 @@ import fr.acecinema.switchboard.validation.SchemaValidator;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,7 +36,11 @@ final class TableApply {
     this.admission = new DocumentAdmission(Optional.of(new SchemaValidator(subnets)));
   }
 
-  Checked check(List<ManifestFiles.ManifestFile> files) {
+  /**
+   * @param inFiles where the watched directory declares each name: such a name is refused (a row of
+   *     the same name would be a Conflict), the message naming both places
+   */
+  Checked check(List<ManifestFiles.ManifestFile> files, Map<ResourceKey, Origin> inFiles) {
     List<Row> rows = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (ManifestFiles.ManifestFile f : files) {
@@ -48,12 +53,28 @@ final class TableApply {
       for (ParsedDocument d : parsed.documents()) {
         Origin origin = new Origin("file", f.name(), d.index(), d.line());
         switch (admission.admit(origin, d)) {
-          case DocumentAdmission.Result.Accepted a ->
+          case DocumentAdmission.Result.Accepted a -> {
+            ResourceKey key = a.declaration().key();
+            Origin file = inFiles.get(key);
+            if (file != null) {
+              problems.add(
+                  origin.describe()
+                      + ": "
+                      + key
+                      + " is already declared in the manifests directory ("
+                      + file.describe()
+                      + "); a row of the same name would be a Conflict. Change that file, or"
+                      + " delete it (sbctl delete "
+                      + ResourceRef.display(key)
+                      + ") and apply --to table again");
+            } else {
               rows.add(
                   new Row(
-                      a.declaration().key(),
+                      key,
                       d.document().path("spec"),
                       d.document().path("metadata").path("labels")));
+            }
+          }
           case DocumentAdmission.Result.Rejected r -> problems.add(r.rejection().message());
         }
       }

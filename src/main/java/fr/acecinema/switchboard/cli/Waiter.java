@@ -117,7 +117,7 @@ public final class Waiter {
         row = current.get();
       } catch (RuntimeException e) {
         row = null;
-        last = "could not read the manifests: " + e.getMessage();
+        last = "could not read the fleet: " + e.getMessage();
       }
       if (row != null) {
         Check check = check(row, target);
@@ -162,7 +162,7 @@ public final class Waiter {
     }
     ConditionIs want = (ConditionIs) target;
     if (row.isEmpty()) {
-      return new Check(false, "not declared in the manifests");
+      return new Check(false, "not declared (no manifest file or row of the resources table)");
     }
     ResourceRow r = row.get();
     if (r.rejected()) {

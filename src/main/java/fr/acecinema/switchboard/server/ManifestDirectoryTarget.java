@@ -26,11 +26,14 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
 
   private final ManifestFleet fleet;
 
+  private final Path root;
+
   /**
    * @param root the watched directory
    * @param subnets which Site subnets are accepted
    */
   public ManifestDirectoryTarget(Path root, SubnetPolicy subnets) {
+    this.root = root;
     this.fleet = new ManifestFleet(root, subnets);
   }
 
@@ -62,6 +65,13 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
     } catch (ConfinedDirectory.LinkRefusedException e) {
       throw refused(key.toString(), e);
     }
+  }
+
+  /** Whether a manifest file declares {@code key} (accepted, rejected or in conflict). */
+  public boolean declares(ResourceKey key) throws IOException {
+    // With the table as the API's target, the watched directory may legitimately not exist.
+    return java.nio.file.Files.isDirectory(root)
+        && fleet.list().stream().anyMatch(r -> r.key().filter(key::equals).isPresent());
   }
 
   /** The API never writes, renames or deletes through a symbolic link leading anywhere. */

@@ -42,7 +42,7 @@ import java.util.function.Supplier;
  *
  * <p>Reads show the whole fleet: the rows and the manifest files, so {@code GET} answers the same
  * whichever target writes. A name already declared by a file is refused (409) rather than written
- * as a row: the operator would apply neither (both get {@code Conflict}). The database owns the
+ * as a row: the operator would not apply the row ({@code Conflict}). The database owns the
  * generation (it counts spec and labels changes), so {@code resourceVersion} guards rows as it
  * guards files.
  *
@@ -160,6 +160,11 @@ public final class TableTarget implements ResourceTarget {
     return same ? row.get().generation() : row.get().generation() + 1;
   }
 
+  /** Whether a live row declares {@code key}. */
+  public boolean declares(ResourceKey key) {
+    return database(t -> t.get(key.kind(), key.name())).isPresent();
+  }
+
   @Override
   public boolean delete(ResourceKey key) throws IOException {
     if (database(t -> t.delete(key.kind(), key.name()))) {
@@ -211,7 +216,8 @@ public final class TableTarget implements ResourceTarget {
             key
                 + " is also declared in "
                 + other.describe()
-                + "; neither is applied until only one declaration is left (delete or rename one)",
+                + "; only the one declared first is applied (it keeps serving) until only one"
+                + " declaration is left (delete or rename one)",
             true),
         document);
   }

@@ -204,14 +204,21 @@ class ApiTableTargetIT {
     assertThat(table.get("Backend", "tbl-dijon").orElseThrow().spec().path("weight").asInt())
         .isEqualTo(3);
 
-    // A name a file declares is not written as a row (both would be in Conflict).
-    Answer clash =
-        send("PUT", base + API + "sites/by-hand", token, site().replace("dijon", "by-hand"));
-    assertThat(clash.code()).isEqualTo(409);
-    assertThat(clash.body().path("message").asText()).contains("hand.yaml");
+    // A name a file declares is written to its file, never as a row (that would be a Conflict).
+    Answer toFile =
+        send(
+            "PUT",
+            base + API + "sites/by-hand",
+            token,
+            site()
+                .replace("dijon", "by-hand")
+                .replace("127.0.33.0/24", "127.0.34.0/24")
+                .replace("priority: 10", "priority: 30"));
+    assertThat(toFile.code()).as(toFile.body().toString()).isEqualTo(200);
     assertThat(table.get("Site", "by-hand")).isEmpty();
-    assertThat(send("DELETE", base + API + "sites/by-hand", token, null).code()).isEqualTo(409);
-    assertThat(manifests.resolve("hand.yaml")).exists();
+    assertThat(Files.readString(manifests.resolve("hand.yaml"))).contains("priority: 30");
+    assertThat(send("DELETE", base + API + "sites/by-hand", token, null).code()).isEqualTo(200);
+    assertThat(manifests.resolve("hand.yaml")).doesNotExist();
 
     // Invalid specs get the operator's own messages and write nothing.
     Answer invalid =

@@ -6,9 +6,13 @@ import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.server.ApiServer;
+import fr.acecinema.switchboard.server.FleetTarget;
+import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
 import fr.acecinema.switchboard.server.RecordsFixtures;
+import fr.acecinema.switchboard.server.ResourceTarget;
 import fr.acecinema.switchboard.server.Scope;
 import fr.acecinema.switchboard.server.SelfSigned;
+import fr.acecinema.switchboard.server.TableTarget;
 import fr.acecinema.switchboard.server.TokenStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,6 +37,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code SWITCHBOARD_SERVER} set, which must print exactly the same.
  */
 class RecordsCommandsIT {
+  // The test fleets live on loopback, which a hub refuses as Site subnets unless allowed.
+  private static final fr.acecinema.switchboard.validation.SubnetPolicy LOOPBACK_SITES =
+      fr.acecinema.switchboard.validation.SubnetPolicy.allowing(java.util.List.of("127.0.0.0/8"));
+
   private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   @TempDir static Path dataDir;
   @TempDir static Path manifests;
@@ -118,7 +126,15 @@ class RecordsCommandsIT {
   static void api() throws Exception {
     TokenStore tokens = TokenStore.in(serverData);
     readToken = tokens.create("reader", Scope.read).secret();
-    server = RecordsFixtures.serve(tokens, manifests, Optional.of(() -> records));
+    server = RecordsFixtures.serve(tokens, hubTarget(), Optional.of(() -> records));
+  }
+
+  /** What `sbctl run` serves: the files and the rows of the resources table, one fleet. */
+  private static ResourceTarget hubTarget() {
+    return new FleetTarget(
+        new ManifestDirectoryTarget(manifests, LOOPBACK_SITES),
+        new TableTarget(() -> new ResourceTable(db), manifests, LOOPBACK_SITES),
+        false);
   }
 
   @ParameterizedTest(name = "sbctl {0}")
@@ -186,7 +202,7 @@ class RecordsCommandsIT {
             ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0))
                 .withTls(cert.cert, cert.key),
             tokens,
-            manifests,
+            hubTarget(),
             Optional.of(() -> records))) {
       Map<String, String> env =
           Map.of(

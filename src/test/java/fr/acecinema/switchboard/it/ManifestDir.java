@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A watched manifest directory for tests: atomic writes, documents and conditions read back. */
-final class ManifestDir {
+public final class ManifestDir {
   private static final ObjectMapper YAML = new YAMLMapper();
   private final Path dir;
 
@@ -19,7 +19,7 @@ final class ManifestDir {
     this.dir = dir;
   }
 
-  static String site(String name, String subnet) {
+  public static String site(String name, String subnet) {
     return """
         apiVersion: switchboard.acecinema.fr/v1alpha1
         kind: Site

@@ -127,6 +127,33 @@ class RouterIT {
   }
 
   @Test
+  void aConflictingSecondDeclarationNeverTakesAwayTheRouteThatWasServing() throws Exception {
+    apiRoutedToA1();
+
+    write("copy.yaml", service("api", "copy.test", null, null, null));
+    await().until(() -> reason("copy.yaml", 0, "Accepted").equals("Conflict"));
+    await().until(() -> reason("api.yaml", 0, "Accepted").equals("Conflict"));
+    assertThat(condition("api.yaml", 0, "Accepted").path("status").asText()).isEqualTo("True");
+    assertThat(condition("api.yaml", 0, "Accepted").path("message").asText())
+        .contains("copy.yaml", "keeps serving");
+    assertThat(condition("copy.yaml", 0, "Accepted").path("status").asText()).isEqualTo("False");
+    // Over several drift checks and resyncs (1 s, 2 s), every request is still served by a1,
+    // and the newcomer's host is never routed.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    int requests = 0;
+    while (System.nanoTime() < until && requests < 300) {
+      assertThat(via("api.test", "/x")).as("request %d", requests).isEqualTo("a1 /x");
+      requests++;
+    }
+    assertThat(requests).isPositive();
+    assertThat(via("copy.test", "/x")).isEqualTo("HTTP 404");
+
+    delete("copy.yaml");
+    await().until(() -> reason("api.yaml", 0, "Accepted").equals("Valid"));
+    assertThat(via("api.test", "/x")).isEqualTo("a1 /x");
+  }
+
+  @Test
   void fiftyWeightEditsReachTheResolverWithoutAnyPush() throws Exception {
     caddy = CaddyProcess.startOnLoopback(null);
     RoutedBackend a1 = backend("a1", "127.0.40.2");
@@ -182,13 +209,7 @@ class RouterIT {
 
   @Test
   void aRestartedCaddyGetsItsRoutesBackWithinSeconds() throws Exception {
-    caddy = CaddyProcess.startOnLoopback(null);
-    RoutedBackend a1 = backend("a1", "127.0.40.2");
-    write(
-        "api.yaml",
-        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
-    start(caddy.adminUrl());
-    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/").equals("a1 /"));
+    apiRoutedToA1();
     String adminListen = caddy.adminUrl().substring("http://".length());
     caddy.close();
     caddy = CaddyProcess.start(List.of(), adminListen, null);
@@ -220,13 +241,7 @@ class RouterIT {
 
   @Test
   void aConfigCaddyRefusesIsReportedWhileThePreviousOneKeepsServing() throws Exception {
-    caddy = CaddyProcess.startOnLoopback(null);
-    RoutedBackend a1 = backend("a1", "127.0.40.2");
-    write(
-        "api.yaml",
-        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
-    start(caddy.adminUrl());
-    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/").equals("a1 /"));
+    apiRoutedToA1();
     operator.router().orElseThrow().decorateForTests(s -> s.put("bogus_field", 1));
     await()
         .atMost(Duration.ofSeconds(10))
@@ -598,6 +613,17 @@ class RouterIT {
                         .withResolver("127.0.0.1:0", Duration.ofMillis(100))
                         .withDriftCheck(Duration.ofSeconds(1))),
             meters);
+  }
+
+  /** A Caddy of its own, service api.test with one backend a1, routed (answering) on return. */
+  private void apiRoutedToA1() throws IOException {
+    caddy = CaddyProcess.startOnLoopback(null);
+    RoutedBackend a1 = backend("a1", "127.0.40.2");
+    write(
+        "api.yaml",
+        service("api", "api.test", null, null, null) + be("a1", "api", "site-a", a1, 1));
+    start(caddy.adminUrl());
+    await().atMost(Duration.ofSeconds(15)).until(() -> via("api.test", "/").equals("a1 /"));
   }
 
   private RoutedBackend backend(String name, String address) throws IOException {

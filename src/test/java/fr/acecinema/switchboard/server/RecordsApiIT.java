@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * over a real embedded PostgreSQL: the promised JSON fields, orders, filters, scopes and errors.
  */
 class RecordsApiIT {
+  // The test fleets live on loopback, which a hub refuses as Site subnets unless allowed.
+  private static final fr.acecinema.switchboard.validation.SubnetPolicy LOOPBACK_SITES =
+      fr.acecinema.switchboard.validation.SubnetPolicy.allowing(java.util.List.of("127.0.0.0/8"));
+
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path root;
   static Database db;
@@ -55,7 +59,10 @@ class RecordsApiIT {
   private static ApiServer start(TokenStore tokens, Optional<Supplier<RecordsRepository>> records)
       throws IOException {
     return RecordsFixtures.serve(
-        tokens, Files.createDirectories(root.resolve("manifests")), records);
+        tokens,
+        new ManifestDirectoryTarget(
+            Files.createDirectories(root.resolve("manifests")), LOOPBACK_SITES),
+        records);
   }
 
   @AfterAll

@@ -8,10 +8,8 @@ import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.ResourceStore;
-import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -66,19 +64,19 @@ public final class RecordsFixtures {
     records.recordEvent("Site", "dijon", EventType.NORMAL, "SiteReady", "1/1 healthy");
   }
 
-  /** An API server on loopback (port 0) over {@code manifests} and {@code records}. */
+  /** An API server on loopback (port 0) over {@code target} and {@code records}. */
   public static ApiServer serve(
-      TokenStore tokens, Path manifests, Optional<Supplier<RecordsRepository>> records)
+      TokenStore tokens, ResourceTarget target, Optional<Supplier<RecordsRepository>> records)
       throws IOException {
     return serve(
-        ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)), tokens, manifests, records);
+        ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)), tokens, target, records);
   }
 
   /** The same with {@code settings} (TLS). */
   public static ApiServer serve(
       ApiServer.Settings settings,
       TokenStore tokens,
-      Path manifests,
+      ResourceTarget target,
       Optional<Supplier<RecordsRepository>> records)
       throws IOException {
     return ApiServer.start(
@@ -87,7 +85,7 @@ public final class RecordsFixtures {
         Optional.of(
             new ApiServer.Api(
                 tokens,
-                new ResourceApi(new ManifestDirectoryTarget(manifests, SubnetPolicy.SITES_ONLY)),
+                new ResourceApi(target),
                 new WatchHub(new ResourceStore(), SwitchboardOperator.mapper()),
                 () -> "",
                 records)));

@@ -1,0 +1,165 @@
+package fr.acecinema.switchboard.cli;
+
+import fr.acecinema.switchboard.config.SwitchboardConfig;
+import fr.acecinema.switchboard.fleet.FleetView;
+import fr.acecinema.switchboard.fleet.FleetWriter;
+import fr.acecinema.switchboard.fleet.ManifestFleet;
+import fr.acecinema.switchboard.fleet.ResourceRow;
+import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.ResourceTable;
+import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.server.TableTarget;
+import fr.acecinema.switchboard.source.Origin;
+import fr.acecinema.switchboard.source.file.DocumentAdmission;
+import fr.acecinema.switchboard.source.table.RowDocument;
+import fr.acecinema.switchboard.validation.SchemaValidator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fleet on the hub as the operator sees it: the watched directory and the rows of the
+ * PostgreSQL {@code resources} table (when records are on and the database can be reached), one
+ * fleet for {@code get}, {@code describe}, {@code wait}, {@code render} and {@code delete}. A name
+ * declared both as a file and as a row is listed as the {@code Conflict} it is; {@code apply -f}
+ * refuses a name a row already declares (and {@code apply --to table} one a file declares, see
+ * {@link TableApply}), naming both places.
+ */
+final class LocalFleet implements FleetView, FleetWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalFleet.class);
+
+  private final SwitchboardConfig config;
+  private final ManifestFleet files;
+  private final DocumentAdmission admission;
+  private Optional<Database> database;
+
+  LocalFleet(SwitchboardConfig config) {
+    this.config = config;
+    this.files = new ManifestFleet(config.manifests(), config.subnetPolicy());
+    this.admission = new DocumentAdmission(Optional.of(new SchemaValidator(config.subnetPolicy())));
+  }
+
+  /**
+   * The resources table, opened once; empty with records off or no database to reach (then the
+   * files alone are the fleet, and a warning says why rows are missing).
+   */
+  private synchronized Optional<ResourceTable> table() {
+    if (database == null) {
+      database = Optional.empty();
+      if (config.records()) {
+        try {
+          database = Optional.of(RecordsAccess.open(config));
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("rows of the resources table are not shown: {}", e.getMessage());
+        }
+      }
+    }
+    return database.map(ResourceTable::new);
+  }
+
+  @Override
+  public String where() {
+    return table().isPresent()
+        ? config.manifests() + " and the resources table"
+        : config.manifests().toString();
+  }
+
+  @Override
+  public List<ResourceRow> list() throws IOException {
+    Optional<ResourceTable> table = table();
+    if (table.isEmpty()) {
+      return files.list();
+    }
+    return new TableTarget(table::get, config.manifests(), config.subnetPolicy()).list();
+  }
+
+  @Override
+  public List<HasMetadata> resources() throws IOException {
+    Optional<ResourceTable> table = table();
+    List<HasMetadata> fromFiles = files.resources();
+    if (table.isEmpty()) {
+      return fromFiles;
+    }
+    Map<ResourceKey, List<HasMetadata>> byKey = new HashMap<>();
+    for (HasMetadata r : fromFiles) {
+      byKey.computeIfAbsent(ResourceKey.of(r), k -> new ArrayList<>()).add(r);
+    }
+    for (ResourceTable.Row row : table.get().list()) {
+      if (admission.admit(RowDocument.origin(row.kind(), row.name()), RowDocument.of(row))
+          instanceof DocumentAdmission.Result.Accepted a) {
+        byKey
+            .computeIfAbsent(a.declaration().key(), k -> new ArrayList<>())
+            .add(a.declaration().resource());
+      }
+    }
+    // A name declared twice is not planned from: which one the running operator keeps serving
+    // depends on which came first, and render works without asking it.
+    return byKey.values().stream().filter(l -> l.size() == 1).map(l -> l.get(0)).toList();
+  }
+
+  @Override
+  public Check check(String fileName, String text) {
+    Check check = files.check(fileName, text);
+    Optional<ResourceTable> table = table();
+    if (table.isEmpty()) {
+      return check;
+    }
+    List<String> problems = new ArrayList<>(check.problems());
+    for (ResourceKey key : check.declares()) {
+      if (table.get().get(key.kind(), key.name()).isPresent()) {
+        problems.add(
+            fileName
+                + ": "
+                + key
+                + " is already declared as a row of the resources table (table "
+                + key.kind()
+                + "/"
+                + key.name()
+                + "); a file of the same name would be a Conflict. Change it with sbctl apply --to"
+                + " table, or delete the row (sbctl delete "
+                + ResourceRef.display(key)
+                + ") and apply again");
+      }
+    }
+    return new Check(check.declares(), problems);
+  }
+
+  @Override
+  public List<Applied> apply(String fileName, String text) throws IOException {
+    return files.apply(fileName, text);
+  }
+
+  /** Deletes the row declaring {@code key} if there is one, else its file's document. */
+  @Override
+  public boolean delete(ResourceKey key) throws IOException {
+    Optional<ResourceTable> table = table();
+    if (table.isPresent() && table.get().delete(key.kind(), key.name())) {
+      return true;
+    }
+    return files.delete(key);
+  }
+
+  /**
+   * Where the manifest files declare each key (accepted or in conflict), for {@link TableApply};
+   * empty when the watched directory does not exist (a fleet kept in the table alone).
+   */
+  Map<ResourceKey, Origin> declaredByFiles() throws IOException {
+    if (!Files.isDirectory(config.manifests())) {
+      return Map.of();
+    }
+    Map<ResourceKey, Origin> out = new HashMap<>();
+    for (ResourceRow r : files.list()) {
+      if (r.key().isPresent() && (!r.rejected() || "Conflict".equals(r.errorReason()))) {
+        out.putIfAbsent(r.key().get(), r.origin());
+      }
+    }
+    return out;
+  }
+}
