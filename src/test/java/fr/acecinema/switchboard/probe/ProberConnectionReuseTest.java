@@ -88,7 +88,7 @@ class ProberConnectionReuseTest {
     // On the pooled connection, then once on a fresh one: two requests, and a failure.
     ProbeResult onPooled = prober.probe(prepared);
     assertThat(onPooled.success()).isFalse();
-    assertThat(onPooled.error()).contains("unexpected end of stream");
+    assertThat(onPooled.error()).contains("connection closed without an answer");
     assertThat(backend.dropped()).isEqualTo(2);
 
     // Nothing pooled any more: one fresh connection, no retry.
