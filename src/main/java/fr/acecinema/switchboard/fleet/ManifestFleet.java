@@ -320,6 +320,83 @@ public final class ManifestFleet implements FleetView, FleetWriter {
         "leads outside the manifests directory through a symbolic link; not changed");
   }
 
+  /**
+   * {@code fileName}'s text with the document that declares {@code key} replaced by {@code
+   * document} (one document, no separator), every other document, separator and comment kept as it
+   * is; empty when the file does not declare {@code key}. How the API writes a resource that shares
+   * its file with others.
+   */
+  public Optional<String> withDocumentReplaced(String fileName, ResourceKey key, String document)
+      throws IOException {
+    Path file = target(fileName);
+    if (!(ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside inside)) {
+      throw outside(root.relativize(file));
+    }
+    byte[] bytes;
+    try (ConfinedDirectory dir = inside.openParent()) {
+      bytes = AtomicFiles.readOrNull(dir.resolve(inside.name()));
+    }
+    if (bytes == null) {
+      return Optional.empty();
+    }
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    ParsedFile parsed = parser.parse(bytes);
+    for (ParsedDocument d : parsed.documents()) {
+      if (key.kind().equals(d.kind()) && key.name().equals(d.name())) {
+        String result = withDocument(text, parsed, d.index(), document);
+        if (!othersKept(parsed, parser.parse(result.getBytes(StandardCharsets.UTF_8)), d.index())) {
+          // A layout the line model does not follow (e.g. documents sharing a line): never
+          // risk another resource's declaration.
+          throw new IllegalStateException(
+              fileName
+                  + ": replacing the document of "
+                  + key
+                  + " would change the file's other documents; edit that file directly or move "
+                  + key
+                  + " into a file of its own");
+        }
+        return Optional.of(result);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Same number of documents, and every one but {@code replaced} declares the same thing. */
+  private static boolean othersKept(ParsedFile before, ParsedFile after, int replaced) {
+    if (after.error().isPresent() || after.documents().size() != before.documents().size()) {
+      return false;
+    }
+    for (int i = 0; i < before.documents().size(); i++) {
+      if (i != replaced
+          && before.documents().get(i).generation() != after.documents().get(i).generation()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The text with one document's lines replaced: from its first line of content to the separator of
+   * the next document (its status and trailing comments go with it); the separator in front of it
+   * and the comments above its content stay.
+   */
+  static String withDocument(String text, ParsedFile parsed, int index, String document) {
+    List<String> lines = text.lines().toList();
+    int from = parsed.documents().get(index).line() - 1;
+    List<String> out = new ArrayList<>(lines.subList(0, from));
+    if (lines.get(from).startsWith("---")) {
+      // "--- kind: Backend": the content starts on the marker line, which goes with it.
+      out.add("---");
+    }
+    int to =
+        index + 1 < parsed.documents().size()
+            ? separatorBefore(lines, parsed.documents().get(index + 1).line() - 1)
+            : lines.size();
+    out.addAll(document.stripTrailing().lines().toList());
+    out.addAll(lines.subList(to, lines.size()));
+    return String.join("\n", out) + "\n";
+  }
+
   /** The text minus one document and the separator in front of it. */
   static String withoutDocument(String text, ParsedFile parsed, int index) {
     List<String> lines = text.lines().toList();

@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
  * The API's writes as files of the watched directory: a new resource becomes {@code
  * api/<kind>-<name>.yaml}; a resource already declared alone in some file is rewritten in that
  * file, so the API and hand-edited files never declare the same resource twice. A resource declared
- * in a file together with other documents is refused (409): rewriting that file would touch
- * resources the request did not name.
+ * in a file together with other documents is rewritten in place: its document's lines are replaced,
+ * every other document, separator and comment of the file stays byte for byte (checked by reading
+ * the result back before it is written).
  */
 public final class ManifestDirectoryTarget implements ResourceTarget {
   /** Subdirectory of the watched directory that holds the files the API creates. */
@@ -44,6 +45,7 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
 
   @Override
   public FleetWriter.Check check(ResourceKey key, String yaml) throws IOException {
+    // The document alone: other documents of a shared file are not this request's to judge.
     return fleet.check(fileFor(key), yaml);
   }
 
@@ -51,11 +53,34 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
   public long write(ResourceKey key, String yaml) throws IOException {
     String file = fileFor(key);
     try {
-      fleet.apply(file, yaml);
+      fleet.apply(file, fileText(file, key, yaml));
     } catch (ConfinedDirectory.LinkRefusedException e) {
       throw refused(file, e);
     }
     return new ManifestParser().parse(yaml).documents().get(0).generation();
+  }
+
+  /** What {@code file} holds once {@code key}'s document is {@code yaml}. */
+  private String fileText(String file, ResourceKey key, String yaml) throws IOException {
+    if (!shared(file, key)) {
+      return yaml;
+    }
+    try {
+      return fleet.withDocumentReplaced(file, key, yaml).orElse(yaml);
+    } catch (ConfinedDirectory.LinkRefusedException e) {
+      throw refused(file, e);
+    } catch (IllegalStateException e) {
+      throw new ResourceTarget.ConflictException(e.getMessage());
+    }
+  }
+
+  private boolean shared(String file, ResourceKey key) throws IOException {
+    return fleet.list().stream()
+        .anyMatch(
+            r ->
+                r.origin() != null
+                    && file.equals(r.origin().location())
+                    && r.key().filter(key::equals).isEmpty());
   }
 
   @Override
@@ -101,21 +126,6 @@ public final class ManifestDirectoryTarget implements ResourceTarget {
         declaring.isEmpty()
             ? DIRECTORY + "/" + key.kind().toLowerCase(Locale.ROOT) + "-" + key.name() + ".yaml"
             : declaring.get(0).origin().location();
-    List<String> others =
-        rows.stream()
-            .filter(r -> r.origin() != null && file.equals(r.origin().location()))
-            .filter(r -> r.key().filter(key::equals).isEmpty())
-            .map(r -> r.key().map(Object::toString).orElse(r.origin().describe()))
-            .toList();
-    if (!others.isEmpty()) {
-      throw new ResourceTarget.ConflictException(
-          file
-              + " also declares "
-              + String.join(", ", others)
-              + "; the API rewrites whole files, so edit that file directly or move "
-              + key
-              + " into a file of its own");
-    }
     return file;
   }
 }

@@ -352,7 +352,8 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
       ObjectNode status = mapper.valueToTree(((CustomResource<?, ?>) stored).getStatus());
       long g = generation(d.resource());
       if (writers.containsKey(d.origin().source())) {
-        writes.add(() -> outbox.submit(key, d.origin(), g, status));
+        // Through publish: a contested declaration's status says Conflict, as every other write.
+        writes.add(() -> publish(key, g, status));
       }
     }
     serving.put(key, d.origin());

@@ -168,6 +168,13 @@ class ManifestFilesSafetyIT {
       chattr("-i", stuck);
     }
     await().atMost(Duration.ofSeconds(70)).until(() -> files.ready("stuck.yaml").equals("True"));
+    // The line is logged once the write has returned: the file can show the status first.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                logs.messages().stream()
+                    .anyMatch(m -> m.contains("stuck.yaml") && m.contains("works again")));
     assertThat(logs.messages())
         .filteredOn(m -> m.contains("stuck.yaml") && m.contains("works again"))
         .hasSize(1);

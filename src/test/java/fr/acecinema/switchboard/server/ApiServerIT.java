@@ -479,6 +479,28 @@ class ApiServerIT {
   }
 
   @Test
+  void aPutOfOneDocumentOfASharedFileReplacesThatDocumentAndKeepsEveryOtherByte()
+      throws IOException {
+    String head = "# the team's fleet file: this comment stays\n";
+    String other =
+        "---\n# api-thory: kept byte for byte\n" + backend("api-thory", 8081) + "status: {a: 1}\n";
+    Files.writeString(manifests.resolve("shared.yaml"), head + backend("api-shared", 8080) + other);
+
+    Answer put =
+        send(
+            "PUT",
+            BACKENDS + "/api-shared",
+            writeToken,
+            backend("api-shared", 8080) + "  drain: true\n",
+            YAML);
+
+    assertThat(put.code()).as(put.body().toString()).isEqualTo(200);
+    assertThat(Files.readString(manifests.resolve("shared.yaml")))
+        .isEqualTo(head + backend("api-shared", 8080) + "  drain: true\n" + other);
+    assertThat(Files.exists(manifests.resolve("api/backend-api-shared.yaml"))).isFalse();
+  }
+
+  @Test
   void aPutIntoADirectoryLinkLeavingTheManifestsIsRefusedAndWritesNothingOutside()
       throws IOException {
     Path outside = Files.createDirectories(root.resolve("outside"));
