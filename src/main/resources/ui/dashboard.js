@@ -288,7 +288,10 @@
     const body = {
       apiVersion: o.apiVersion,
       kind: o.kind,
-      metadata: {name: o.metadata.name, resourceVersion: o.metadata.resourceVersion},
+      // Labels go back as read: the write replaces the whole document.
+      metadata: Object.assign(
+        {name: o.metadata.name, resourceVersion: o.metadata.resourceVersion},
+        o.metadata.labels ? {labels: o.metadata.labels} : {}),
       spec,
     };
     button.disabled = true;

@@ -72,7 +72,8 @@ public final class RemoteFleet implements FleetView, FleetWriter {
                 item.path("spec"),
                 item.path("status"),
                 null,
-                null));
+                null,
+                metadata.path("labels")));
       }
       for (JsonNode r : list.path("rejected")) {
         String origin = r.path("origin").asText("");

@@ -100,6 +100,10 @@ public final class ApiObjects {
     if (row.created() != null) {
       metadata.put("creationTimestamp", row.created().toString());
     }
+    if (row.labels().isObject() && !row.labels().isEmpty()) {
+      // Returned so that a read-modify-write (the dashboard's drain, a script) keeps them.
+      metadata.set("labels", row.labels());
+    }
     if (row.origin() != null) {
       metadata.putObject("annotations").put(ORIGIN, origin(row.origin()));
     }

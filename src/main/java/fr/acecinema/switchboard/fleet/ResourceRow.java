@@ -36,7 +36,8 @@ public record ResourceRow(
     JsonNode spec,
     JsonNode status,
     String errorReason,
-    String error) {
+    String error,
+    JsonNode labels) {
 
   /** The READY column: a condition status, its reason and message. */
   public record Ready(String status, String reason, String message) {}
@@ -46,6 +47,21 @@ public record ResourceRow(
   public ResourceRow {
     spec = spec == null ? MissingNode.getInstance() : spec;
     status = status == null ? MissingNode.getInstance() : status;
+    labels = labels == null ? MissingNode.getInstance() : labels;
+  }
+
+  /** A row without labels. */
+  public ResourceRow(
+      String kind,
+      String name,
+      Origin origin,
+      long generation,
+      Instant created,
+      JsonNode spec,
+      JsonNode status,
+      String errorReason,
+      String error) {
+    this(kind, name, origin, generation, created, spec, status, errorReason, error, null);
   }
 
   /** A row for an accepted declaration; {@code created} may be null. */
@@ -61,7 +77,8 @@ public record ResourceRow(
         tree.path("spec"),
         tree.path("status"),
         null,
-        null);
+        null,
+        tree.path("metadata").path("labels"));
   }
 
   /**

@@ -501,6 +501,19 @@ class ApiServerIT {
   }
 
   @Test
+  void readsReturnLabelsSoAReadModifyWriteKeepsThem() throws IOException {
+    Files.writeString(
+        manifests.resolve("labelled.yaml"),
+        backend("api-labelled", 8080)
+            .replace("  name: api-labelled\n", "  name: api-labelled\n  labels: {team: core}\n"));
+
+    Answer get = send("GET", BACKENDS + "/api-labelled", readToken, null, null);
+
+    assertThat(get.code()).isEqualTo(200);
+    assertThat(get.body().at("/metadata/labels/team").asText()).isEqualTo("core");
+  }
+
+  @Test
   void aPutIntoADirectoryLinkLeavingTheManifestsIsRefusedAndWritesNothingOutside()
       throws IOException {
     Path outside = Files.createDirectories(root.resolve("outside"));
