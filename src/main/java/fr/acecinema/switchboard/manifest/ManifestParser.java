@@ -246,7 +246,7 @@ public final class ManifestParser {
             statusKeyStart,
             statusValueEnd,
             nextKeyStart,
-            tuples.isEmpty() ? -1 : offsets.chars(tuples.get(0).getKeyNode().getStartMark()));
+            propertiesAbove(mapping, offsets));
     return new ParsedDocument(
         index,
         line,
@@ -300,19 +300,31 @@ public final class ManifestParser {
    * Column of a block mapping's keys. Usually where the mapping starts; not when a tag or anchor
    * stands alone on the line above the first key ({@code !x # note}, then {@code " k: v"}): the
    * node starts at the tag, its keys are indented on the lines below (found by
-   * ManifestParserFuzzTest). The first key's line is read, not the key's own column, which is past
-   * the indicator of an explicit key ({@code ? k}).
+   * ManifestParserFuzzTest). Then the first key's line is read, not the key's own column, which is
+   * past the indicator of an explicit key ({@code ? k}). An explicit key whose content is on the
+   * next line ({@code ?} then {@code " k"}) starts at the {@code ?}: its column (found by the
+   * fuzzer too).
    */
   private static int keyIndent(MappingNode mapping, Offsets offsets) {
+    int first = propertiesAbove(mapping, offsets);
+    return first < 0 ? mapping.getStartMark().getColumn() : offsets.leadingSpaces(first);
+  }
+
+  /**
+   * Where the first key of {@code mapping} starts when the mapping's tag or anchor stands on the
+   * lines above it; -1 otherwise.
+   */
+  private static int propertiesAbove(MappingNode mapping, Offsets offsets) {
     Mark start = mapping.getStartMark();
     if (mapping.getValue().isEmpty()) {
-      return start.getColumn();
+      return -1;
     }
     Mark key = mapping.getValue().get(0).getKeyNode().getStartMark();
-    if (key.getLine() == start.getLine()) {
-      return start.getColumn();
+    char at = offsets.charAt(offsets.chars(start));
+    if (key.getLine() == start.getLine() || (at != '!' && at != '&')) {
+      return -1;
     }
-    return offsets.leadingSpaces(offsets.chars(key));
+    return offsets.chars(key);
   }
 
   /** Maps SnakeYAML's code-point indexes to Java char indexes (they differ past emoji etc.). */
@@ -328,6 +340,11 @@ public final class ManifestParser {
     int chars(Mark mark) {
       int codePoints = Math.min(mark.getIndex(), text.codePointCount(0, text.length()));
       return surrogates ? text.offsetByCodePoints(0, codePoints) : codePoints;
+    }
+
+    /** The char at {@code pos}, or NUL past the end. */
+    char charAt(int pos) {
+      return pos < text.length() ? text.charAt(pos) : '\0';
     }
 
     /** Spaces at the start of the line holding char index {@code pos}. */

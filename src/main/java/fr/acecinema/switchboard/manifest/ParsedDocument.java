@@ -37,9 +37,8 @@ public record ParsedDocument(
    * @param statusKeyStart first character of the top-level {@code status} key, -1 when absent
    * @param statusValueEnd just after the last character of the status value, -1 when absent
    * @param nextKeyStart first character of the top-level key after {@code status}, -1 when none
-   * @param firstKeyStart first character of the first top-level key (after a {@code ?} indicator,
-   *     at its own properties), -1 when none; after {@code start} when the mapping's tag or anchor
-   *     stands on the lines above its first key
+   * @param firstKeyStart first character of the first top-level key when the mapping's tag or
+   *     anchor stands alone on the lines above it (then after {@code start}); -1 otherwise
    */
   public record Spans(
       int start,

@@ -177,11 +177,7 @@ public final class StatusSplicer {
     // then "? k"): the status goes on the first key's line, inside the mapping the properties
     // apply to (found by ManifestParserFuzzTest; tags may hold ':' and '?', so this is read from
     // the parse, not from the text).
-    int first = spans.firstKeyStart();
-    int keys =
-        first >= 0 && lineStart(text, first) > lineStart(text, spans.start())
-            ? first
-            : spans.start();
+    int keys = spans.firstKeyStart() >= 0 ? spans.firstKeyStart() : spans.start();
     int from = lineStart(text, keys);
     if (from == 0 && text.startsWith("\uFEFF")) {
       from = 1;

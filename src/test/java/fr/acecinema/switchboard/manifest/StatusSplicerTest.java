@@ -191,6 +191,13 @@ class StatusSplicerTest {
   }
 
   @Test
+  void anExplicitKeyWhoseContentIsOnTheNextLineKeepsTheMappingAtItsIndicatorsColumn() {
+    // "?" then " k": the mapping's keys are at column 0, where the "?" is.
+    String text = "?\n k\n: v\nkind: Site\n";
+    assertThat(splicer.splice(text, 0, status(7))).isEqualTo(text + NEW_STATUS);
+  }
+
+  @Test
   void quotesStringsThatWouldReadAsOtherTypes() {
     ObjectNode s = JsonNodeFactory.instance.objectNode();
     for (String tricky :
