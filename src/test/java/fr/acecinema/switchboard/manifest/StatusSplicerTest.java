@@ -183,11 +183,11 @@ class StatusSplicerTest {
   }
 
   @Test
-  void writesStatusFirstUnderATagHoldingAColonWhenTheDocumentEndsWithAnExplicitKey() {
-    // Appended, the status would become the value of "? k"; it goes first, after the tag line.
+  void appendsStatusAfterAnExplicitKeyEndingADocumentUnderATagHoldingAColon() {
+    // The explicit key's null value ends at the next line's start, the "---": it stays.
     String text = "!k?:\nkind: Site\n? k:1.2\n---\nkind: Service\n";
     assertThat(splicer.splice(text, 0, status(7)))
-        .isEqualTo("!k?:\n" + NEW_STATUS + "kind: Site\n? k:1.2\n---\nkind: Service\n");
+        .isEqualTo("!k?:\nkind: Site\n? k:1.2\n" + NEW_STATUS + "---\nkind: Service\n");
   }
 
   @Test
