@@ -292,6 +292,14 @@ public final class ManifestParser {
       while (end > start && Character.isWhitespace(offsets.text.charAt(end - 1))) {
         end--;
       }
+    } else if (node instanceof ScalarNode s && s.getValue().isEmpty()) {
+      // An empty value (an explicit key "? k" with no ":") is marked at the next token, the start
+      // of a following line, which may be a "---" that belongs to no document's content (found
+      // by ManifestParserFuzzTest): its content ends before those line breaks.
+      while (end > 0
+          && (offsets.text.charAt(end - 1) == '\n' || offsets.text.charAt(end - 1) == '\r')) {
+        end--;
+      }
     }
     return end;
   }

@@ -143,14 +143,14 @@ public final class StatusSplicer {
         throw new IllegalArgumentException(
             "cannot write status: the status key does not start its line");
       }
-      int ownedEnd = ownedEnd(text, contentEnd(text, spans.statusValueEnd()), spans.indent());
+      int ownedEnd = ownedEnd(text, spans.statusValueEnd(), spans.indent());
       int after = afterTerminator(text, ownedEnd);
       return text.substring(0, from)
           + block
           + (after > ownedEnd ? eol : "")
           + text.substring(after);
     }
-    int ownedEnd = ownedEnd(text, contentEnd(text, spans.end()), spans.indent());
+    int ownedEnd = ownedEnd(text, spans.end(), spans.indent());
     int after = afterTerminator(text, ownedEnd);
     String result =
         after > ownedEnd
@@ -343,19 +343,6 @@ public final class StatusSplicer {
       break;
     }
     return owned;
-  }
-
-  /**
-   * {@code end} moved back before the line break it follows: the end SnakeYAML gives a null value
-   * (an explicit key {@code ? k} with no {@code :}) is the start of the next line, which may be a
-   * {@code ---} that must stay (found by ManifestParserFuzzTest).
-   */
-  private static int contentEnd(String text, int end) {
-    int e = end;
-    while (e > 0 && (text.charAt(e - 1) == '\n' || text.charAt(e - 1) == '\r')) {
-      e--;
-    }
-    return e;
   }
 
   private static int lineStart(String text, int pos) {

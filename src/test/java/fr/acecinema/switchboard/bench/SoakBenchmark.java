@@ -43,6 +43,9 @@ import okhttp3.OkHttpClient;
  * empty config until the operator notices) are counted apart, with how long Caddy took to serve
  * again: a single Caddy cannot serve while it is down, whatever Switchboard does.
  *
+ * <p>A benchmark's main, not a test: its sleeps are the fault schedule (how long a backend stays
+ * dead, the pause inside a chunked write), which is the point, not a wait for a condition.
+ *
  * <p>Arguments: {@code [minutes=30] [rate=100] [seed=now]}. Needs root (PostgreSQL runs as the
  * {@code postgres} user) and {@code target/switchboard.jar}.
  */
