@@ -1,6 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
-import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.api.ResourceKey;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.FleetWriter;
@@ -7,7 +8,6 @@ import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ResourceTable;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.server.TableTarget;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;

@@ -78,7 +78,7 @@ final class RecordsPrinter {
                   e.type().stored(),
                   e.reason(),
                   ResourceRef.display(
-                      new fr.acecinema.switchboard.runtime.ResourceKey(e.kind(), e.name())),
+                      new fr.acecinema.switchboard.api.ResourceKey(e.kind(), e.name())),
                   Integer.toString(e.count()),
                   e.message())
               : List.of(e.type().stored(), e.reason(), age, "switchboard", e.message()));

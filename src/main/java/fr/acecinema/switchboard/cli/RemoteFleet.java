@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.FleetWriter;
@@ -9,7 +10,6 @@ import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Origin;
 import java.io.IOException;
 import java.net.URI;

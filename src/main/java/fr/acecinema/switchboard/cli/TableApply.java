@@ -1,12 +1,12 @@
 package fr.acecinema.switchboard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ResourceTable;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.validation.SchemaValidator;

@@ -1,8 +1,8 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.config.DurationConverter;
 import fr.acecinema.switchboard.fleet.FleetView;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package fr.acecinema.switchboard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.fleet.ResourceRow;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.util.Durations;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package fr.acecinema.switchboard.fleet;
 
-import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.api.ResourceKey;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,12 +1,12 @@
 package fr.acecinema.switchboard.fleet;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.manifest.AtomicFiles;
 import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.Rejection;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;

@@ -1,11 +1,11 @@
 package fr.acecinema.switchboard.notify;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.reconciler.records.EventRecorder;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;

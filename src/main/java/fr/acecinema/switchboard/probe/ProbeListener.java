@@ -1,6 +1,6 @@
 package fr.acecinema.switchboard.probe;
 
-import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.api.ResourceKey;
 
 /**
  * Told about every probe. Called on the backend's probe thread, so it must be quick (enqueue a

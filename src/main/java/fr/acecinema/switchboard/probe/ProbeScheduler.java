@@ -1,7 +1,7 @@
 package fr.acecinema.switchboard.probe;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;

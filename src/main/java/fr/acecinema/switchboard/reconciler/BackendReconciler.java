@@ -17,6 +17,7 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_MAINTENA
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_NOT_FOUND;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus.Health;
@@ -28,7 +29,6 @@ import fr.acecinema.switchboard.probe.HealthSnapshot;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.ProbeTarget;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.validation.Subnets;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;

@@ -16,12 +16,12 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.WG_UNAVAILABLE;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.wireguard.TunnelMonitor;
 import fr.acecinema.switchboard.wireguard.TunnelVerdict;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;

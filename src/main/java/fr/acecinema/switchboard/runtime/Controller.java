@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.runtime;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.runtime;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.ControllerConfiguration;

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.runtime.StatusPublisher.Outcome;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.CustomResource;

@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.runtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import java.io.IOException;
 
 /** Carries a reconciled status to wherever the resource is declared (file, row). */

@@ -1,9 +1,9 @@
 package fr.acecinema.switchboard.server;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.util.List;
 

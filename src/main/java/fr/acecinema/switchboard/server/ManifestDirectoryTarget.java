@@ -1,11 +1,11 @@
 package fr.acecinema.switchboard.server;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package fr.acecinema.switchboard.source;
 
-import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.api.ResourceKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
 /**

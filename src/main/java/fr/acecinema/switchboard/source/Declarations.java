@@ -2,10 +2,10 @@ package fr.acecinema.switchboard.source;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.StatusPublisher;
 import fr.acecinema.switchboard.runtime.StatusPublisher.Outcome;

@@ -1,6 +1,6 @@
 package fr.acecinema.switchboard.source;
 
-import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.api.ResourceKey;
 
 /**
  * A document that could not be accepted (schema or syntax error).

@@ -1,7 +1,7 @@
 package fr.acecinema.switchboard.source;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import fr.acecinema.switchboard.runtime.ResourceKey;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.runtime.StatusPublisher;
 import java.time.Duration;
 import java.util.ArrayList;

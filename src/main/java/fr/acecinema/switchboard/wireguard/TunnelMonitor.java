@@ -1,7 +1,7 @@
 package fr.acecinema.switchboard.wireguard;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.WireGuardPeer;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.util.Durations;
 import java.time.Clock;
 import java.time.Duration;

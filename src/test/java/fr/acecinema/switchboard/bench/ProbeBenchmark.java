@@ -2,13 +2,13 @@ package fr.acecinema.switchboard.bench;
 
 import com.sun.management.OperatingSystemMXBean;
 import com.sun.net.httpserver.HttpServer;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.HealthCheck;
 import fr.acecinema.switchboard.api.v1alpha1.ResolvedHealthCheck;
 import fr.acecinema.switchboard.probe.ProbeListener;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.ProbeTarget;
 import fr.acecinema.switchboard.probe.Prober;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;

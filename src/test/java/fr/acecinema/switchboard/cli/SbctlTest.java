@@ -3,11 +3,11 @@ package fr.acecinema.switchboard.cli;
 import static fr.acecinema.switchboard.cli.Rows.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.fleet.ResourceRow;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -4,8 +4,8 @@ import static fr.acecinema.switchboard.cli.Rows.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.ResourceRow;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.source.Rejection;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

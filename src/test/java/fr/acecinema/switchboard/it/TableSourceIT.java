@@ -112,7 +112,7 @@ class TableSourceIT {
             running
                 .operator()
                 .store()
-                .get(new fr.acecinema.switchboard.runtime.ResourceKey("Backend", "shop-bad")))
+                .get(new fr.acecinema.switchboard.api.ResourceKey("Backend", "shop-bad")))
         .isEmpty();
   }
 
@@ -124,7 +124,7 @@ class TableSourceIT {
         OperatorIT.backend("shop-dup", "nancy", "127.0.31.2", web1.port, 1)
             .replace("service: api", "service: shop"));
     await().until(() -> files.ready("shop-dup.yaml").equals("True"));
-    var key = new fr.acecinema.switchboard.runtime.ResourceKey("Backend", "shop-dup");
+    var key = new fr.acecinema.switchboard.api.ResourceKey("Backend", "shop-dup");
     var serving = running.operator().store().get(key).orElseThrow();
     table.upsert("Backend", "shop-dup", backendSpec("127.0.31.3", web1.port), null);
     await()

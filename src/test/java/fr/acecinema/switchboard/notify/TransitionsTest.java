@@ -2,13 +2,13 @@ package fr.acecinema.switchboard.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
 import fr.acecinema.switchboard.postgres.EventType;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.probe.TestBackend.Answer;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package fr.acecinema.switchboard.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import org.junit.jupiter.api.Test;
 

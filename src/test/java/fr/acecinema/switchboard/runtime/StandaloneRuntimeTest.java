@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus;

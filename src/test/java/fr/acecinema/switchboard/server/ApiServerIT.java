@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.it.DirectorySnapshot;
 import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.SwitchboardOperator;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;

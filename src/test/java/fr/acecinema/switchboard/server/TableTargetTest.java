@@ -3,9 +3,9 @@ package fr.acecinema.switchboard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
 import fr.acecinema.switchboard.postgres.ResourceTable;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteSpec;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.StatusPublisher;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

@@ -2,8 +2,8 @@ package fr.acecinema.switchboard.wireguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.WireGuardPeer;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package fr.acecinema.switchboard.reconciler.records;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.postgres.EventType;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 
 /**
  * Records Kubernetes-style events about a resource. Never blocks and never throws; identical events

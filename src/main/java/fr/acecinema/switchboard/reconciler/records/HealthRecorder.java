@@ -1,11 +1,11 @@
 package fr.acecinema.switchboard.reconciler.records;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.BackendStatus.Health.State;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.probe.HealthSnapshot;
 import fr.acecinema.switchboard.probe.ProbeListener;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

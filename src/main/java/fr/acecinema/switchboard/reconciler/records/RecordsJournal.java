@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.reconciler.records;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
@@ -8,7 +9,6 @@ import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.ProbeMinute;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

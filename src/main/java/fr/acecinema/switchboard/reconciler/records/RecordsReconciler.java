@@ -1,6 +1,7 @@
 package fr.acecinema.switchboard.reconciler.records;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
@@ -9,7 +10,6 @@ import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.InventoryRecord;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.runtime.WorkQueue;
 import io.fabric8.kubernetes.api.model.HasMetadata;

@@ -2,9 +2,9 @@ package fr.acecinema.switchboard.reconciler.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.ProbeMinute;
-import fr.acecinema.switchboard.runtime.ResourceKey;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Instant;

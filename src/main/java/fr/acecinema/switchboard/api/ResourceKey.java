@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.runtime;
+package fr.acecinema.switchboard.api;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 
