@@ -17,11 +17,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering rule, checked on the sources: {@code cli} and {@code server} are the two top layers,
- * both sitting on {@code operator}, {@code fleet} and the packages below; neither {@code server}
- * nor anything below may reach {@code cli}, and nothing below may reach {@code server}. References
- * are found as imports and as fully qualified names, so {@code fr.acecinema.switchboard.cli.X}
- * written inline is caught too.
+ * The layering rule, checked on the sources: {@code cli} on top, then {@code app} (the composition
+ * root, which only the CLI calls), then {@code server}, all sitting on {@code operator}, {@code
+ * fleet} and the packages below; nothing below a layer may reach it. References are found as
+ * imports and as fully qualified names, so {@code fr.acecinema.switchboard.cli.X} written inline is
+ * caught too.
  */
 class LayeringTest {
   private static final String ROOT = "fr.acecinema.switchboard";
@@ -33,11 +33,14 @@ class LayeringTest {
   private static Set<String> forbiddenFor(String pkg) {
     return switch (pkg) {
       case "cli" -> Set.of();
-      case "server" -> Set.of("cli");
+      // The composition root builds everything; only the CLI calls it.
+      case "app" -> Set.of("cli");
+      case "server" -> Set.of("cli", "app");
       // The model is the bottom: it knows nothing else of Switchboard.
       case "api" ->
           Set.of(
               "cli",
+              "app",
               "server",
               "fleet",
               "operator",
@@ -54,8 +57,8 @@ class LayeringTest {
               "config");
       // The runtime drives reconcilers from any source; it must not know the sources or kinds.
       case "runtime" ->
-          Set.of("cli", "server", "fleet", "operator", "reconciler", "source", "manifest");
-      default -> Set.of("cli", "server");
+          Set.of("cli", "app", "server", "fleet", "operator", "reconciler", "source", "manifest");
+      default -> Set.of("cli", "app", "server");
     };
   }
 
@@ -80,7 +83,7 @@ class LayeringTest {
   void aLowerPackageNamingCliOrServerInlineIsReported() {
     Map<String, String> sources =
         Map.of(
-            "operator/SwitchboardOperator.java",
+            "operator/Switchboard.java",
             "package fr.acecinema.switchboard.operator;\n"
                 + "class X { fr.acecinema.switchboard.server.ApiServer api;"
                 + " fr.acecinema.switchboard.cli.Wiring w; }\n",

@@ -50,7 +50,7 @@ final class ApplyCommand implements Callable<Integer> {
     if (to == Target.table) {
       return applyToTable();
     }
-    FleetWriter writer = root.wiring("apply manifests").writer(root.config());
+    FleetWriter writer = root.fleets().writer(root.config());
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     List<ManifestFiles.ManifestFile> files = ManifestFiles.read(path);

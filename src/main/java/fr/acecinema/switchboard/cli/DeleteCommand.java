@@ -27,15 +27,15 @@ final class DeleteCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ResourceKey key = ResourceRef.parse(spec, resource);
     root.setUpLogging(false);
-    Wiring wiring = root.wiring("change manifests");
-    if (!wiring.writer(root.config()).delete(key)) {
+    FleetAccess fleets = root.fleets();
+    if (!fleets.writer(root.config()).delete(key)) {
       spec.commandLine()
           .getErr()
           .println(
               "error: "
                   + ResourceRef.display(key)
                   + " not found in "
-                  + wiring.view(root.config()).where());
+                  + fleets.view(root.config()).where());
       return Sbctl.FAILURE;
     }
     spec.commandLine().getOut().println(ResourceRef.display(key) + " deleted");

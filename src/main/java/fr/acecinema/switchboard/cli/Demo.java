@@ -3,7 +3,7 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import java.io.PrintWriter;
 
-/** {@code sbctl demo}: a self-contained tour on 127.0.0.x (the lead wires it). */
+/** {@code sbctl demo}: a self-contained tour on 127.0.0.x. */
 public interface Demo {
   /**
    * Runs the demo, narrating on {@code out}; cleans up everything it started, also on failure.

@@ -26,7 +26,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     root.setUpLogging(false);
-    return root.wiring("run the demo")
+    return root.fleets()
         .demo()
         .run(root.config(), spec.commandLine().getOut(), spec.commandLine().getErr(), keepRunning);
   }

@@ -1,17 +1,14 @@
 package fr.acecinema.switchboard.cli;
 
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
-import fr.acecinema.switchboard.server.ResourceApi;
 import fr.acecinema.switchboard.server.Scope;
 import fr.acecinema.switchboard.server.TokenStore;
-import fr.acecinema.switchboard.server.WatchHub;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * The API and its dashboard for {@code sbctl demo}: on a free 127.0.0.1 port (the demo may run
@@ -30,24 +27,18 @@ final class DemoDashboard implements AutoCloseable {
     this.token = token;
   }
 
-  static DemoDashboard start(SwitchboardOperator operator, Path manifests) throws IOException {
+  static DemoDashboard start(Switchboard operator, Path manifests) throws IOException {
     Path data = Files.createTempDirectory("switchboard-demo-data-");
     try {
       TokenStore tokens = TokenStore.in(data);
       String token = tokens.create("demo", Scope.write).secret();
-      WatchHub watches = new WatchHub(operator.store(), SwitchboardOperator.mapper());
-      operator.store().addListener(watches);
+      operator.withApi(
+          tokens, new ManifestDirectoryTarget(manifests, DemoRunner.DEMO_SUBNETS), () -> "");
       ApiServer server =
           ApiServer.start(
               ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", 0)),
               operator::readiness,
-              Optional.of(
-                  new ApiServer.Api(
-                      tokens,
-                      new ResourceApi(
-                          new ManifestDirectoryTarget(manifests, DemoRunner.DEMO_SUBNETS)),
-                      watches,
-                      () -> "")));
+              operator.api());
       return new DemoDashboard(server, data, token);
     } catch (IOException | RuntimeException e) {
       DemoRunner.deleteTree(data);

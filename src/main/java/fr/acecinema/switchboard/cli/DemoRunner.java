@@ -1,10 +1,10 @@
 package fr.acecinema.switchboard.cli;
 
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -107,8 +107,7 @@ final class DemoRunner implements Demo {
                       // A port of its own: the demo may run beside a hub's sbctl run.
                       .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
       try (caddy;
-          SwitchboardOperator operator =
-              SwitchboardOperator.start(settings, new SimpleMeterRegistry());
+          Switchboard operator = Switchboard.start(settings, new SimpleMeterRegistry());
           DemoDashboard dashboard = DemoDashboard.start(operator, scratch)) {
         out.println(
             "Dashboard: "

@@ -31,7 +31,7 @@ final class DescribeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ResourceKey key = ResourceRef.parse(spec, resource);
     root.setUpLogging(false);
-    FleetView view = root.wiring("read manifests").view(root.config());
+    FleetView view = root.fleets().view(root.config());
     Optional<ResourceRow> row = find(view, key);
     if (row.isEmpty()) {
       spec.commandLine()

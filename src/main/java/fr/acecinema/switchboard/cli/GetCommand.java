@@ -45,7 +45,7 @@ final class GetCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "'get all' takes no NAME");
     }
-    FleetView view = root.wiring("read manifests").view(root.config());
+    FleetView view = root.fleets().view(root.config());
     List<ResourceRow> rows = view.list();
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();

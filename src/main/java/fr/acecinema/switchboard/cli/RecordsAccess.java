@@ -23,7 +23,7 @@ final class RecordsAccess {
    */
   static RecordsReader reader(SwitchboardConfig config) throws IOException {
     if (config.server().isPresent()) {
-      return new RemoteRecords(LocalWiring.api(config));
+      return new RemoteRecords(LocalFleetAccess.api(config));
     }
     return new LocalRecords(open(config));
   }

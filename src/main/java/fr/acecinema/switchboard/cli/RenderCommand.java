@@ -66,7 +66,7 @@ final class RenderCommand implements Runnable {
       Sbctl root = parent.root;
       root.setUpLogging(false);
       var config = root.config();
-      List<HasMetadata> resources = root.wiring("render manifests").view(config).resources();
+      List<HasMetadata> resources = root.fleets().view(config).resources();
       List<Service> services = of(resources, Service.class);
       List<Backend> backends = of(resources, Backend.class);
       List<Site> sites = of(resources, Site.class);

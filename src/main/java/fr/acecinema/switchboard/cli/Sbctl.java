@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine;
@@ -69,18 +68,19 @@ public final class Sbctl implements Runnable {
 
   @Spec CommandSpec spec;
 
-  private final Optional<Wiring> wiring;
+  private final FleetAccess fleets;
   private final Clock clock;
 
-  public Sbctl(Optional<Wiring> wiring, Clock clock) {
-    this.wiring = wiring;
+  public Sbctl(FleetAccess fleets, Clock clock) {
+    this.fleets = fleets;
     this.clock = clock;
   }
 
   /** Entry point of the jar. */
   public static void main(String[] args) {
     System.exit(
-        commandLine(new Sbctl(Wiring.load(), Clock.systemUTC()), System::getenv).execute(args));
+        commandLine(new Sbctl(new LocalFleetAccess(), Clock.systemUTC()), System::getenv)
+            .execute(args));
   }
 
   /**
@@ -118,15 +118,9 @@ public final class Sbctl implements Runnable {
     return clock;
   }
 
-  /** The wiring, or a failure saying this build cannot do {@code what}. */
-  Wiring wiring(String what) {
-    return wiring.orElseThrow(
-        () ->
-            new IllegalStateException(
-                "this build of sbctl cannot "
-                    + what
-                    + ": no fr.acecinema.switchboard.cli.Wiring implementation is on the class"
-                    + " path"));
+  /** How commands reach the fleet. */
+  FleetAccess fleets() {
+    return fleets;
   }
 
   /**

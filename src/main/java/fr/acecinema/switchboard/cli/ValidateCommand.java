@@ -28,7 +28,7 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     root.setUpLogging(false);
-    FleetWriter writer = root.wiring("validate manifests").writer(root.config());
+    FleetWriter writer = root.fleets().writer(root.config());
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     int invalid = 0;

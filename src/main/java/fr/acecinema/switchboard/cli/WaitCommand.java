@@ -59,7 +59,7 @@ final class WaitCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     root.setUpLogging(false);
-    FleetView view = root.wiring("read manifests").view(root.config());
+    FleetView view = root.fleets().view(root.config());
     Waiter.Result result =
         Waiter.await(
             key,

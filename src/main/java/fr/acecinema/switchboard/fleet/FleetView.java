@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * What {@code sbctl get/describe/wait} read: the resources declared in the watched directory with
- * the status last written into them. Implemented over the manifest parser (the lead wires it).
+ * the status last written into them. Implemented over the manifest parser.
  */
 public interface FleetView {
   /**

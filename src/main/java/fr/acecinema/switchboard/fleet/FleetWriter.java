@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * What {@code sbctl apply/validate/delete} change: manifests in the watched directory. Implemented
- * over the manifest parser and validator (the lead wires it).
+ * over the manifest parser and validator.
  */
 public interface FleetWriter {
   /**

@@ -1,6 +1,5 @@
 package fr.acecinema.switchboard.operator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.probe.ProbeListener;
@@ -9,9 +8,7 @@ import fr.acecinema.switchboard.reconciler.records.HealthRecorder;
 import fr.acecinema.switchboard.reconciler.records.ProbeMinutes;
 import fr.acecinema.switchboard.reconciler.records.RecordsHealth;
 import fr.acecinema.switchboard.reconciler.records.RecordsJournal;
-import fr.acecinema.switchboard.reconciler.records.RecordsReconciler;
 import fr.acecinema.switchboard.reconciler.records.RevisionRecorder;
-import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.source.Declarations;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
 import fr.acecinema.switchboard.source.table.ResourceTableSource;
@@ -29,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything about PostgreSQL in one place: the database (opened in the background, so a slow or
- * dead database never delays routing), the records reconciler, the journal of transitions, events,
- * probe minutes and revisions, and the table source with its status writer.
+ * The PostgreSQL side of the process: the database (opened in the background, so a slow or dead
+ * database never delays routing), its health ({@code RecordsSynced}), the journal of transitions,
+ * events, probe minutes and revisions, and the table source with its status writer. The inventory
+ * ({@code RecordsReconciler}) runs on the records runtime instance the composition root builds.
  */
 public final class RecordsPlane implements AutoCloseable {
   /** File under the data dir holding the embedded server's port, for sbctl. */
@@ -45,16 +43,13 @@ public final class RecordsPlane implements AutoCloseable {
   private final ProbeMinutes minutes = new ProbeMinutes();
   private final RecordsJournal journal;
   private final HealthRecorder healthRecorder;
-  private final RecordsReconciler reconciler;
   private final ResourceTableSource table;
   private final Thread opener;
   private boolean closed;
 
-  RecordsPlane(
+  public RecordsPlane(
       RecordsSettings settings,
-      ResourceStore store,
       Declarations declarations,
-      ObjectMapper mapper,
       Duration resync,
       SubnetPolicy subnets,
       Clock clock,
@@ -64,21 +59,6 @@ public final class RecordsPlane implements AutoCloseable {
     this.journal =
         new RecordsJournal(handle, health, minutes, clock, settings.bufferCapacity(), meters);
     this.healthRecorder = new HealthRecorder(journal, minutes);
-    this.reconciler =
-        new RecordsReconciler(
-            store,
-            handle,
-            health,
-            journal,
-            key ->
-                declarations
-                    .originOf(key)
-                    .map(o -> o.source() + ":" + o.location())
-                    .orElse("unknown"),
-            mapper,
-            resync,
-            2,
-            meters);
     if (settings.tableSource()) {
       declarations.registerWriter(ResourceTableSource.SOURCE, new TableStatusWriter(handle::table));
       this.table =
@@ -93,10 +73,9 @@ public final class RecordsPlane implements AutoCloseable {
     this.opener = Thread.ofPlatform().daemon().name("records-open").unstarted(this::open);
   }
 
-  void start() {
+  public void start() {
     opener.start();
     journal.start();
-    reconciler.start();
     if (table != null) {
       table.start();
     }
@@ -167,11 +146,16 @@ public final class RecordsPlane implements AutoCloseable {
     return journal;
   }
 
-  public RecordsReconciler reconciler() {
-    return reconciler;
+  /** The database as the records reconciler reaches it (unavailable until opened). */
+  public DatabaseHandle handle() {
+    return handle;
   }
 
-  /** The database once opened (tests stop and start its embedded server). */
+  /** Whether writes to the database succeed ({@code RecordsSynced}); told by every writer. */
+  public RecordsHealth health() {
+    return health;
+  }
+
   /** Completes once the resources table has been listed once; at once without a table source. */
   public java.util.concurrent.CompletableFuture<Void> tableListed() {
     return table == null
@@ -179,6 +163,7 @@ public final class RecordsPlane implements AutoCloseable {
         : table.listed();
   }
 
+  /** The database once opened (tests stop and start its embedded server). */
   public Optional<Database> database() {
     return handle.database();
   }
@@ -198,7 +183,6 @@ public final class RecordsPlane implements AutoCloseable {
     if (table != null) {
       table.close();
     }
-    reconciler.close();
     journal.close(2_000);
     handle.database().ifPresent(Database::close);
     if (settings.embeddedDatabase()) {

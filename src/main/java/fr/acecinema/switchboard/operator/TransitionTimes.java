@@ -11,16 +11,16 @@ import java.util.Map;
  * Gives conditions computed afresh on every request a {@code lastTransitionTime} that moves only
  * when their status or reason changes, so "False since 10:42" survives repeated polling.
  */
-final class TransitionTimes {
+public final class TransitionTimes {
   private final Clock clock;
   private final Map<String, Condition> last = new HashMap<>();
 
-  TransitionTimes(Clock clock) {
+  public TransitionTimes(Clock clock) {
     this.clock = clock;
   }
 
   /** {@code fresh} with the time of its last transition (now when status or reason changed). */
-  synchronized Condition stamp(Condition fresh) {
+  public synchronized Condition stamp(Condition fresh) {
     Condition previous = last.get(fresh.type);
     Condition out = new Condition(fresh.type, fresh.status, fresh.reason, fresh.message);
     boolean same =

@@ -29,6 +29,7 @@ import fr.acecinema.switchboard.probe.HealthSnapshot;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.ProbeTarget;
+import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.validation.Subnets;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -40,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reconciles a Backend: keeps its probe loop in line with its spec, and reports its health.
@@ -67,6 +69,32 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
     this.heartbeat = heartbeat;
     this.clock = clock;
     this.probeTimeRefresh = probeTimeRefresh;
+  }
+
+  /**
+   * What it reads (JOSDK's {@code prepareEventSources}): its Site and Service as secondaries; a
+   * spec change of either enqueues every backend of it (a status change of a Site or Service says
+   * nothing a backend's conditions depend on). Its own probe transitions are enqueued by the probe
+   * scheduler's listener, host verdicts by the heartbeat's.
+   */
+  public Controller<Backend> controller() {
+    return new Controller<>("Backend", Backend.class, this)
+        .secondary(Site.class, (b, s) -> one(s.get(Site.class, "Site", b.getSpec().site)))
+        .secondary(
+            Service.class, (b, s) -> one(s.get(Service.class, "Service", b.getSpec().service)))
+        .watchSpec(
+            "Site",
+            (site, store) ->
+                Indexes.backendKeys(store, Indexes.BACKENDS_BY_SITE, site.getMetadata().getName()))
+        .watchSpec(
+            "Service",
+            (svc, store) ->
+                Indexes.backendKeys(
+                    store, Indexes.BACKENDS_BY_SERVICE, svc.getMetadata().getName()));
+  }
+
+  private static <T> Set<T> one(Optional<T> value) {
+    return value.map(Set::of).orElse(Set.of());
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
@@ -19,6 +20,7 @@ import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.reconciler.RoutingState.Outcome;
 import fr.acecinema.switchboard.reconciler.RoutingState.ServiceRoute;
 import fr.acecinema.switchboard.reconciler.records.RevisionRecorder;
+import fr.acecinema.switchboard.runtime.Controller;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -32,6 +34,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -44,10 +47,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owns: the server {@code apps.http.servers.switchboard} in Caddy (every {@code @id} starting
  * {@code switchboard-}), nothing else of Caddy's config, and the answers of the {@link
- * UpstreamResolver}. Reads ({@code SwitchboardOperator} wires them): every Service, Backend and
- * Site of the store, and the {@link HealthView} (probe verdicts and the host heartbeat). Each pass
- * plans ({@link RoutePlanner}); hands the live tiers to the resolver at once (Caddy asks it every
- * {@code resolverRefresh}: health never reloads Caddy); builds the desired server ({@link
+ * UpstreamResolver}. Reads (declared in {@link #controller()}): every Service, Backend and Site of
+ * the store, and the {@link HealthView} (probe verdicts and the host heartbeat). Each pass plans
+ * ({@link RoutePlanner}); hands the live tiers to the resolver at once (Caddy asks it every {@code
+ * resolverRefresh}: health never reloads Caddy); builds the desired server ({@link
  * CaddyConfigBuilder}, which changes only with specs) and lets {@link CaddyAdminClient#apply}
  * compare its shape with what Caddy runs and write only on drift. A changed shape waits for a quiet
  * period ({@code debounce}, at most {@code maxDelay}) so bursts of edits coalesce. Requeue: every
@@ -129,6 +132,24 @@ public final class RouterReconciler implements Reconciler<Router> {
    */
   public void decorateForTests(UnaryOperator<ObjectNode> hook) {
     this.decorate = hook == null ? UnaryOperator.identity() : hook;
+  }
+
+  /**
+   * What it reads (JOSDK's {@code prepareEventSources}): every Service, Backend and Site as
+   * secondaries of the one {@link Router#KEY}; a Service spec change, any Site change (a site
+   * judged down, {@code TunnelUp=False}, leaves rotation in one push) and any Backend change (its
+   * {@code Ready} matters) enqueue it. Health verdicts that change no status are enqueued by the
+   * host heartbeat's listener.
+   */
+  public Controller<Router> controller() {
+    Set<ResourceKey> key = Set.of(Router.KEY);
+    return new Controller<>(Router.KIND, Router.class, this)
+        .secondary(Service.class, (r, s) -> Set.copyOf(s.list(Service.class, "Service")))
+        .secondary(Backend.class, (r, s) -> Set.copyOf(s.list(Backend.class, "Backend")))
+        .secondary(Site.class, (r, s) -> Set.copyOf(s.list(Site.class, "Site")))
+        .watchSpec("Service", (svc, s) -> key)
+        .watch("Site", (site, s) -> key)
+        .watch("Backend", (b, s) -> key);
   }
 
   @Override

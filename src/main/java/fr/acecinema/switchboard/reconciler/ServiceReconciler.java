@@ -7,10 +7,12 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_READY_BACK
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 
+import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.ServiceStatus;
 import fr.acecinema.switchboard.api.v1alpha1.ServiceStatus.SiteEndpoints;
+import fr.acecinema.switchboard.runtime.Controller;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -48,6 +50,22 @@ public final class ServiceReconciler implements Reconciler<Service> {
   public ServiceReconciler(Clock clock, RoutingState routing) {
     this.clock = clock;
     this.routing = routing;
+  }
+
+  /**
+   * What it reads (JOSDK's {@code prepareEventSources}): its backends as secondaries; any change of
+   * a backend (spec or status) enqueues its service. Routing results are enqueued by the {@link
+   * RoutingState}'s listener.
+   */
+  public Controller<Service> controller() {
+    return new Controller<>("Service", Service.class, this)
+        .secondary(
+            Backend.class,
+            (svc, s) ->
+                Indexes.backends(s, Indexes.BACKENDS_BY_SERVICE, svc.getMetadata().getName()))
+        .watch(
+            "Backend",
+            (b, s) -> Set.of(new ResourceKey("Service", ((Backend) b).getSpec().service)));
   }
 
   @Override

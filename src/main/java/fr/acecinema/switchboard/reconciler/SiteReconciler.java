@@ -22,6 +22,7 @@ import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
+import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.wireguard.TunnelMonitor;
 import fr.acecinema.switchboard.wireguard.TunnelVerdict;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -71,6 +72,20 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
     this.clock = clock;
     this.tunnels = tunnels;
     this.heartbeat = heartbeat;
+  }
+
+  /**
+   * What it reads (JOSDK's {@code prepareEventSources}): its backends as secondaries; any change of
+   * a backend (spec or status) enqueues its site. Tunnel verdicts are enqueued by the {@link
+   * TunnelMonitor}'s listener, host verdicts by the heartbeat's.
+   */
+  public Controller<Site> controller() {
+    return new Controller<>("Site", Site.class, this)
+        .secondary(
+            Backend.class,
+            (site, s) ->
+                Indexes.backends(s, Indexes.BACKENDS_BY_SITE, site.getMetadata().getName()))
+        .watch("Backend", (b, s) -> Set.of(new ResourceKey("Site", ((Backend) b).getSpec().site)));
   }
 
   @Override

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
  * How the standalone runtime drives one JOSDK {@link Reconciler}: its kind, the secondary resources
@@ -24,7 +23,7 @@ public final class Controller<R extends HasMetadata> {
   private final Map<String, Watch> watches = new HashMap<>();
 
   /** A mapping from changes of another kind to the primaries they concern. */
-  record Watch(Function<HasMetadata, Set<ResourceKey>> mapper, boolean specOnly) {}
+  record Watch(BiFunction<HasMetadata, ResourceStore, Set<ResourceKey>> mapper, boolean specOnly) {}
 
   private GenericRetry retry =
       new GenericRetry().setInitialInterval(500).setIntervalMultiplier(2).setMaxInterval(30_000);
@@ -45,15 +44,18 @@ public final class Controller<R extends HasMetadata> {
 
   /**
    * Enqueues the primaries {@code mapper} names whenever a resource of {@code otherKind} changes
-   * (spec or status), is added or removed. The mapper sees the old and the new version in turn.
+   * (spec or status), is added or removed. The mapper sees the old and the new version in turn,
+   * with the store to look related resources up in.
    */
-  public Controller<R> watch(String otherKind, Function<HasMetadata, Set<ResourceKey>> mapper) {
+  public Controller<R> watch(
+      String otherKind, BiFunction<HasMetadata, ResourceStore, Set<ResourceKey>> mapper) {
     watches.put(otherKind, new Watch(mapper, false));
     return this;
   }
 
   /** Like {@link #watch} but ignores status-only changes of {@code otherKind}. */
-  public Controller<R> watchSpec(String otherKind, Function<HasMetadata, Set<ResourceKey>> mapper) {
+  public Controller<R> watchSpec(
+      String otherKind, BiFunction<HasMetadata, ResourceStore, Set<ResourceKey>> mapper) {
     watches.put(otherKind, new Watch(mapper, true));
     return this;
   }

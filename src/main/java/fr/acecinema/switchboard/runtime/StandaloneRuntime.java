@@ -39,6 +39,8 @@ public final class StandaloneRuntime implements AutoCloseable {
 
   private record Published(long generation, ObjectNode status) {}
 
+  private final String name;
+  private final String metrics;
   private final ResourceStore store;
   private final StatusPublisher publisher;
   private final MeterRegistry meters;
@@ -50,17 +52,17 @@ public final class StandaloneRuntime implements AutoCloseable {
   private final Map<ResourceKey, HasMetadata> tombstones = new ConcurrentHashMap<>();
   private final Map<ResourceKey, RetryExecution> retries = new ConcurrentHashMap<>();
   private final Map<ResourceKey, Published> published = new ConcurrentHashMap<>();
+  private final Map<ResourceKey, HasMetadata> singletons = new ConcurrentHashMap<>();
 
   /** Longest wait between two attempts to write a status that keeps failing. */
   static final Duration MAX_STATUS_RETRY = Duration.ofMinutes(1);
 
   private final Map<ResourceKey, Integer> statusWriteFailures = new ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
-  private final ScheduledExecutorService resyncTimer =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().daemon().name("resync").factory());
+  private final ScheduledExecutorService resyncTimer;
   private volatile boolean running;
 
+  /** The control plane's runtime: threads {@code reconcile-N}, meters {@code switchboard.*}. */
   public StandaloneRuntime(
       ResourceStore store,
       StatusPublisher publisher,
@@ -68,13 +70,38 @@ public final class StandaloneRuntime implements AutoCloseable {
       ObjectMapper mapper,
       int workers,
       Duration resync) {
+    this("reconcile", "switchboard", store, publisher, meters, mapper, workers, resync);
+  }
+
+  /**
+   * A runtime instance of its own, so that a slow dependency (the database) never holds the workers
+   * of another (the routing path): same queue, retry and resync rules, own threads.
+   *
+   * @param name prefix of its thread names ({@code name-N}, {@code name-resync})
+   * @param metrics prefix of its meter names ({@code metrics.queue.depth}, {@code
+   *     metrics.reconcile}…), so two instances never share a series
+   */
+  public StandaloneRuntime(
+      String name,
+      String metrics,
+      ResourceStore store,
+      StatusPublisher publisher,
+      MeterRegistry meters,
+      ObjectMapper mapper,
+      int workers,
+      Duration resync) {
+    this.name = name;
+    this.metrics = metrics;
+    this.resyncTimer =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name(name + "-resync").factory());
     this.store = store;
     this.publisher = publisher;
     this.meters = meters;
     this.mapper = mapper;
     this.workers = workers;
     this.resync = resync;
-    Gauge.builder("switchboard.queue.depth", queue, WorkQueue::depth)
+    Gauge.builder(metrics + ".queue.depth", queue, WorkQueue::depth)
         .description("Resources waiting in the reconcile queue (due now or scheduled later)")
         .register(meters);
     store.addListener(this::onStoreChange);
@@ -86,8 +113,18 @@ public final class StandaloneRuntime implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Registers a controller whose one primary lives outside the store ({@code instance}: a task such
+   * as a sweep of the database, reconciled at every resync and whenever it is enqueued).
+   */
+  public <R extends HasMetadata> StandaloneRuntime registerSingleton(
+      Controller<R> controller, R instance) {
+    singletons.put(ResourceKey.of(instance), instance);
+    return register(controller);
+  }
+
   private Counter retriesCounter(String kind) {
-    return Counter.builder("switchboard.reconcile.retries")
+    return Counter.builder(metrics + ".reconcile.retries")
         .description(
             "Failed reconciles of resources of this kind (retried with backoff until the retry"
                 + " policy gives up)")
@@ -96,7 +133,7 @@ public final class StandaloneRuntime implements AutoCloseable {
   }
 
   private Counter statusWrites(String kind, String outcome) {
-    return Counter.builder("switchboard.status.writes")
+    return Counter.builder(metrics + ".status.writes")
         .description(
             "Statuses handed to the source (manifest file or resources table), by kind and outcome:"
                 + " WRITTEN, UNCHANGED, STALE (the resource changed meanwhile) or ERROR")
@@ -108,7 +145,7 @@ public final class StandaloneRuntime implements AutoCloseable {
   public synchronized void start() {
     running = true;
     for (int i = 0; i < workers; i++) {
-      threads.add(Thread.ofVirtual().name("reconcile-" + i).start(this::work));
+      threads.add(Thread.ofVirtual().name(name + "-" + i).start(this::work));
     }
     resyncTimer.scheduleAtFixedRate(
         this::resyncAll, resync.toMillis(), resync.toMillis(), TimeUnit.MILLISECONDS);
@@ -123,9 +160,27 @@ public final class StandaloneRuntime implements AutoCloseable {
       }
     }
     tombstones.keySet().forEach(queue::add);
+    singletons.keySet().forEach(queue::add);
   }
 
   public void enqueue(ResourceKey key) {
+    queue.add(key);
+  }
+
+  /**
+   * {@code key} is known elsewhere (a database row) but not in the store: its controller's cleanup
+   * runs as if it had just been removed, under the same one-at-a-time rule as its reconciles (a
+   * resource added meanwhile is reconciled instead).
+   */
+  public void enqueueDeletion(ResourceKey key) {
+    Controller<?> controller = controllers.get(key.kind());
+    if (controller == null || store.get(key).isPresent()) {
+      return;
+    }
+    HasMetadata gone =
+        mapper.convertValue(
+            Map.of("kind", key.kind(), "metadata", Map.of("name", key.name())), controller.type());
+    tombstones.putIfAbsent(key, gone);
     queue.add(key);
   }
 
@@ -183,10 +238,10 @@ public final class StandaloneRuntime implements AutoCloseable {
         continue;
       }
       if (previous != null) {
-        watch.mapper().apply(previous).forEach(queue::add);
+        watch.mapper().apply(previous, store).forEach(queue::add);
       }
       if (current != null) {
-        watch.mapper().apply(current).forEach(queue::add);
+        watch.mapper().apply(current, store).forEach(queue::add);
       }
     }
   }
@@ -217,8 +272,10 @@ public final class StandaloneRuntime implements AutoCloseable {
     if (controller == null) {
       return;
     }
-    Optional<HasMetadata> current = store.get(key);
+    Optional<HasMetadata> current =
+        Optional.ofNullable(singletons.get(key)).or(() -> store.get(key));
     if (current.isPresent()) {
+      tombstones.remove(key); // a deletion handed in (below) that the store has since re-added
       reconcile(controller, key, current.get());
     } else {
       HasMetadata gone = tombstones.remove(key);
@@ -250,7 +307,7 @@ public final class StandaloneRuntime implements AutoCloseable {
       onError(controller, key, resource, context, e);
     } finally {
       sample.stop(
-          Timer.builder("switchboard.reconcile")
+          Timer.builder(metrics + ".reconcile")
               .description("Duration of one reconcile of a resource, by kind and result")
               .tags("kind", key.kind(), "result", result)
               .register(meters));

@@ -18,6 +18,15 @@ public interface StatusPublisher {
     QUEUED
   }
 
+  /**
+   * For a runtime instance whose reconcilers keep no status (records): refuses, so a reconciler
+   * that returns one is caught in tests.
+   */
+  StatusPublisher NONE =
+      (key, generation, status) -> {
+        throw new IllegalStateException(key + ": this runtime instance publishes no status");
+      };
+
   /** Writes the status of {@code key} if it is still declared with {@code generation}. */
   Outcome publish(ResourceKey key, long generation, ObjectNode status) throws IOException;
 }

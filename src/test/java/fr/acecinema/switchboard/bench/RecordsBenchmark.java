@@ -4,20 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.RecordsSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ProbeMinute;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.reconciler.records.DatabaseHandle;
-import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.reconciler.records.ProbeMinutes;
 import fr.acecinema.switchboard.reconciler.records.RecordsHealth;
 import fr.acecinema.switchboard.reconciler.records.RecordsReconciler;
 import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.runtime.StandaloneRuntime;
+import fr.acecinema.switchboard.runtime.StatusPublisher;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -49,7 +50,7 @@ import java.util.Random;
  * s timeout each, 10 simulated backend-days.
  */
 public final class RecordsBenchmark {
-  private static final ObjectMapper JSON = SwitchboardOperator.mapper();
+  private static final ObjectMapper JSON = Switchboard.mapper();
 
   public static void main(String[] args) throws Exception {
     Path tmp = Files.createTempDirectory("records-bench");
@@ -83,17 +84,20 @@ public final class RecordsBenchmark {
       RecordsHealth health = new RecordsHealth(Clock.systemUTC(), meters);
       RecordsRepository repo = new RecordsRepository(db);
       for (int workers : new int[] {2}) {
-        RecordsReconciler r =
-            new RecordsReconciler(
+        // The records instance of the one runtime, as the composition root builds it.
+        StandaloneRuntime r =
+            new StandaloneRuntime(
+                "records",
+                "switchboard.records",
                 store,
-                DatabaseHandle.of(db),
-                health,
-                EventRecorder.NONE,
-                k -> "bench",
+                StatusPublisher.NONE,
+                meters,
                 JSON,
-                Duration.ofMinutes(10),
                 workers,
-                meters);
+                Duration.ofMinutes(10));
+        new RecordsReconciler(
+                DatabaseHandle.of(db), health, k -> "bench", JSON, Clock.systemUTC(), meters)
+            .registerOn(r);
         long t0 = System.nanoTime();
         r.start();
         long deadline = System.currentTimeMillis() + 120_000;
@@ -135,8 +139,7 @@ public final class RecordsBenchmark {
               .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
               .withResync(Duration.ofSeconds(30))
               .withRecords(RecordsSettings.embedded(dir.resolve("data")));
-      try (SwitchboardOperator op =
-          SwitchboardOperator.start(settings, new SimpleMeterRegistry())) {
+      try (Switchboard op = Switchboard.start(settings, new SimpleMeterRegistry())) {
         long deadline = System.currentTimeMillis() + 60_000;
         while (op.records().orElseThrow().database().isEmpty()
             && System.currentTimeMillis() < deadline) {

@@ -1,9 +1,9 @@
 package fr.acecinema.switchboard.bench;
 
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
@@ -81,8 +81,8 @@ public final class StatusLatencyBenchmark {
     Files.writeString(edited, backend("edited", "svc-0", e0[0], e0[1], 1));
 
     long t0 = System.nanoTime();
-    try (SwitchboardOperator operator =
-        SwitchboardOperator.start(
+    try (Switchboard operator =
+        Switchboard.start(
             OperatorSettings.forDirectory(dir)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import fr.acecinema.switchboard.api.ResourceKey;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.config.EnvDefaults;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetWriter;
@@ -145,7 +146,7 @@ class ApiEndToEndIT {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return RunCommand.run(holder.config, new LocalLauncher(), stop);
+                return Switchboard.run(holder.config, stop, new CountDownLatch(1));
               } catch (InterruptedException e) {
                 return -1;
               }

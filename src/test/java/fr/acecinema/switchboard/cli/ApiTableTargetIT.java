@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.config.EnvDefaults;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.it.TestBackends;
@@ -119,7 +120,7 @@ class ApiTableTargetIT {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return RunCommand.run(holder.config, new LocalLauncher(), stop);
+                return Switchboard.run(holder.config, stop, new CountDownLatch(1));
               } catch (InterruptedException e) {
                 return -1;
               }

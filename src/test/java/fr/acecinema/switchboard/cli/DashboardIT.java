@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.config.EnvDefaults;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.it.TestBackends;
@@ -125,7 +126,7 @@ class DashboardIT {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return RunCommand.run(holder.config, new LocalLauncher(), stop);
+                return Switchboard.run(holder.config, stop, new CountDownLatch(1));
               } catch (InterruptedException e) {
                 return -1;
               }

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.util.Map;
-import java.util.Optional;
 
 /** Runs an {@code sbctl} command in this JVM, with only the environment given. */
 public final class InProcessSbctl {
@@ -16,8 +15,7 @@ public final class InProcessSbctl {
   public static Result run(Map<String, String> env, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    var cl =
-        Sbctl.commandLine(new Sbctl(Optional.of(new LocalWiring()), Clock.systemUTC()), env::get);
+    var cl = Sbctl.commandLine(new Sbctl(new LocalFleetAccess(), Clock.systemUTC()), env::get);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);

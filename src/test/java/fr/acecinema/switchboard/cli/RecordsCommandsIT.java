@@ -114,7 +114,7 @@ class RecordsCommandsIT {
     StringWriter err = new StringWriter();
     var cl =
         Sbctl.commandLine(
-            new Sbctl(Optional.of(new LocalWiring()), Clock.fixed(NOW, ZoneOffset.UTC)), env::get);
+            new Sbctl(new LocalFleetAccess(), Clock.fixed(NOW, ZoneOffset.UTC)), env::get);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);
@@ -273,7 +273,7 @@ class RecordsCommandsIT {
     StringWriter out = new StringWriter();
     var cl =
         Sbctl.commandLine(
-            new Sbctl(Optional.of(new LocalWiring()), Clock.fixed(NOW, ZoneOffset.UTC)),
+            new Sbctl(new LocalFleetAccess(), Clock.fixed(NOW, ZoneOffset.UTC)),
             Map.of(
                     "SWITCHBOARD_DATA_DIR", dataDir.resolve("elsewhere").toString(),
                     "SWITCHBOARD_MANIFESTS", manifests.toString(),

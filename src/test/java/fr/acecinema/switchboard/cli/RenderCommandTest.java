@@ -10,7 +10,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,8 +23,7 @@ class RenderCommandTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl =
-        Sbctl.commandLine(
-            new Sbctl(Optional.of(new LocalWiring()), Clock.systemUTC()), name -> null);
+        Sbctl.commandLine(new Sbctl(new LocalFleetAccess(), Clock.systemUTC()), name -> null);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);

@@ -27,7 +27,7 @@ import picocli.CommandLine;
 
 class SbctlTest {
   /** An in-memory fleet: rows to list, files "written", a rule for invalid text. */
-  static final class FakeFleet implements FleetView, FleetWriter, Wiring {
+  static final class FakeFleet implements FleetView, FleetWriter, FleetAccess {
     final List<ResourceRow> rows = new ArrayList<>();
     final Map<String, String> written = new LinkedHashMap<>();
     final List<ResourceKey> deleted = new ArrayList<>();
@@ -84,11 +84,6 @@ class SbctlTest {
     }
 
     @Override
-    public OperatorLauncher launcher() {
-      throw new UnsupportedOperationException("not used by these tests");
-    }
-
-    @Override
     public Demo demo() {
       return (config, out, err) -> {
         out.println("demo ran with " + config.manifests());
@@ -102,11 +97,11 @@ class SbctlTest {
   private final FakeFleet fleet = new FakeFleet();
   private final Map<String, String> env = new HashMap<>();
 
-  private Run run(Optional<Wiring> wiring, String... args) {
+  private Run run(FleetAccess fleets, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl =
-        Sbctl.commandLine(new Sbctl(wiring, Clock.fixed(Rows.NOW, ZoneOffset.UTC)), env::get);
+        Sbctl.commandLine(new Sbctl(fleets, Clock.fixed(Rows.NOW, ZoneOffset.UTC)), env::get);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute(args);
@@ -114,7 +109,7 @@ class SbctlTest {
   }
 
   private Run run(String... args) {
-    return run(Optional.of(fleet), args);
+    return run(fleet, args);
   }
 
   @Test
@@ -138,7 +133,7 @@ class SbctlTest {
 
   @Test
   void helpListsEveryEnvironmentVariableAligned() {
-    CommandLine cl = Sbctl.commandLine(new Sbctl(Optional.of(fleet), Clock.systemUTC()), env::get);
+    CommandLine cl = Sbctl.commandLine(new Sbctl(fleet, Clock.systemUTC()), env::get);
     List<String> variables =
         cl.getCommandSpec().options().stream()
             .map(o -> fr.acecinema.switchboard.config.EnvDefaults.variableFor(o))
@@ -355,12 +350,5 @@ class SbctlTest {
     Run r = run("demo");
     assertThat(r.code()).isZero();
     assertThat(r.out()).isEqualTo("demo ran with /etc/switchboard/manifests\n");
-  }
-
-  @Test
-  void withoutWiringCommandsFailWithExplanation() {
-    Run r = run(Optional.empty(), "get", "backends");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("no fr.acecinema.switchboard.cli.Wiring implementation");
   }
 }

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import fr.acecinema.switchboard.cli.LocalWiring;
+import fr.acecinema.switchboard.app.Switchboard;
+import fr.acecinema.switchboard.cli.LocalFleetAccess;
 import fr.acecinema.switchboard.cli.Sbctl;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.source.Rejection;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,7 +26,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
@@ -53,7 +52,7 @@ class BadInputCorpusIT {
 
   @TempDir Path dir;
   private final TestBackends backends = new TestBackends();
-  private SwitchboardOperator operator;
+  private Switchboard operator;
 
   /** One case as copied into the watched directory. */
   private record Case(
@@ -84,7 +83,7 @@ class BadInputCorpusIT {
 
     long t0 = System.nanoTime();
     operator =
-        SwitchboardOperator.start(
+        Switchboard.start(
             OperatorSettings.forDirectory(dir)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
@@ -417,7 +416,7 @@ class BadInputCorpusIT {
     StringWriter err = new StringWriter();
     CommandLine cl =
         Sbctl.commandLine(
-            new Sbctl(Optional.of(new LocalWiring()), Clock.systemUTC()),
+            new Sbctl(new LocalFleetAccess(), Clock.systemUTC()),
             new HashMap<String, String>()::get);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));

@@ -3,9 +3,9 @@ package fr.acecinema.switchboard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.RecordsSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
@@ -78,9 +78,7 @@ class DatabaseOutageUnderLoadIT {
             .withRouting(
                 RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false)
                     .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
-    running =
-        new OperatorITSupport.Running(
-            SwitchboardOperator.start(settings, new SimpleMeterRegistry()));
+    running = new OperatorITSupport.Running(Switchboard.start(settings, new SimpleMeterRegistry()));
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> running.operator().records().orElseThrow().database().isPresent());

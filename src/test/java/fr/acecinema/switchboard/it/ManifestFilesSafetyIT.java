@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import fr.acecinema.switchboard.api.ResourceKey;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.source.Rejection;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -46,7 +46,7 @@ class ManifestFilesSafetyIT {
   private ManifestDir files;
   private final TestBackends backends = new TestBackends();
   private TestBackends.Backend backend;
-  private SwitchboardOperator operator;
+  private Switchboard operator;
   private LogCapture logs;
   private final ManifestParser parser = new ManifestParser();
 
@@ -73,7 +73,7 @@ class ManifestFilesSafetyIT {
 
   private void start() throws IOException {
     operator =
-        SwitchboardOperator.start(
+        Switchboard.start(
             OperatorSettings.forDirectory(manifests)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))

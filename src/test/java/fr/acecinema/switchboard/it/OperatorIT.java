@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -26,7 +26,7 @@ class OperatorIT {
   private static final ObjectMapper YAML = new YAMLMapper();
   @TempDir Path dir;
   private final TestBackends backends = new TestBackends();
-  private SwitchboardOperator operator;
+  private Switchboard operator;
   private TestBackends.Backend dijon;
   private TestBackends.Backend thory;
 
@@ -84,7 +84,7 @@ class OperatorIT {
 
   private void start() throws IOException {
     operator =
-        SwitchboardOperator.start(
+        Switchboard.start(
             OperatorSettings.forDirectory(dir)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))

@@ -2,9 +2,9 @@ package fr.acecinema.switchboard.it;
 
 import static org.awaitility.Awaitility.await;
 
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.RecordsSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
@@ -25,7 +25,7 @@ final class OperatorITSupport {
   private OperatorITSupport() {}
 
   /** A running operator and its database. */
-  record Running(SwitchboardOperator operator) implements AutoCloseable {
+  record Running(Switchboard operator) implements AutoCloseable {
     Database database() {
       return operator.records().orElseThrow().database().orElseThrow();
     }
@@ -77,6 +77,6 @@ final class OperatorITSupport {
             .withResync(Duration.ofSeconds(2))
             .withListen(new InetSocketAddress("127.0.0.1", 0))
             .withRecords(new RecordsSettings(url, dataDir, RecordsSettings.DEFAULT_BUFFER, true));
-    return new Running(SwitchboardOperator.start(settings, new SimpleMeterRegistry()));
+    return new Running(Switchboard.start(settings, new SimpleMeterRegistry()));
   }
 }

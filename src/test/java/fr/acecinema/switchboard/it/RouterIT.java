@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.caddy.DnsWire;
 import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
@@ -66,7 +66,7 @@ class RouterIT {
   private final OkHttpClient raw = client.newBuilder().retryOnConnectionFailure(false).build();
   private final OkHttpClient adminClient = client;
   private CaddyProcess caddy;
-  private SwitchboardOperator operator;
+  private Switchboard operator;
   private int caddyPort;
 
   @BeforeEach
@@ -603,7 +603,7 @@ class RouterIT {
 
   private void start(String adminUrl) throws IOException {
     operator =
-        SwitchboardOperator.start(
+        Switchboard.start(
             OperatorSettings.forDirectory(dir)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
@@ -744,7 +744,7 @@ class RouterIT {
   }
 
   /** SRV records the operator's resolver answers for a service's best tier. */
-  static List<DnsWire.Srv> answer(SwitchboardOperator operator, String service) {
+  static List<DnsWire.Srv> answer(Switchboard operator, String service) {
     return operator
         .resolver()
         .orElseThrow()

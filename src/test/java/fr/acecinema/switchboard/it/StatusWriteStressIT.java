@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -48,7 +48,7 @@ class StatusWriteStressIT {
   @TempDir Path dir;
   private final ManifestParser parser = new ManifestParser();
   private HttpServer flapping;
-  private SwitchboardOperator operator;
+  private Switchboard operator;
 
   @BeforeEach
   void flappingBackend() throws IOException {
@@ -123,7 +123,7 @@ class StatusWriteStressIT {
       comments.add(new HashSet<>(Set.of("# backend " + i + ", edited by the stress test")));
     }
     operator =
-        SwitchboardOperator.start(
+        Switchboard.start(
             OperatorSettings.forDirectory(dir)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))

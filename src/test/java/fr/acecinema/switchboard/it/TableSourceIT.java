@@ -88,7 +88,7 @@ class TableSourceIT {
     var backends =
         store.byIndex(
             fr.acecinema.switchboard.api.v1alpha1.Backend.class,
-            fr.acecinema.switchboard.operator.SwitchboardOperator.BACKENDS_BY_SERVICE,
+            fr.acecinema.switchboard.reconciler.Indexes.BACKENDS_BY_SERVICE,
             "shop");
     boolean has = backends.stream().anyMatch(b -> b.getMetadata().getName().equals(name));
     return has == present

@@ -1,10 +1,10 @@
 package fr.acecinema.switchboard.it;
 
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.bench.Machine;
 import fr.acecinema.switchboard.caddy.DnsWire;
 import fr.acecinema.switchboard.caddy.UpstreamResolver;
 import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
@@ -72,7 +72,7 @@ public final class WebSocketSurvivalBenchmark implements AutoCloseable {
   private final OkHttpClient client;
   private final int caddyPort = CaddyProcess.freePort();
   private CaddyProcess caddy;
-  private SwitchboardOperator operator;
+  private Switchboard operator;
   private WebSocketEcho echo;
   private final List<Ws> streams = new ArrayList<>();
   private int opened;
@@ -226,7 +226,7 @@ public final class WebSocketSurvivalBenchmark implements AutoCloseable {
     writeA2();
     writeB1();
     operator =
-        SwitchboardOperator.start(
+        Switchboard.start(
             OperatorSettings.forDirectory(dir)
                 // The fleet lives on loopback, refused as a Site subnet unless allowed.
                 .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))

@@ -169,7 +169,7 @@ class StandaloneRuntimeTest {
                     Set.copyOf(s.byIndex(Backend.class, "byService", svc.getMetadata().getName())))
             .watch(
                 "Backend",
-                b -> Set.of(new ResourceKey("Service", ((Backend) b).getSpec().service))));
+                (b, store) -> Set.of(new ResourceKey("Service", ((Backend) b).getSpec().service))));
     runtime.start();
     Service svc = new Service();
     svc.setMetadata(new ObjectMetaBuilder().withName("api").withGeneration(1L).build());

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.it.DirectorySnapshot;
 import fr.acecinema.switchboard.operator.Readiness;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.runtime.ResourceStore;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -84,7 +84,7 @@ class ApiServerIT {
       throws IOException {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     meters.counter("switchboard.test.counter").increment();
-    WatchHub hub = new WatchHub(store, SwitchboardOperator.mapper());
+    WatchHub hub = new WatchHub(store, Switchboard.mapper());
     store.addListener(hub);
     return ApiServer.start(
         settings.withTimeouts(requestTimeout, idle),

@@ -1,8 +1,8 @@
 package fr.acecinema.switchboard.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.operator.Readiness;
-import fr.acecinema.switchboard.operator.SwitchboardOperator;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
@@ -86,7 +86,7 @@ public final class RecordsFixtures {
             new ApiServer.Api(
                 tokens,
                 new ResourceApi(target),
-                new WatchHub(new ResourceStore(), SwitchboardOperator.mapper()),
+                new WatchHub(new ResourceStore(), Switchboard.mapper()),
                 () -> "",
                 records)));
   }

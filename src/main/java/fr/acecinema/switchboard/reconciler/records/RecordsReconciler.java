@@ -2,31 +2,29 @@ package fr.acecinema.switchboard.reconciler.records;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.api.ResourceKey;
-import fr.acecinema.switchboard.api.v1alpha1.Condition;
-import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
-import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
+import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.Service;
+import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
-import fr.acecinema.switchboard.postgres.EventType;
-import fr.acecinema.switchboard.postgres.InventoryRecord;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
-import fr.acecinema.switchboard.runtime.ResourceStore;
-import fr.acecinema.switchboard.runtime.WorkQueue;
+import fr.acecinema.switchboard.runtime.Controller;
+import fr.acecinema.switchboard.runtime.StandaloneRuntime;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.CustomResource;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,234 +33,178 @@ import org.slf4j.LoggerFactory;
  * Level-triggered inventory of every Site, Service and Backend in PostgreSQL: spec, status,
  * generation, source and timestamps; removed resources keep their row with {@code deleted_at}.
  *
- * <p>It is off the routing path by construction: it only listens to the resource store (the
- * Backend, Service and Site reconcilers never call it), keeps its own keyed de-duplicating queue
- * and its own worker threads, and compares each resource with the row it last wrote, so an
- * unchanged resource costs nothing. When the database is unavailable it stops trying every key:
- * keys wait in a pending set, one attempt is made per backoff period (200 ms doubling to 5 s), and
- * the first success re-enqueues them all, so records converge within seconds of the database's
- * return, without a restart. A periodic sweep marks deleted the rows of resources that vanished
- * while nothing could be written.
+ * <p>Owns: the {@code inventory} table's rows (one per kind and name). Reads: each Site, Service
+ * and Backend of the store as its own primary ({@link #registerOn} gives each kind a controller on
+ * the records runtime instance), and the {@link InventorySweep} singleton. Conditions: none of its
+ * own; the process-level {@code RecordsSynced} ({@link RecordsHealth}) says whether writes succeed.
  *
- * <p>It also turns condition changes seen in the store into events (Normal when a condition becomes
- * True, Warning when it becomes False), through the journal, so they survive an outage; except the
- * {@code Ready} and {@code Healthy} conditions of Backends and Sites, whose transitions are told
- * once each by {@code notify.Transitions} ({@code BackendDown}, {@code SiteMaintenanceStarted}…).
+ * <p>It is off the routing path by construction: it runs on a second instance of the one runtime
+ * (own queue, own workers), which only listens to the resource store; the Backend, Service and Site
+ * reconcilers never call it. It compares each resource with the row it last wrote, so an unchanged
+ * resource costs nothing. Requeue: when the database is unavailable it stops trying every key: keys
+ * are parked (no requeue of their own), one key probes the database again after a backoff (200 ms
+ * doubling to 5 s, {@code rescheduleAfter}), and the first success resyncs the instance, so records
+ * converge within seconds of the database's return, without a restart. Other database errors wait
+ * for the next resync. The sweep marks deleted the rows of resources that vanished while nothing
+ * could be written, or while the process was down.
  */
-public final class RecordsReconciler implements AutoCloseable {
+public final class RecordsReconciler {
   private static final Logger log = LoggerFactory.getLogger(RecordsReconciler.class);
-  private static final ResourceKey SWEEP = new ResourceKey("#sweep", "inventory");
-  private static final long MIN_BACKOFF_MS = 200;
-  private static final long MAX_BACKOFF_MS = 5_000;
+  static final Duration MIN_BACKOFF = Duration.ofMillis(200);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  private final ResourceStore store;
   private final DatabaseHandle db;
   private final RecordsHealth health;
-  private final EventRecorder events;
   private final Function<ResourceKey, String> sourceOf;
   private final ObjectMapper mapper;
-  private final Duration resync;
-  private final int workers;
-  private final MeterRegistry meters;
-  private final WorkQueue<ResourceKey> queue = new WorkQueue<>();
+  private final Clock clock;
   private final Map<ResourceKey, InventoryRow> written = new ConcurrentHashMap<>();
-  private final Set<ResourceKey> pending = ConcurrentHashMap.newKeySet();
-  private final List<Thread> threads = new ArrayList<>();
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().daemon().name("records-resync").factory());
+  private final Set<ResourceKey> parked = ConcurrentHashMap.newKeySet();
   private final Object backoffLock = new Object();
   private long retryAt;
-  private long backoff = MIN_BACKOFF_MS;
-  private volatile boolean running;
+  private Duration backoff = MIN_BACKOFF;
 
   /**
    * @param sourceOf where a key is declared, for the inventory's {@code source} column
-   * @param resync how often every key is re-checked and vanished rows are swept
-   * @param workers threads writing the inventory (the pool has 4 connections)
    */
   public RecordsReconciler(
-      ResourceStore store,
       DatabaseHandle db,
       RecordsHealth health,
-      EventRecorder events,
       Function<ResourceKey, String> sourceOf,
       ObjectMapper mapper,
-      Duration resync,
-      int workers,
+      Clock clock,
       MeterRegistry meters) {
-    this.store = store;
     this.db = db;
     this.health = health;
-    this.events = events;
     this.sourceOf = sourceOf;
     this.mapper = mapper;
-    this.resync = resync;
-    this.workers = workers;
-    this.meters = meters;
-    Gauge.builder("switchboard.records.inventory.pending", pending, Set::size)
+    this.clock = clock;
+    Gauge.builder("switchboard.records.inventory.pending", parked, Set::size)
         .description("Resources whose inventory row waits for the database to come back")
         .register(meters);
-    store.addListener(this::onChange);
-    health.onRecovery(this::catchUp);
   }
 
-  /** Starts the workers and enqueues every stored resource and a sweep. */
-  public synchronized void start() {
-    running = true;
-    for (int i = 0; i < workers; i++) {
-      threads.add(Thread.ofVirtual().name("records-" + i).start(this::work));
+  /**
+   * What it reads (JOSDK's {@code prepareEventSources}): a controller per recorded kind and the
+   * sweep, on {@code runtime}, the records instance; the database's recovery resyncs it.
+   */
+  public void registerOn(StandaloneRuntime runtime) {
+    runtime.register(controller("Site", Site.class));
+    runtime.register(controller("Service", Service.class));
+    runtime.register(controller("Backend", Backend.class));
+    runtime.registerSingleton(
+        new Controller<>(InventorySweep.KIND, InventorySweep.class, new Sweep(runtime)),
+        new InventorySweep());
+    health.onRecovery(
+        () -> {
+          synchronized (backoffLock) {
+            retryAt = 0;
+            backoff = MIN_BACKOFF;
+          }
+          runtime.resyncAll();
+        });
+  }
+
+  private <R extends HasMetadata> Controller<R> controller(String kind, Class<R> type) {
+    return new Controller<>(kind, type, new Inventory<>());
+  }
+
+  /** Makes the inventory row of one resource match it; marks it deleted when it is removed. */
+  private final class Inventory<R extends HasMetadata> implements Reconciler<R>, Cleaner<R> {
+    @Override
+    public UpdateControl<R> reconcile(R resource, Context<R> context) {
+      ResourceKey key = ResourceKey.of(resource);
+      Optional<Duration> retry = attempt(key, repo -> upsert(key, resource, repo));
+      return retry
+          .map(d -> UpdateControl.<R>noUpdate().rescheduleAfter(d))
+          .orElseGet(UpdateControl::noUpdate);
     }
-    long period = resync.toMillis();
-    timer.scheduleAtFixedRate(this::resyncAll, period, period, TimeUnit.MILLISECONDS);
-    resyncAll();
-  }
 
-  /** Enqueues every known key and a sweep of vanished rows. */
-  public void resyncAll() {
-    store.keys().forEach(queue::add);
-    queue.add(SWEEP);
-  }
-
-  /** True when nothing waits, nothing is being written and nothing is parked (tests). */
-  public boolean idle() {
-    return queue.idle() && pending.isEmpty();
-  }
-
-  private void onChange(ResourceKey key, HasMetadata previous, HasMetadata current) {
-    queue.add(key);
-    try {
-      recordConditionEvents(key, previous, current);
-    } catch (RuntimeException e) {
-      // Events are a by-product; a surprise here must never disturb the store's writer.
-      log.warn("could not derive events for {}: {}", key, e.toString());
-    }
-  }
-
-  private void recordConditionEvents(ResourceKey key, HasMetadata previous, HasMetadata current) {
-    if (current == null) {
-      if (previous != null) {
-        events.event(key, EventType.NORMAL, "Deleted", key + " is no longer declared");
+    @Override
+    public DeleteControl cleanup(R resource, Context<R> context) {
+      ResourceKey key = ResourceKey.of(resource);
+      Optional<Duration> retry =
+          attempt(
+              key,
+              repo -> {
+                repo.markDeleted(key.kind(), key.name());
+                written.remove(key);
+              });
+      if (parked.contains(key)) {
+        // Not written: the runtime keeps the tombstone, so the next resync tries again.
+        DeleteControl keep = DeleteControl.noFinalizerRemoval();
+        return retry.map(d -> keep.rescheduleAfter(d.toMillis())).orElse(keep);
       }
-      return;
-    }
-    List<Condition> before = conditions(previous);
-    for (Condition now : conditions(current)) {
-      if (toldByTransitions(key, now.type)) {
-        continue;
-      }
-      Condition was =
-          before.stream().filter(c -> Objects.equals(c.type, now.type)).findFirst().orElse(null);
-      boolean changed =
-          was == null
-              ? previous != null && !before.isEmpty()
-              : !Objects.equals(was.status, now.status) || !Objects.equals(was.reason, now.reason);
-      if (!changed || now.status == null) {
-        continue;
-      }
-      EventType type = Condition.FALSE.equals(now.status) ? EventType.WARNING : EventType.NORMAL;
-      events.event(
-          key,
-          type,
-          now.reason == null ? now.type : now.reason,
-          now.type + "=" + now.status + (now.message == null ? "" : ": " + now.message));
+      return DeleteControl.defaultDelete();
     }
   }
 
-  /** Conditions whose changes are events of {@code notify.Transitions}, one per transition. */
-  private static boolean toldByTransitions(ResourceKey key, String type) {
-    return switch (key.kind()) {
-      case "Backend" -> ConditionTypes.READY.equals(type) || ConditionTypes.HEALTHY.equals(type);
-      case "Site" -> ConditionTypes.READY.equals(type);
-      default -> false;
-    };
-  }
+  /**
+   * Hands the runtime, as deletions, the live rows of resources the store does not have: each is
+   * then marked deleted by its own kind's cleanup, one key at a time like every other write.
+   */
+  private final class Sweep implements Reconciler<InventorySweep> {
+    private final StandaloneRuntime runtime;
 
-  private static List<Condition> conditions(HasMetadata r) {
-    if (r instanceof CustomResource<?, ?> cr && cr.getStatus() instanceof ResourceStatus s) {
-      return s.conditions == null ? List.of() : s.conditions;
+    Sweep(StandaloneRuntime runtime) {
+      this.runtime = runtime;
     }
-    return List.of();
-  }
 
-  private void work() {
-    while (running) {
-      ResourceKey key;
-      try {
-        key = queue.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (key == null) {
-        return;
-      }
-      try {
-        process(key);
-      } catch (RuntimeException e) {
-        log.error("unexpected failure recording {}", key, e);
-        queue.addAfter(key, Duration.ofSeconds(5));
-      } finally {
-        queue.done(key);
-      }
+    @Override
+    public UpdateControl<InventorySweep> reconcile(
+        InventorySweep sweep, Context<InventorySweep> c) {
+      return attempt(
+              ResourceKey.of(sweep),
+              repo ->
+                  repo.inventory(null)
+                      .forEach(r -> runtime.enqueueDeletion(new ResourceKey(r.kind(), r.name()))))
+          .map(d -> UpdateControl.<InventorySweep>noUpdate().rescheduleAfter(d))
+          .orElseGet(UpdateControl::noUpdate);
     }
   }
 
-  private void process(ResourceKey key) {
+  /**
+   * Runs {@code action} on the database unless it is known down (then the key is parked). Returns
+   * the delay after which this key should probe the database again, if it was the one to find it
+   * down.
+   */
+  private Optional<Duration> attempt(ResourceKey key, Consumer<RecordsRepository> action) {
     synchronized (backoffLock) {
-      if (System.currentTimeMillis() < retryAt) {
+      if (clock.millis() < retryAt) {
         // Known down: park the key rather than wait 2 s for a connection per key.
-        pending.add(key);
-        return;
+        parked.add(key);
+        return Optional.empty();
       }
     }
-    Timer.Sample sample = Timer.start(meters);
-    String result = "success";
     try {
-      if (key.equals(SWEEP)) {
-        sweep(db.records());
-      } else {
-        reconcile(key, db.records());
-      }
-      pending.remove(key);
+      action.accept(db.records());
+      parked.remove(key);
       synchronized (backoffLock) {
-        backoff = MIN_BACKOFF_MS;
+        backoff = MIN_BACKOFF;
         retryAt = 0;
       }
       health.succeeded();
+      return Optional.empty();
     } catch (DatabaseUnavailableException e) {
-      result = "unavailable";
-      pending.add(key);
+      parked.add(key);
       health.failed(e.getMessage());
-      long wait;
       synchronized (backoffLock) {
-        wait = backoff;
-        retryAt = System.currentTimeMillis() + backoff;
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        Duration wait = backoff;
+        retryAt = clock.millis() + wait.toMillis();
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
+        // One key probes the database again after the backoff; its success resyncs the others.
+        return Optional.of(wait);
       }
-      // One key probes the database again after the backoff; its success releases the others.
-      queue.addAfter(key, Duration.ofMillis(wait));
     } catch (DatabaseException e) {
-      result = "error";
       log.warn("recording {} failed: {}; retrying at the next resync", key, e.getMessage());
-    } finally {
-      sample.stop(
-          Timer.builder("switchboard.records.reconcile")
-              .description(
-                  "Duration of one inventory update in PostgreSQL, by result (success,"
-                      + " unavailable, error)")
-              .tag("result", result)
-              .register(meters));
+      return Optional.empty();
     }
   }
 
-  /** Makes the inventory row of {@code key} match the store. */
-  void reconcile(ResourceKey key, RecordsRepository repo) {
-    HasMetadata resource = store.get(key).orElse(null);
-    if (resource == null) {
-      repo.markDeleted(key.kind(), key.name());
-      written.remove(key);
-      return;
-    }
+  private void upsert(ResourceKey key, HasMetadata resource, RecordsRepository repo) {
     InventoryRow desired = InventoryRow.desired(resource, sourceOf.apply(key), mapper);
     if (desired.equals(written.get(key))) {
       return;
@@ -275,39 +217,5 @@ public final class RecordsReconciler implements AutoCloseable {
         desired.status(),
         desired.generation());
     written.put(key, desired);
-  }
-
-  private void sweep(RecordsRepository repo) {
-    for (InventoryRecord r : repo.inventory(null)) {
-      ResourceKey key = new ResourceKey(r.kind(), r.name());
-      if (store.get(key).isEmpty()) {
-        queue.add(key);
-      }
-    }
-  }
-
-  private void catchUp() {
-    synchronized (backoffLock) {
-      retryAt = 0;
-      backoff = MIN_BACKOFF_MS;
-    }
-    List<ResourceKey> parked = List.copyOf(pending);
-    parked.forEach(queue::add);
-    queue.add(SWEEP);
-  }
-
-  @Override
-  public void close() {
-    running = false;
-    timer.shutdownNow();
-    queue.close();
-    for (Thread t : threads) {
-      try {
-        t.join(Duration.ofSeconds(5));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 }

@@ -13,11 +13,11 @@ import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 
 /**
- * The wiring of sbctl: the manifests directory and the rows of the resources table ({@link
+ * How sbctl reaches the fleet: the manifests directory and the rows of the resources table ({@link
  * LocalFleet}) and the operator in this process, or a running Switchboard's API when {@code
  * SWITCHBOARD_SERVER} is set.
  */
-public final class LocalWiring implements Wiring {
+public final class LocalFleetAccess implements FleetAccess {
   @Override
   public FleetView view(SwitchboardConfig config) {
     return config.server().isPresent() ? remote(config) : new LocalFleet(config);
@@ -64,11 +64,6 @@ public final class LocalWiring implements Wiring {
             .callTimeout(java.time.Duration.ofSeconds(30))
             .followRedirects(false)
             .build();
-  }
-
-  @Override
-  public OperatorLauncher launcher() {
-    return new LocalLauncher();
   }
 
   @Override

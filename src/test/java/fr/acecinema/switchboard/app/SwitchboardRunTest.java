@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.cli;
+package fr.acecinema.switchboard.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -26,14 +26,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-class RunCommandTest {
+class SwitchboardRunTest {
   @Command
   static class Holder {
     @Mixin SwitchboardConfig config = new SwitchboardConfig();
   }
 
   /** A control plane that becomes ready on demand and counts its shutdowns. */
-  static class FakeOperator implements OperatorLauncher, OperatorLauncher.Running {
+  static class FakeOperator implements Switchboard.Launcher, Running {
     final AtomicBoolean ready = new AtomicBoolean();
     final AtomicInteger closed = new AtomicInteger();
 
@@ -43,8 +43,8 @@ class RunCommandTest {
     }
 
     @Override
-    public boolean ready() {
-      return ready.get();
+    public Readiness readiness() {
+      return Readiness.of(ready.get());
     }
 
     @Override
@@ -74,21 +74,21 @@ class RunCommandTest {
     }
   }
 
-  /** {@link RunCommand#run} on another thread; -1 when interrupted. */
+  /** {@link Switchboard#run} on another thread; -1 when interrupted. */
   private static CompletableFuture<Integer> runAsync(
-      SwitchboardConfig config, OperatorLauncher operator, CountDownLatch stop) {
+      SwitchboardConfig config, Switchboard.Launcher operator, CountDownLatch stop) {
     return runAsync(config, operator, stop, new CountDownLatch(1));
   }
 
   private static CompletableFuture<Integer> runAsync(
       SwitchboardConfig config,
-      OperatorLauncher operator,
+      Switchboard.Launcher operator,
       CountDownLatch stop,
       CountDownLatch hurry) {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            return RunCommand.run(config, operator, stop, hurry);
+            return Switchboard.run(config, operator, stop, hurry);
           } catch (InterruptedException e) {
             return -1;
           }
@@ -123,11 +123,12 @@ class RunCommandTest {
     Holder holder = new Holder();
     new CommandLine(holder).parseArgs("--listen", "127.0.0.1:0");
     int code =
-        RunCommand.run(
+        Switchboard.run(
             holder.config,
             config -> {
               throw new IllegalStateException("caddy admin unreachable");
             },
+            new CountDownLatch(1),
             new CountDownLatch(1));
     assertThat(code).isEqualTo(1);
   }
@@ -138,7 +139,10 @@ class RunCommandTest {
       Holder holder = new Holder();
       new CommandLine(holder).parseArgs("--listen", "127.0.0.1:" + taken.getLocalPort());
       FakeOperator operator = new FakeOperator();
-      assertThat(RunCommand.run(holder.config, operator, new CountDownLatch(1))).isEqualTo(1);
+      assertThat(
+              Switchboard.run(
+                  holder.config, operator, new CountDownLatch(1), new CountDownLatch(1)))
+          .isEqualTo(1);
       assertThat(operator.closed).hasValue(1);
     }
   }
