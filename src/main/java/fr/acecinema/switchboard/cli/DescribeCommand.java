@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -21,23 +21,16 @@ final class DescribeCommand implements Callable<Integer> {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;
 
-  @Parameters(
-      arity = "1..2",
-      paramLabel = "KIND/NAME",
-      description = "e.g. backend/api-dijon or backend api-dijon.")
-  List<String> resource;
+  @Mixin ResourceArgument resource;
 
   @Override
   public Integer call() throws Exception {
-    ResourceKey key = ResourceRef.parse(spec, resource);
+    ResourceKey key = resource.key();
     root.setUpLogging(false);
     FleetView view = root.fleets().view(root.config());
     Optional<ResourceRow> row = find(view, key);
     if (row.isEmpty()) {
-      spec.commandLine()
-          .getErr()
-          .println("error: " + ResourceRef.display(key) + " not found in " + view.where());
-      return Sbctl.FAILURE;
+      return resource.notFound(key, view.where());
     }
     spec.commandLine().getOut().print(Printer.describe(row.get(), root.clock().instant()));
     spec.commandLine().getOut().print(events(key));

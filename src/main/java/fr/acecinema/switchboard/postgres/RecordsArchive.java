@@ -289,36 +289,22 @@ public final class RecordsArchive {
 
   /** The records' tables in the current schema (all but Flyway's), in a stable order. */
   private static List<String> tables(Connection c) throws SQLException {
-    List<String> tables = new ArrayList<>();
-    try (var ps =
-        c.prepareStatement(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema ="
-                + " current_schema() AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY"
-                + " table_name")) {
-      ps.setString(1, FLYWAY_TABLE);
-      try (ResultSet r = ps.executeQuery()) {
-        while (r.next()) {
-          tables.add(r.getString(1));
-        }
-      }
-    }
-    return tables;
+    return Jdbc.query(
+        c,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+            + " current_schema() AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY"
+            + " table_name",
+        Jdbc.strings(FLYWAY_TABLE),
+        r -> r.getString(1));
   }
 
   private static List<String> columns(Connection c, String table) throws SQLException {
-    List<String> columns = new ArrayList<>();
-    try (var ps =
-        c.prepareStatement(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema ="
-                + " current_schema() AND table_name = ? ORDER BY ordinal_position")) {
-      ps.setString(1, table);
-      try (ResultSet r = ps.executeQuery()) {
-        while (r.next()) {
-          columns.add(r.getString(1));
-        }
-      }
-    }
-    return columns;
+    return Jdbc.query(
+        c,
+        "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+            + " current_schema() AND table_name = ? ORDER BY ordinal_position",
+        Jdbc.strings(table),
+        r -> r.getString(1));
   }
 
   /** Moves every serial column's sequence past the restored values. */

@@ -10,7 +10,6 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -33,12 +32,10 @@ public final class RecordsRepository {
    */
   public void upsertInventory(
       String kind, String name, String source, JsonNode spec, JsonNode status, long generation) {
-    db.withConnection(
+    Jdbc.update(
+        db,
         "upsertInventory " + kind + "/" + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  """
+        """
                   INSERT INTO inventory (kind, name, source, spec, status, generation)
                   VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?)
                   ON CONFLICT (kind, name) WHERE deleted_at IS NULL DO UPDATE
@@ -48,90 +45,71 @@ public final class RecordsRepository {
                    WHERE (inventory.source, inventory.spec, inventory.status, inventory.generation)
                          IS DISTINCT FROM
                          (EXCLUDED.source, EXCLUDED.spec, EXCLUDED.status, EXCLUDED.generation)
-                  """)) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            ps.setString(3, source);
-            Json.set(ps, 4, spec == null ? Json.MAPPER.createObjectNode() : spec);
-            Json.set(ps, 5, status);
-            ps.setLong(6, generation);
-            return ps.executeUpdate();
-          }
+                  """,
+        ps -> {
+          ps.setString(1, kind);
+          ps.setString(2, name);
+          ps.setString(3, source);
+          Json.set(ps, 4, spec == null ? Json.MAPPER.createObjectNode() : spec);
+          Json.set(ps, 5, status);
+          ps.setLong(6, generation);
         });
   }
 
   /** Ends the live lifetime of a resource; returns false when it had none. */
   public boolean markDeleted(String kind, String name) {
-    return db.withConnection(
-        "markDeleted " + kind + "/" + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE inventory SET deleted_at = now(), updated_at = now()"
-                      + " WHERE kind = ? AND name = ? AND deleted_at IS NULL")) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            return ps.executeUpdate() > 0;
-          }
-        });
+    return Jdbc.update(
+            db,
+            "markDeleted " + kind + "/" + name,
+            "UPDATE inventory SET deleted_at = now(), updated_at = now()"
+                + " WHERE kind = ? AND name = ? AND deleted_at IS NULL",
+            Jdbc.strings(kind, name))
+        > 0;
   }
 
   /** Live inventory of one kind (null: all kinds), by kind and name. */
   public List<InventoryRecord> inventory(String kind) {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "inventory",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM inventory WHERE deleted_at IS NULL AND (?::text IS NULL OR kind = ?)"
-                      + " ORDER BY kind, name")) {
-            ps.setString(1, kind);
-            ps.setString(2, kind);
-            return readAll(ps, RecordsRepository::inventoryRecord);
-          }
-        });
+        "SELECT * FROM inventory WHERE deleted_at IS NULL AND (?::text IS NULL OR kind = ?)"
+            + " ORDER BY kind, name",
+        Jdbc.strings(kind, kind),
+        RecordsRepository::inventoryRecord);
   }
 
   /** Every lifetime of one resource, oldest first, the live one (if any) last. */
   public List<InventoryRecord> inventoryHistory(String kind, String name) {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "inventoryHistory " + kind + "/" + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM inventory WHERE kind = ? AND name = ? ORDER BY first_seen, id")) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            return readAll(ps, RecordsRepository::inventoryRecord);
-          }
-        });
+        "SELECT * FROM inventory WHERE kind = ? AND name = ? ORDER BY first_seen, id",
+        Jdbc.strings(kind, name),
+        RecordsRepository::inventoryRecord);
   }
 
   // ---- health ------------------------------------------------------------------------------
 
   /** Appends one health transition. */
   public void appendHealthTransition(HealthTransition t) {
-    db.withConnection(
+    Jdbc.update(
+        db,
         "appendHealthTransition " + t.backend(),
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO health_transitions"
-                      + " (backend, from_state, to_state, reason, message, latency_ms, at)"
-                      + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, t.backend());
-            ps.setString(2, t.fromState());
-            ps.setString(3, t.toState());
-            ps.setString(4, t.reason());
-            ps.setString(5, t.message());
-            if (t.latencyMs() == null) {
-              ps.setNull(6, Types.INTEGER);
-            } else {
-              ps.setInt(6, t.latencyMs());
-            }
-            ps.setTimestamp(7, Timestamp.from(t.at() == null ? Instant.now() : t.at()));
-            return ps.executeUpdate();
+        "INSERT INTO health_transitions"
+            + " (backend, from_state, to_state, reason, message, latency_ms, at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        ps -> {
+          ps.setString(1, t.backend());
+          ps.setString(2, t.fromState());
+          ps.setString(3, t.toState());
+          ps.setString(4, t.reason());
+          ps.setString(5, t.message());
+          if (t.latencyMs() == null) {
+            ps.setNull(6, Types.INTEGER);
+          } else {
+            ps.setInt(6, t.latencyMs());
           }
+          ps.setTimestamp(7, Timestamp.from(t.at() == null ? Instant.now() : t.at()));
         });
   }
 
@@ -145,33 +123,29 @@ public final class RecordsRepository {
    * means every backend, a null since all time.
    */
   public List<HealthTransition> healthHistory(String backend, Instant since, int limit) {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "healthHistory " + (backend == null ? "*" : backend),
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM health_transitions WHERE (?::text IS NULL OR backend = ?)"
-                      + " AND (?::timestamptz IS NULL OR at >= ?)"
-                      + " ORDER BY at DESC, id DESC LIMIT ?")) {
-            ps.setString(1, backend);
-            ps.setString(2, backend);
-            Timestamp from = since == null ? null : Timestamp.from(since);
-            ps.setTimestamp(3, from);
-            ps.setTimestamp(4, from);
-            ps.setInt(5, limit);
-            return readAll(
-                ps,
-                rs ->
-                    new HealthTransition(
-                        rs.getString("backend"),
-                        rs.getString("from_state"),
-                        rs.getString("to_state"),
-                        rs.getString("reason"),
-                        rs.getString("message"),
-                        (Integer) rs.getObject("latency_ms"),
-                        rs.getTimestamp("at").toInstant()));
-          }
-        });
+        "SELECT * FROM health_transitions WHERE (?::text IS NULL OR backend = ?)"
+            + " AND (?::timestamptz IS NULL OR at >= ?)"
+            + " ORDER BY at DESC, id DESC LIMIT ?",
+        ps -> {
+          ps.setString(1, backend);
+          ps.setString(2, backend);
+          Timestamp from = since == null ? null : Timestamp.from(since);
+          ps.setTimestamp(3, from);
+          ps.setTimestamp(4, from);
+          ps.setInt(5, limit);
+        },
+        rs ->
+            new HealthTransition(
+                rs.getString("backend"),
+                rs.getString("from_state"),
+                rs.getString("to_state"),
+                rs.getString("reason"),
+                rs.getString("message"),
+                (Integer) rs.getObject("latency_ms"),
+                rs.getTimestamp("at").toInstant()));
   }
 
   // ---- probe minutes -----------------------------------------------------------------------
@@ -226,34 +200,30 @@ public final class RecordsRepository {
 
   /** A backend's aggregates with {@code from <= minute < to}, oldest first. */
   public List<ProbeMinute> probeMinutes(String backend, Instant from, Instant to) {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "probeMinutes " + backend,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM probe_minutes WHERE backend = ? AND minute >= ? AND minute < ?"
-                      + " ORDER BY minute")) {
-            ps.setString(1, backend);
-            ps.setTimestamp(2, Timestamp.from(from));
-            ps.setTimestamp(3, Timestamp.from(to));
-            return readAll(
-                ps,
-                rs -> {
-                  Integer[] buckets = (Integer[]) rs.getArray("latency_buckets").getArray();
-                  int[] b = new int[buckets.length];
-                  for (int i = 0; i < b.length; i++) {
-                    b[i] = buckets[i];
-                  }
-                  return new ProbeMinute(
-                      rs.getString("backend"),
-                      rs.getTimestamp("minute").toInstant(),
-                      rs.getInt("probes"),
-                      rs.getInt("failures"),
-                      rs.getLong("latency_sum_ms"),
-                      rs.getInt("latency_max_ms"),
-                      b);
-                });
+        "SELECT * FROM probe_minutes WHERE backend = ? AND minute >= ? AND minute < ?"
+            + " ORDER BY minute",
+        ps -> {
+          ps.setString(1, backend);
+          ps.setTimestamp(2, Timestamp.from(from));
+          ps.setTimestamp(3, Timestamp.from(to));
+        },
+        rs -> {
+          Integer[] buckets = (Integer[]) rs.getArray("latency_buckets").getArray();
+          int[] b = new int[buckets.length];
+          for (int i = 0; i < b.length; i++) {
+            b[i] = buckets[i];
           }
+          return new ProbeMinute(
+              rs.getString("backend"),
+              rs.getTimestamp("minute").toInstant(),
+              rs.getInt("probes"),
+              rs.getInt("failures"),
+              rs.getLong("latency_sum_ms"),
+              rs.getInt("latency_max_ms"),
+              b);
         });
   }
 
@@ -267,46 +237,35 @@ public final class RecordsRepository {
   /** Records a push to Caddy; returns the revision id. */
   public long recordRevision(
       String hash, JsonNode content, ConfigRevision.Result result, String error) {
-    return db.withConnection(
+    return Jdbc.one(
+        db,
         "recordRevision " + hash,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO config_revisions (hash, content, result, error)"
-                      + " VALUES (?, ?::jsonb, ?, ?) RETURNING id")) {
-            ps.setString(1, hash);
-            Json.set(ps, 2, content);
-            ps.setString(3, result.name());
-            ps.setString(4, error);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getLong(1);
-            }
-          }
-        });
+        "INSERT INTO config_revisions (hash, content, result, error)"
+            + " VALUES (?, ?::jsonb, ?, ?) RETURNING id",
+        ps -> {
+          ps.setString(1, hash);
+          Json.set(ps, 2, content);
+          ps.setString(3, result.name());
+          ps.setString(4, error);
+        },
+        rs -> rs.getLong(1));
   }
 
   /** The latest {@code limit} revisions, newest first. */
   public List<ConfigRevision> revisions(int limit) {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "revisions",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM config_revisions ORDER BY pushed_at DESC, id DESC LIMIT ?")) {
-            ps.setInt(1, limit);
-            return readAll(
-                ps,
-                rs ->
-                    new ConfigRevision(
-                        rs.getLong("id"),
-                        rs.getString("hash"),
-                        Json.get(rs, "content"),
-                        rs.getTimestamp("pushed_at").toInstant(),
-                        ConfigRevision.Result.valueOf(rs.getString("result")),
-                        rs.getString("error")));
-          }
-        });
+        "SELECT * FROM config_revisions ORDER BY pushed_at DESC, id DESC LIMIT ?",
+        ps -> ps.setInt(1, limit),
+        rs ->
+            new ConfigRevision(
+                rs.getLong("id"),
+                rs.getString("hash"),
+                Json.get(rs, "content"),
+                rs.getTimestamp("pushed_at").toInstant(),
+                ConfigRevision.Result.valueOf(rs.getString("result")),
+                rs.getString("error")));
   }
 
   // ---- events ------------------------------------------------------------------------------
@@ -316,29 +275,24 @@ public final class RecordsRepository {
    * repeated. Returns the event's count after this occurrence.
    */
   public int recordEvent(String kind, String name, EventType type, String reason, String message) {
-    return db.withConnection(
+    return Jdbc.one(
+        db,
         "recordEvent " + kind + "/" + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  """
+        """
                   INSERT INTO events AS e (object_kind, object_name, type, reason, message)
                   VALUES (?, ?, ?, ?, ?)
                   ON CONFLICT (object_kind, object_name, type, reason, md5(message))
                   DO UPDATE SET count = e.count + 1, last_seen = now()
                   RETURNING count
-                  """)) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            ps.setString(3, type.stored());
-            ps.setString(4, reason);
-            ps.setString(5, message);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getInt(1);
-            }
-          }
-        });
+                  """,
+        ps -> {
+          ps.setString(1, kind);
+          ps.setString(2, name);
+          ps.setString(3, type.stored());
+          ps.setString(4, reason);
+          ps.setString(5, message);
+        },
+        rs -> rs.getInt(1));
   }
 
   /**
@@ -346,33 +300,29 @@ public final class RecordsRepository {
    * every object of the kind.
    */
   public List<EventRecord> events(String kind, String name, int limit) {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "events",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM events WHERE (?::text IS NULL OR object_kind = ?)"
-                      + " AND (?::text IS NULL OR object_name = ?)"
-                      + " ORDER BY last_seen DESC, id DESC LIMIT ?")) {
-            ps.setString(1, kind);
-            ps.setString(2, kind);
-            ps.setString(3, name);
-            ps.setString(4, name);
-            ps.setInt(5, limit);
-            return readAll(
-                ps,
-                rs ->
-                    new EventRecord(
-                        rs.getString("object_kind"),
-                        rs.getString("object_name"),
-                        EventType.fromStored(rs.getString("type")),
-                        rs.getString("reason"),
-                        rs.getString("message"),
-                        rs.getInt("count"),
-                        rs.getTimestamp("first_seen").toInstant(),
-                        rs.getTimestamp("last_seen").toInstant()));
-          }
-        });
+        "SELECT * FROM events WHERE (?::text IS NULL OR object_kind = ?)"
+            + " AND (?::text IS NULL OR object_name = ?)"
+            + " ORDER BY last_seen DESC, id DESC LIMIT ?",
+        ps -> {
+          ps.setString(1, kind);
+          ps.setString(2, kind);
+          ps.setString(3, name);
+          ps.setString(4, name);
+          ps.setInt(5, limit);
+        },
+        rs ->
+            new EventRecord(
+                rs.getString("object_kind"),
+                rs.getString("object_name"),
+                EventType.fromStored(rs.getString("type")),
+                rs.getString("reason"),
+                rs.getString("message"),
+                rs.getInt("count"),
+                rs.getTimestamp("first_seen").toInstant(),
+                rs.getTimestamp("last_seen").toInstant()));
   }
 
   /** Deletes events not seen for longer than {@code keep}; returns how many rows went. */
@@ -383,18 +333,12 @@ public final class RecordsRepository {
   // ---- helpers -----------------------------------------------------------------------------
 
   private long prune(String function, Duration keep) {
-    return db.withConnection(
+    return Jdbc.one(
+        db,
         function,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT " + function + "(make_interval(secs => ?))")) {
-            ps.setDouble(1, keep.toMillis() / 1000.0);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getLong(1);
-            }
-          }
-        });
+        "SELECT " + function + "(make_interval(secs => ?))",
+        ps -> ps.setDouble(1, keep.toMillis() / 1000.0),
+        rs -> rs.getLong(1));
   }
 
   private static Array intArray(Connection c, int[] values) throws SQLException {
@@ -418,21 +362,5 @@ public final class RecordsRepository {
         rs.getTimestamp("first_seen").toInstant(),
         rs.getTimestamp("updated_at").toInstant(),
         deleted == null ? null : deleted.toInstant());
-  }
-
-  static <T> List<T> readAll(PreparedStatement ps, RowMapper<T> mapper) throws SQLException {
-    List<T> out = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(mapper.map(rs));
-      }
-    }
-    return out;
-  }
-
-  /** Maps the current row of a result set. */
-  @FunctionalInterface
-  interface RowMapper<T> {
-    T map(ResultSet rs) throws SQLException;
   }
 }

@@ -1,7 +1,7 @@
 package fr.acecinema.switchboard.postgres;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.sql.PreparedStatement;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -34,30 +34,18 @@ public final class ResourceTable {
 
   /** Live rows, by kind and name. */
   public List<Row> list() {
-    return db.withConnection(
+    return Jdbc.query(
+        db,
         "list resources",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM resources WHERE deleted_at IS NULL ORDER BY kind, name")) {
-            return RecordsRepository.readAll(ps, ResourceTable::row);
-          }
-        });
+        "SELECT * FROM resources WHERE deleted_at IS NULL ORDER BY kind, name",
+        ps -> {},
+        ResourceTable::row);
   }
 
   /** The live row of {@code kind/name}, if any. */
   public Optional<Row> get(String kind, String name) {
     return db.withConnection(
-        "get " + kind + "/" + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM resources WHERE kind = ? AND name = ? AND deleted_at IS NULL")) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            return RecordsRepository.readAll(ps, ResourceTable::row).stream().findFirst();
-          }
-        });
+        "get " + kind + "/" + name, c -> live(c, kind, name).stream().findFirst());
   }
 
   /**
@@ -71,8 +59,9 @@ public final class ResourceTable {
     return db.withConnection(
         "upsert " + kind + "/" + name,
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
+          List<Row> written =
+              Jdbc.query(
+                  c,
                   """
                   INSERT INTO resources (kind, name, spec, labels)
                   VALUES (?, ?, ?::jsonb, ?::jsonb)
@@ -81,23 +70,16 @@ public final class ResourceTable {
                    WHERE (resources.spec, resources.labels)
                          IS DISTINCT FROM (EXCLUDED.spec, EXCLUDED.labels)
                   RETURNING *
-                  """)) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            Json.set(ps, 3, spec == null ? Json.MAPPER.createObjectNode() : spec);
-            Json.set(ps, 4, labels == null ? Json.MAPPER.createObjectNode() : labels);
-            List<Row> written = RecordsRepository.readAll(ps, ResourceTable::row);
-            if (!written.isEmpty()) {
-              return written.get(0);
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT * FROM resources WHERE kind = ? AND name = ? AND deleted_at IS NULL")) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            return RecordsRepository.readAll(ps, ResourceTable::row).get(0);
-          }
+                  """,
+                  ps -> {
+                    ps.setString(1, kind);
+                    ps.setString(2, name);
+                    Json.set(ps, 3, spec == null ? Json.MAPPER.createObjectNode() : spec);
+                    Json.set(ps, 4, labels == null ? Json.MAPPER.createObjectNode() : labels);
+                  },
+                  ResourceTable::row);
+          // Nothing returned: the row was already so, and the statement left it alone.
+          return written.isEmpty() ? live(c, kind, name).get(0) : written.get(0);
         });
   }
 
@@ -112,48 +94,59 @@ public final class ResourceTable {
     return db.inTransaction(
         "writeStatus " + kind + "/" + name,
         c -> {
-          long id;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT id, generation, status = ?::jsonb AS same FROM resources"
-                      + " WHERE kind = ? AND name = ? AND deleted_at IS NULL FOR UPDATE")) {
-            Json.set(ps, 1, status);
-            ps.setString(2, kind);
-            ps.setString(3, name);
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next() || rs.getLong("generation") != expectedGeneration) {
-                return StatusWrite.STALE;
-              }
-              if (rs.getBoolean("same")) {
-                return StatusWrite.UNCHANGED;
-              }
-              id = rs.getLong("id");
-            }
+          Optional<Current> current =
+              Jdbc.query(
+                      c,
+                      "SELECT id, generation, status = ?::jsonb AS same FROM resources"
+                          + " WHERE kind = ? AND name = ? AND deleted_at IS NULL FOR UPDATE",
+                      ps -> {
+                        Json.set(ps, 1, status);
+                        ps.setString(2, kind);
+                        ps.setString(3, name);
+                      },
+                      rs ->
+                          new Current(
+                              rs.getLong("id"), rs.getLong("generation"), rs.getBoolean("same")))
+                  .stream()
+                  .findFirst();
+          if (current.isEmpty() || current.get().generation() != expectedGeneration) {
+            return StatusWrite.STALE;
           }
-          try (PreparedStatement ps =
-              c.prepareStatement("UPDATE resources SET status = ?::jsonb WHERE id = ?")) {
-            Json.set(ps, 1, status);
-            ps.setLong(2, id);
-            ps.executeUpdate();
+          if (current.get().same()) {
+            return StatusWrite.UNCHANGED;
           }
+          Jdbc.update(
+              c,
+              "UPDATE resources SET status = ?::jsonb WHERE id = ?",
+              ps -> {
+                Json.set(ps, 1, status);
+                ps.setLong(2, current.get().id());
+              });
           return StatusWrite.WRITTEN;
         });
   }
 
+  /** The row {@link #writeStatus} compares with, locked until its transaction ends. */
+  private record Current(long id, long generation, boolean same) {}
+
+  /** The live row of {@code kind/name}: none, or one (a unique index keeps it so). */
+  private static List<Row> live(Connection c, String kind, String name) throws SQLException {
+    return Jdbc.query(
+        c,
+        "SELECT * FROM resources WHERE kind = ? AND name = ? AND deleted_at IS NULL",
+        Jdbc.strings(kind, name),
+        ResourceTable::row);
+  }
+
   /** Marks the live row deleted (kept as history); returns false when there was none. */
   public boolean delete(String kind, String name) {
-    return db.withConnection(
-        "delete " + kind + "/" + name,
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE resources SET deleted_at = now()"
-                      + " WHERE kind = ? AND name = ? AND deleted_at IS NULL")) {
-            ps.setString(1, kind);
-            ps.setString(2, name);
-            return ps.executeUpdate() > 0;
-          }
-        });
+    return Jdbc.update(
+            db,
+            "delete " + kind + "/" + name,
+            "UPDATE resources SET deleted_at = now()"
+                + " WHERE kind = ? AND name = ? AND deleted_at IS NULL",
+            Jdbc.strings(kind, name))
+        > 0;
   }
 
   /**

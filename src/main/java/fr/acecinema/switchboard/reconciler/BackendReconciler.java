@@ -15,7 +15,6 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVICE_NOT_F
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVING;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_MAINTENANCE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_NOT_FOUND;
-import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
@@ -111,6 +110,7 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
             && status.observedGeneration == Conditions.generation(backend);
     status.observedGeneration = Conditions.generation(backend);
     Instant now = clock.instant();
+    var conditions = Conditions.on(status, backend, now);
 
     Rejection rejection = reject(backend, site, service);
     ResolvedHealthCheck check = null;
@@ -127,10 +127,9 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
       probes.remove(key);
       heartbeat.untrack(key.toString());
       status.health = null;
-      Conditions.set(status, backend, now, ACCEPTED, false, rejection.reason, rejection.message);
-      Conditions.unknown(
-          status, backend, now, HEALTHY, rejection.reason, "not probed: " + rejection.message);
-      Conditions.set(status, backend, now, READY, false, rejection.reason, rejection.message);
+      conditions.set(ACCEPTED, false, rejection.reason, rejection.message);
+      conditions.unknown(HEALTHY, rejection.reason, "not probed: " + rejection.message);
+      conditions.set(READY, false, rejection.reason, rejection.message);
       return UpdateControl.patchStatus(backend);
     }
 
@@ -147,37 +146,21 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
       status.health = health(status.health, snapshot.toHealth(), now);
     }
 
-    Conditions.set(status, backend, now, ACCEPTED, true, VALID, "spec is valid");
+    conditions.accepted();
     String target = backend.getSpec().address + ":" + backend.getSpec().port;
     State state = adopt ? status.health.state : snapshot.state();
     switch (adopt ? State.Unknown : snapshot.state()) {
       case Unknown -> {
         if (!adopt) {
-          Conditions.unknown(
-              status,
-              backend,
-              now,
-              HEALTHY,
-              PROBE_PENDING,
-              describe(check, target) + " not probed yet");
+          conditions.unknown(HEALTHY, PROBE_PENDING, describe(check, target) + " not probed yet");
         }
         // Adopted: the Healthy condition written before a restart stands, with its times, until
         // this process's first probe: a restart is not a health transition.
       }
       case Healthy ->
-          Conditions.set(
-              status,
-              backend,
-              now,
-              HEALTHY,
-              true,
-              PROBE_SUCCEEDED,
-              describe(check, target) + " passes");
+          conditions.set(HEALTHY, true, PROBE_SUCCEEDED, describe(check, target) + " passes");
       case Unhealthy ->
-          Conditions.set(
-              status,
-              backend,
-              now,
+          conditions.set(
               HEALTHY,
               false,
               PROBE_FAILED,
@@ -186,46 +169,30 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
     boolean healthy = state == State.Healthy;
     String host = backend.getSpec().address;
     if (backend.getSpec().draining()) {
-      Conditions.set(
-          status,
-          backend,
-          now,
-          READY,
-          false,
-          DRAINING,
-          "spec.drain is true: takes no new requests");
+      conditions.set(READY, false, DRAINING, "spec.drain is true: takes no new requests");
     } else if (site.get().getSpec().inMaintenance()) {
-      Conditions.set(
-          status,
-          backend,
-          now,
+      conditions.set(
           READY,
           false,
           SITE_MAINTENANCE,
           "site " + site.get().getMetadata().getName() + " is in maintenance");
     } else if (heartbeat.verdict(host) == HostHeartbeat.Verdict.DEAD) {
-      Conditions.set(
-          status,
-          backend,
-          now,
+      conditions.set(
           READY,
           false,
           HOST_UNREACHABLE,
           "host " + host + " stopped answering the heartbeat: out of rotation until it answers");
     } else if (heartbeat.refused(host, backend.getSpec().port)) {
-      Conditions.set(
-          status,
-          backend,
-          now,
+      conditions.set(
           READY,
           false,
           PORT_CLOSED,
           target + " refuses connections (heartbeat): out of rotation until it accepts them");
     } else if (healthy) {
-      Conditions.set(status, backend, now, READY, true, SERVING, "healthy and taking traffic");
+      conditions.set(READY, true, SERVING, "healthy and taking traffic");
     } else {
       var h = status.condition(HEALTHY).orElseThrow();
-      Conditions.set(status, backend, now, READY, false, h.reason, h.message);
+      conditions.set(READY, false, h.reason, h.message);
     }
     return UpdateControl.patchStatus(backend);
   }

@@ -1,11 +1,9 @@
 package fr.acecinema.switchboard.reconciler;
 
-import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.BACKENDS_READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_BACKENDS;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.NO_READY_BACKENDS;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
-import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
@@ -94,34 +92,26 @@ public final class ServiceReconciler implements Reconciler<Service> {
     status.totalEndpoints = total;
     status.observedGeneration = Conditions.generation(service);
 
-    Conditions.set(status, service, now, ACCEPTED, true, VALID, "spec is valid");
+    var conditions = Conditions.on(status, service, now);
+    conditions.accepted();
     String perSiteText =
         endpoints.stream()
             .map(e -> e.site + " " + e.ready + "/" + e.total)
             .collect(Collectors.joining(", "));
     if (total == 0) {
-      Conditions.set(
-          status,
-          service,
-          now,
+      conditions.set(
           READY,
           false,
           NO_BACKENDS,
           "no Backend declares spec.service: " + service.getMetadata().getName());
     } else if (ready == 0) {
-      Conditions.set(
-          status,
-          service,
-          now,
+      conditions.set(
           READY,
           false,
           NO_READY_BACKENDS,
           "none of " + total + " backends is ready (" + perSiteText + ")");
     } else {
-      Conditions.set(
-          status,
-          service,
-          now,
+      conditions.set(
           READY,
           true,
           BACKENDS_READY,
@@ -133,7 +123,7 @@ public final class ServiceReconciler implements Reconciler<Service> {
         routing != null && routing.current() == null && status.condition("Routed").isPresent();
     if (routing != null && !adopt) {
       RoutingState.Routed routed = routing.routed(service.getMetadata().getName());
-      status.setCondition(routed.condition(), Conditions.generation(service), now);
+      conditions.set(routed.condition());
       if (routed.revision() != null) {
         status.routedRevision = routed.revision();
       }

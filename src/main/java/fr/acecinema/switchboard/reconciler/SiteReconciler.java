@@ -1,6 +1,5 @@
 package fr.acecinema.switchboard.reconciler;
 
-import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.BACKENDS_READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HEALTHY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.HOST_UNREACHABLE;
@@ -13,7 +12,6 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_DOWN;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_PENDING;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_UP;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
-import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.VALID;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.WG_UNAVAILABLE;
 
 import fr.acecinema.switchboard.api.ResourceKey;
@@ -107,13 +105,11 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
     status.backends = new SiteStatus.BackendCount(healthy, total);
     status.observedGeneration = Conditions.generation(site);
 
-    Conditions.set(status, site, now, ACCEPTED, true, VALID, "spec is valid");
+    var conditions = Conditions.on(status, site, now);
+    conditions.accepted();
     Optional<TunnelVerdict> tunnel = tunnel(site, status, now);
     if (site.getSpec().inMaintenance()) {
-      Conditions.set(
-          status,
-          site,
-          now,
+      conditions.set(
           READY,
           false,
           SITE_MAINTENANCE,
@@ -123,19 +119,13 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
               + total
               + " healthy)");
     } else if (total == 0) {
-      Conditions.set(
-          status,
-          site,
-          now,
+      conditions.set(
           READY,
           false,
           NO_BACKENDS,
           "no Backend declares spec.site: " + site.getMetadata().getName());
     } else if (tunnel.isPresent() && !tunnel.get().up()) {
-      Conditions.set(
-          status,
-          site,
-          now,
+      conditions.set(
           READY,
           false,
           TUNNEL_DOWN,
@@ -147,10 +137,7 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
               + total
               + " backends leave rotation");
     } else if (heartbeat != null && backends.stream().allMatch(this::outByHeartbeat)) {
-      Conditions.set(
-          status,
-          site,
-          now,
+      conditions.set(
           READY,
           false,
           UNREACHABLE,
@@ -158,10 +145,7 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
               + total
               + " backends answers the heartbeat: all leave rotation until one answers");
     } else if (usable == 0) {
-      Conditions.set(
-          status,
-          site,
-          now,
+      conditions.set(
           READY,
           false,
           NO_HEALTHY_BACKENDS,
@@ -171,14 +155,7 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
                   + total
                   + " backends is healthy and answers the heartbeat (port closed or host silent)");
     } else {
-      Conditions.set(
-          status,
-          site,
-          now,
-          READY,
-          true,
-          BACKENDS_READY,
-          healthy + " of " + total + " backends healthy");
+      conditions.set(READY, true, BACKENDS_READY, healthy + " of " + total + " backends healthy");
     }
     return UpdateControl.patchStatus(site);
   }
@@ -222,11 +199,9 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
       status.conditions.removeIf(c -> TUNNEL_UP.equals(c.type));
       return Optional.empty();
     }
+    var conditions = Conditions.on(status, site, now);
     if (tunnels == null) {
-      Conditions.unknown(
-          status,
-          site,
-          now,
+      conditions.unknown(
           TUNNEL_UP,
           WG_UNAVAILABLE,
           "WireGuard monitoring is off on this hub; the tunnel is not judged");
@@ -235,22 +210,21 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
     try {
       tunnels.track(key, site.getSpec().wireguard);
     } catch (IllegalArgumentException e) {
-      Conditions.unknown(
-          status, site, now, TUNNEL_UP, WG_UNAVAILABLE, "spec.wireguard: " + e.getMessage());
+      conditions.unknown(TUNNEL_UP, WG_UNAVAILABLE, "spec.wireguard: " + e.getMessage());
       return Optional.empty();
     }
     Optional<TunnelVerdict> verdict = tunnels.verdict(key);
     if (verdict.isEmpty()) {
-      Conditions.unknown(status, site, now, TUNNEL_UP, TUNNEL_PENDING, "not read yet");
+      conditions.unknown(TUNNEL_UP, TUNNEL_PENDING, "not read yet");
       return verdict;
     }
     TunnelVerdict v = verdict.get();
     if (WG_UNAVAILABLE.equals(v.reason())) {
       // Not knowing is not "down": a missing or broken wg must not take a whole site out.
-      Conditions.unknown(status, site, now, TUNNEL_UP, v.reason(), v.message());
+      conditions.unknown(TUNNEL_UP, v.reason(), v.message());
       return Optional.empty();
     }
-    Conditions.set(status, site, now, TUNNEL_UP, v.up(), v.reason(), v.message());
+    conditions.set(TUNNEL_UP, v.up(), v.reason(), v.message());
     SiteStatus.TunnelStatus t = new SiteStatus.TunnelStatus();
     t.latestHandshake = v.latestHandshake() == null ? null : v.latestHandshake().toString();
     t.rxBytes = v.rxBytes();

@@ -8,10 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.cli.LocalFleetAccess;
 import fr.acecinema.switchboard.cli.Sbctl;
-import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.source.Rejection;
-import fr.acecinema.switchboard.validation.SubnetPolicy;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -30,6 +27,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -51,6 +49,7 @@ class BadInputCorpusIT {
   private static final String STATUS_BLOCK = "(?m)^status:\\n(  .*\\n)*";
 
   @TempDir Path dir;
+  private ManifestDir manifests;
   private final TestBackends backends = new TestBackends();
   private Switchboard operator;
 
@@ -63,6 +62,11 @@ class BadInputCorpusIT {
       int document,
       List<String> files,
       boolean generated) {}
+
+  @BeforeEach
+  void manifests() {
+    manifests = new ManifestDir(dir);
+  }
 
   @AfterEach
   void stop() {
@@ -82,25 +86,23 @@ class BadInputCorpusIT {
     Map<String, byte[]> before = snapshot();
 
     long t0 = System.nanoTime();
-    operator =
-        Switchboard.start(
-            OperatorSettings.forDirectory(dir)
-                // The fleet lives on loopback, refused as a Site subnet unless allowed.
-                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
-                .withResync(Duration.ofSeconds(2)),
-            new SimpleMeterRegistry());
+    operator = OperatorITSupport.start(OperatorITSupport.loopbackFleet(dir));
     System.out.printf(
         "operator started over the corpus in %d ms%n",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
 
     // The valid fleet first: the corpus next to it must not hold anything up.
-    await().atMost(Duration.ofSeconds(20)).until(() -> ready("fleet/a.yaml", 0).equals("True"));
-    await().until(() -> ready("fleet/b.yaml", 0).equals("True"));
-    await().until(() -> ready("fleet/service.yaml", 0).equals("True"));
-    await().until(() -> ready("fleet/sites.yaml", 0).equals("True"));
-    await().until(() -> ready("fleet/sites.yaml", 1).equals("True"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> manifests.ready("fleet/a.yaml", 0).equals("True"));
+    await().until(() -> manifests.ready("fleet/b.yaml", 0).equals("True"));
+    await().until(() -> manifests.ready("fleet/service.yaml", 0).equals("True"));
+    await().until(() -> manifests.ready("fleet/sites.yaml", 0).equals("True"));
+    await().until(() -> manifests.ready("fleet/sites.yaml", 1).equals("True"));
     // The service's status follows its backends' a moment later.
-    await().until(() -> doc("fleet/service.yaml", 0).at("/status/readyEndpoints").asInt() == 2);
+    await()
+        .until(
+            () -> manifests.doc("fleet/service.yaml", 0).at("/status/readyEndpoints").asInt() == 2);
 
     // Every case gets its verdict; soft assertions list every case that fails, not the first.
     await()
@@ -116,9 +118,11 @@ class BadInputCorpusIT {
 
     // Still alive: a new manifest is read, probed and reported after all of that.
     assertThat(operator.ready()).isTrue();
-    write("fleet/late.yaml", backend("fleet-b-2", "fleet-b", "127.0.31.2", b.port, 1));
-    await().until(() -> ready("fleet/late.yaml", 0).equals("True"));
-    await().until(() -> doc("fleet/service.yaml", 0).at("/status/readyEndpoints").asInt() == 3);
+    manifests.write("fleet/late.yaml", backend("fleet-b-2", "fleet-b", "127.0.31.2", b.port, 1));
+    await().until(() -> manifests.ready("fleet/late.yaml", 0).equals("True"));
+    await()
+        .until(
+            () -> manifests.doc("fleet/service.yaml", 0).at("/status/readyEndpoints").asInt() == 3);
   }
 
   private void assertCases(List<Case> cases, Map<String, byte[]> before) throws IOException {
@@ -178,12 +182,12 @@ class BadInputCorpusIT {
       throws IOException {
     String location = "corpus/" + c.name();
     int bad = c.document() - 1;
-    if (!doc(location, bad).isObject()) {
+    if (!manifests.doc(location, bad).isObject()) {
       // Not a mapping: no status can be written into it, so it is reported like a syntax error.
       assertSyntax(soft, c, operator.declarations().rejections(), sbctlGetAllJson(), before);
       return;
     }
-    JsonNode accepted = condition(location, bad, "Accepted");
+    JsonNode accepted = manifests.condition(location, bad, "Accepted");
     soft.assertThat(accepted.path("status").asText())
         .as("%s: Accepted", c.name())
         .isEqualTo("False");
@@ -195,7 +199,7 @@ class BadInputCorpusIT {
         .contains(c.name())
         .contains(c.fragment());
     for (int i = 0; i < bad; i++) {
-      soft.assertThat(condition(location, i, "Accepted").path("reason").asText())
+      soft.assertThat(manifests.condition(location, i, "Accepted").path("reason").asText())
           .as("%s: document %d next to the bad one", c.name(), i + 1)
           .isEqualTo("Valid");
     }
@@ -207,14 +211,14 @@ class BadInputCorpusIT {
   private void assertReference(SoftAssertions soft, Case c) throws IOException {
     String location = "corpus/" + c.name();
     int backend = indexOf(location, "Backend");
-    JsonNode accepted = condition(location, backend, "Accepted");
+    JsonNode accepted = manifests.condition(location, backend, "Accepted");
     soft.assertThat(accepted.path("reason").asText())
         .as("%s: reason", c.name())
         .isEqualTo(c.reason());
     soft.assertThat(accepted.path("message").asText())
         .as("%s: message", c.name())
         .contains(c.fragment());
-    soft.assertThat(condition(location, backend, "Ready").path("status").asText())
+    soft.assertThat(manifests.condition(location, backend, "Ready").path("status").asText())
         .as("%s: not ready", c.name())
         .isEqualTo("False");
   }
@@ -223,13 +227,13 @@ class BadInputCorpusIT {
     List<String[]> docs = new ArrayList<>();
     for (String f : c.files()) {
       String location = "corpus/" + f;
-      for (int i = 0; i < docs(location).size(); i++) {
+      for (int i = 0; i < manifests.docs(location).size(); i++) {
         docs.add(new String[] {location, Integer.toString(i)});
       }
     }
     soft.assertThat(docs).as("%s: documents", c.name()).hasSize(2);
     for (String[] d : docs) {
-      JsonNode accepted = condition(d[0], Integer.parseInt(d[1]), "Accepted");
+      JsonNode accepted = manifests.condition(d[0], Integer.parseInt(d[1]), "Accepted");
       soft.assertThat(accepted.path("reason").asText())
           .as("%s: %s#%s reason", c.name(), d[0], d[1])
           .isEqualTo("Conflict");
@@ -242,7 +246,7 @@ class BadInputCorpusIT {
   // --- the directory
 
   private void writeFleet(int portA, int portB) throws IOException {
-    write(
+    manifests.write(
         "fleet/sites.yaml",
         """
         # The valid fleet next to the corpus.
@@ -262,7 +266,7 @@ class BadInputCorpusIT {
           subnet: 127.0.31.0/24
           priority: 20
         """);
-    write(
+    manifests.write(
         "fleet/service.yaml",
         """
         apiVersion: switchboard.acecinema.fr/v1alpha1
@@ -278,8 +282,8 @@ class BadInputCorpusIT {
             healthyThreshold: 1
             unhealthyThreshold: 1
         """);
-    write("fleet/a.yaml", backend("fleet-a-1", "fleet-a", "127.0.30.2", portA, 10));
-    write("fleet/b.yaml", backend("fleet-b-1", "fleet-b", "127.0.31.2", portB, 1));
+    manifests.write("fleet/a.yaml", backend("fleet-a-1", "fleet-a", "127.0.30.2", portA, 10));
+    manifests.write("fleet/b.yaml", backend("fleet-b-1", "fleet-b", "127.0.31.2", portB, 1));
   }
 
   private static String backend(String name, String site, String address, int port, int weight) {
@@ -400,14 +404,6 @@ class BadInputCorpusIT {
     return bytes;
   }
 
-  private void write(String name, String text) throws IOException {
-    Path p = dir.resolve(name);
-    Files.createDirectories(p.getParent());
-    Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
-    Files.writeString(tmp, text);
-    Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
-
   // --- reading back
 
   /** {@code sbctl --manifests DIR get all -o json}: its stdout and its warnings (stderr). */
@@ -425,38 +421,13 @@ class BadInputCorpusIT {
     return err.toString();
   }
 
-  private List<JsonNode> docs(String name) throws IOException {
-    List<JsonNode> docs = new ArrayList<>();
-    try (var parser = YAML.getFactory().createParser(Files.readString(dir.resolve(name)))) {
-      YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
-    }
-    return docs;
-  }
-
-  private JsonNode doc(String name, int index) throws IOException {
-    return docs(name).get(index);
-  }
-
   private int indexOf(String name, String kind) throws IOException {
-    List<JsonNode> docs = docs(name);
+    List<JsonNode> docs = manifests.docs(name);
     for (int i = 0; i < docs.size(); i++) {
       if (docs.get(i).path("kind").asText().equals(kind)) {
         return i;
       }
     }
     throw new AssertionError(name + " declares no " + kind);
-  }
-
-  private JsonNode condition(String name, int index, String type) throws IOException {
-    for (JsonNode c : doc(name, index).at("/status/conditions")) {
-      if (c.path("type").asText().equals(type)) {
-        return c;
-      }
-    }
-    return YAML.createObjectNode();
-  }
-
-  private String ready(String name, int index) throws IOException {
-    return condition(name, index, "Ready").path("status").asText("");
   }
 }

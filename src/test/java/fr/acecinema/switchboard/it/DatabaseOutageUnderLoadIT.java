@@ -3,15 +3,11 @@ package fr.acecinema.switchboard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import fr.acecinema.switchboard.app.Switchboard;
-import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
-import fr.acecinema.switchboard.validation.SubnetPolicy;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -69,19 +65,13 @@ class DatabaseOutageUnderLoadIT {
 
     caddy = CaddyProcess.startOnLoopback(null);
     int caddyPort = CaddyProcess.freePort();
-    OperatorSettings settings =
-        OperatorSettings.forDirectory(manifests)
-            // The fleet lives on loopback, refused as a Site subnet unless allowed.
-            .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
-            .withResync(Duration.ofSeconds(2))
-            .withRecords(new RecordsSettings("", dataDir, RecordsSettings.DEFAULT_BUFFER, true))
-            .withRouting(
-                RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false)
-                    .withResolver("127.0.0.1:0", Duration.ofMillis(100)));
-    running = new OperatorITSupport.Running(Switchboard.start(settings, new SimpleMeterRegistry()));
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> running.operator().records().orElseThrow().database().isPresent());
+    running =
+        OperatorITSupport.startWithEmbeddedDatabase(
+            OperatorITSupport.loopbackFleet(manifests)
+                .withRecords(new RecordsSettings("", dataDir, RecordsSettings.DEFAULT_BUFFER, true))
+                .withRouting(
+                    RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false)
+                        .withResolver("127.0.0.1:0", Duration.ofMillis(100))));
     RecordsRepository repo = running.repository();
 
     OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();

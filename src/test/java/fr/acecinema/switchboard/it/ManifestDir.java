@@ -61,16 +61,26 @@ public final class ManifestDir {
     Files.delete(dir.resolve(name));
   }
 
-  JsonNode doc(String name, int index) throws IOException {
+  /** Every document of the file, as read now. */
+  List<JsonNode> docs(String name) throws IOException {
     List<JsonNode> docs = new ArrayList<>();
     try (var parser = YAML.getFactory().createParser(Files.readString(dir.resolve(name)))) {
       YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
     }
-    return docs.get(index);
+    return docs;
+  }
+
+  JsonNode doc(String name, int index) throws IOException {
+    return docs(name).get(index);
   }
 
   JsonNode condition(String name, String type) throws IOException {
-    for (JsonNode c : doc(name, 0).at("/status/conditions")) {
+    return condition(name, 0, type);
+  }
+
+  /** The condition {@code type} of the file's document {@code index}; empty when it has none. */
+  JsonNode condition(String name, int index, String type) throws IOException {
+    for (JsonNode c : doc(name, index).at("/status/conditions")) {
       if (c.path("type").asText().equals(type)) {
         return c;
       }
@@ -83,6 +93,14 @@ public final class ManifestDir {
   }
 
   String ready(String name) throws IOException {
-    return condition(name, "Ready").path("status").asText("");
+    return ready(name, 0);
+  }
+
+  String ready(String name, int index) throws IOException {
+    return condition(name, index, "Ready").path("status").asText("");
+  }
+
+  String reason(String name, int index, String type) throws IOException {
+    return condition(name, index, type).path("reason").asText("");
   }
 }

@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.manifest.ManifestParser;
-import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.source.Rejection;
-import fr.acecinema.switchboard.validation.SubnetPolicy;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -73,12 +70,8 @@ class ManifestFilesSafetyIT {
 
   private void start() throws IOException {
     operator =
-        Switchboard.start(
-            OperatorSettings.forDirectory(manifests)
-                // The fleet lives on loopback, refused as a Site subnet unless allowed.
-                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
-                .withResync(Duration.ofSeconds(1)),
-            new SimpleMeterRegistry());
+        OperatorITSupport.start(
+            OperatorITSupport.loopbackFleet(manifests).withResync(Duration.ofSeconds(1)));
   }
 
   private static String backend(String name, int port) {

@@ -60,23 +60,52 @@ final class OperatorITSupport {
     }
   }
 
+  /**
+   * What every IT's operator watches and allows: the {@code manifests} directory, a fleet on
+   * loopback, and a 2 s resync. Tests add what they need on top (records, routing, a shorter
+   * resync).
+   */
+  static OperatorSettings loopbackFleet(Path manifests) {
+    return OperatorSettings.forDirectory(manifests)
+        // The fleet lives on loopback, refused as a Site subnet unless allowed.
+        .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
+        .withResync(Duration.ofSeconds(2));
+  }
+
+  /** The operator with meters of its own, so tests never share counters. */
+  static Switchboard start(OperatorSettings settings) throws IOException {
+    return Switchboard.start(settings, new SimpleMeterRegistry());
+  }
+
   /** The operator with an embedded database in {@code dataDir}; returns once it is open. */
   static Running startWithEmbeddedDatabase(Path manifests, Path dataDir) throws IOException {
-    Running r = start(manifests, dataDir, "");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(() -> r.operator().records().orElseThrow().database().isPresent());
-    return r;
+    return databaseOpen(start(manifests, dataDir, ""));
+  }
+
+  /** The operator over {@code settings}, whose records are embedded; returns once it is open. */
+  static Running startWithEmbeddedDatabase(OperatorSettings settings) throws IOException {
+    return databaseOpen(new Running(start(settings)));
   }
 
   static Running start(Path manifests, Path dataDir, String url) throws IOException {
-    OperatorSettings settings =
-        OperatorSettings.forDirectory(manifests)
-            // The fleet lives on loopback, refused as a Site subnet unless allowed.
-            .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
-            .withResync(Duration.ofSeconds(2))
-            .withListen(new InetSocketAddress("127.0.0.1", 0))
-            .withRecords(new RecordsSettings(url, dataDir, RecordsSettings.DEFAULT_BUFFER, true));
-    return new Running(Switchboard.start(settings, new SimpleMeterRegistry()));
+    return new Running(
+        start(
+            loopbackFleet(manifests)
+                .withListen(new InetSocketAddress("127.0.0.1", 0))
+                .withRecords(
+                    new RecordsSettings(url, dataDir, RecordsSettings.DEFAULT_BUFFER, true))));
+  }
+
+  private static Running databaseOpen(Running r) {
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> r.operator().records().orElseThrow().database().isPresent());
+      return r;
+    } catch (RuntimeException | Error e) {
+      // The caller never gets it to close: stop it here, or its threads outlive the test.
+      r.close();
+      throw e;
+    }
   }
 }

@@ -9,9 +9,6 @@ import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
-import fr.acecinema.switchboard.operator.OperatorSettings;
-import fr.acecinema.switchboard.validation.SubnetPolicy;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -122,13 +119,7 @@ class StatusWriteStressIT {
       Files.writeString(file(i), lastWritten[i]);
       comments.add(new HashSet<>(Set.of("# backend " + i + ", edited by the stress test")));
     }
-    operator =
-        Switchboard.start(
-            OperatorSettings.forDirectory(dir)
-                // The fleet lives on loopback, refused as a Site subnet unless allowed.
-                .withSubnets(SubnetPolicy.allowing(List.of("127.0.0.0/8")))
-                .withResync(Duration.ofSeconds(2)),
-            new SimpleMeterRegistry());
+    operator = OperatorITSupport.start(OperatorITSupport.loopbackFleet(dir));
     for (int i = 0; i < FILES; i++) {
       int f = i;
       await().atMost(Duration.ofSeconds(20)).until(() -> statusGeneration(f) == generation(f));

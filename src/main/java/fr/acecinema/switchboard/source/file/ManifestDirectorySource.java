@@ -5,6 +5,7 @@ import fr.acecinema.switchboard.manifest.ConfinedDirectory;
 import fr.acecinema.switchboard.manifest.ManifestParser;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.ParsedFile;
+import fr.acecinema.switchboard.runtime.WorkQueue;
 import fr.acecinema.switchboard.source.Declaration;
 import fr.acecinema.switchboard.source.DeclarationSink;
 import fr.acecinema.switchboard.source.Origin;
@@ -26,10 +27,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -49,7 +48,6 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestDirectorySource.class);
   private static final String SOURCE = ManifestFileWriter.SOURCE;
   private static final Path RESCAN = Path.of("/.switchboard-queue/rescan");
-  private static final Path STOP = Path.of("/.switchboard-queue/stop");
   private static final Duration ROOT_CHECK = Duration.ofMillis(250);
   // A file open for writing is read once closed (looked at again this often), so that a slow
   // writer's half-written file is not taken for the user's intent; after the limit it is read
@@ -70,8 +68,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private final Duration resyncInterval;
   private final FileReader reader;
 
-  private final LinkedBlockingQueue<Path> queue = new LinkedBlockingQueue<>();
-  private final Set<Path> pending = ConcurrentHashMap.newKeySet();
+  // The runtime's de-duplicating keyed queue: a path waits at most once, re-reads coalesce.
+  private final WorkQueue<Path> queue = new WorkQueue<>();
   // Only touched by the worker (and by start() before the worker exists).
   private final Map<String, byte[]> digests = new HashMap<>();
   // Location -> System.nanoTime() when it was first found open for writing.
@@ -146,8 +144,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
     timers.shutdownNow();
     stopWatcher();
     watcherThread.shutdownNow();
+    queue.close();
     if (worker != null) {
-      queue.add(STOP);
       worker.interrupt();
       try {
         worker.join(5_000);
@@ -185,9 +183,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
   }
 
   private void enqueue(Path path) {
-    if (pending.add(path)) {
-      queue.add(path);
-    }
+    queue.add(path);
   }
 
   private void work() {
@@ -198,10 +194,9 @@ public final class ManifestDirectorySource implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      if (path == STOP) {
-        return;
+      if (path == null) {
+        return; // closed
       }
-      pending.remove(path);
       try {
         if (path == RESCAN) {
           rescan();
@@ -210,6 +205,8 @@ public final class ManifestDirectorySource implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         LOG.error("reading {} failed; the next resync retries", path, e);
+      } finally {
+        queue.done(path);
       }
     }
   }
@@ -290,7 +287,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
       long now = System.nanoTime();
       long since = beingWritten.computeIfAbsent(location, l -> now);
       if (now - since < WRITING_LIMIT.toNanos()) {
-        timers.schedule(() -> enqueue(file), WRITING_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+        queue.addAfter(file, WRITING_RECHECK);
         return;
       }
     }
