@@ -27,9 +27,13 @@ public interface ContainerEventListener {
     public enum Reason {
       /** The subscriber closed it. */
       CLOSED,
-      /** The engine ended the stream (it is stopping or restarting). */
+      /** The engine ended the stream cleanly (the end of its chunked answer). */
       ENGINE_ENDED,
-      /** The connection failed (the engine died, the socket went away). */
+      /**
+       * The connection broke: the engine died, or stopped. dockerd 20.10 on SIGTERM drops its event
+       * streams without ending them ("Premature end of chunk coded message body"), so an orderly
+       * engine stop arrives here too; either way the listener re-subscribes and re-lists.
+       */
       FAILED
     }
 
