@@ -1,0 +1,236 @@
+package fr.acecinema.switchboard.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import fr.acecinema.switchboard.docker.ContainerEvent.Action;
+import fr.acecinema.switchboard.docker.ContainerEventListener.End.Reason;
+import fr.acecinema.switchboard.docker.RecordingListener.Received;
+import fr.acecinema.switchboard.testbed.DockerSite;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link DockerJavaEngine} against a real Docker engine running in a site's network namespace
+ * ({@link DockerSite}). Prints the engine's start time, the image import time and the latencies
+ * from {@code docker run} to the container running and to its events, without asserting on them.
+ */
+class DockerEngineIT {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Map<String, String> API_LABELS =
+      Map.of(ContainerLabels.SERVICE, "api", ContainerLabels.PORT, "18081");
+
+  private static DockerSite site;
+  private static DockerJavaEngine engine;
+
+  @BeforeAll
+  static void up() {
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "a Docker engine in a network namespace needs root");
+    site = DockerSite.start();
+    report("dockerd start (launch to API answering)", site.engineStartTime());
+    report("image import (both tags)", site.importImages());
+    engine = new DockerJavaEngine(site.socket());
+  }
+
+  @AfterAll
+  static void down() {
+    if (engine != null) {
+      engine.close();
+    }
+    if (site != null) {
+      site.close();
+    }
+  }
+
+  private static void report(String what, Duration d) {
+    System.out.printf("[DockerEngineIT] %-48s %6d ms%n", what, d.toMillis());
+  }
+
+  private static void report(String what, long fromNanos, long toNanos) {
+    report(what, Duration.ofNanos(toNanos - fromNanos));
+  }
+
+  private static Received awaitEvent(RecordingListener events, Action action, String name) {
+    await().atMost(WAIT).until(() -> events.first(action, name).isPresent());
+    return events.first(action, name).orElseThrow();
+  }
+
+  private static Received awaitHealth(RecordingListener events, String name, HealthStatus status) {
+    await().atMost(WAIT).until(() -> events.firstHealth(name, status).isPresent());
+    return events.firstHealth(name, status).orElseThrow();
+  }
+
+  private static Optional<DockerContainer> listed(String name) throws DockerEngineException {
+    return engine.containers().stream().filter(c -> c.name().equals(name)).findFirst();
+  }
+
+  @Test
+  void infoReportsTheEngineVersionApiAndHost() throws Exception {
+    EngineInfo info = engine.info();
+
+    System.out.println("[DockerEngineIT] " + info);
+    assertThat(info.version()).matches("[0-9]+\\.[0-9]+\\..*");
+    assertThat(info.apiVersion()).matches("1\\.[0-9]+");
+    assertThat(info.hostName()).isNotBlank();
+  }
+
+  @Test
+  void aLabelledContainerIsListedWithItsLabelsRunsAndServesInsideTheSite() throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (DockerEngine.Subscription ignored = engine.events(events)) {
+      long t0 = System.nanoTime();
+      String id = site.run("web-listed", DockerSite.IMAGE, 18081, API_LABELS);
+      long ran = System.nanoTime();
+
+      AtomicReference<DockerContainer> running = new AtomicReference<>();
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                Optional<DockerContainer> c = listed("web-listed");
+                c.ifPresent(running::set);
+                return c.map(x -> x.state() == DockerContainer.State.RUNNING).orElse(false);
+              });
+      long seenRunning = System.nanoTime();
+      Received start = awaitEvent(events, Action.START, "web-listed");
+
+      DockerContainer c = running.get();
+      assertThat(c.id()).isEqualTo(id);
+      assertThat(c.labels()).containsAllEntriesOf(API_LABELS);
+      assertThat(c.health()).isEqualTo(HealthStatus.NONE);
+      assertThat(c.serving()).isTrue();
+      assertThat(c.startedAt()).isPresent();
+      assertThat(start.event().containerId()).isEqualTo(id);
+      assertThat(start.event().attributes()).containsAllEntriesOf(API_LABELS);
+      assertThat(ContainerLabels.read(c.name(), c.labels()))
+          .isInstanceOfSatisfying(
+              ContainerLabels.Reading.Registered.class,
+              r -> assertThat(r.registration().port()).isEqualTo(18081));
+      // busybox httpd in the container listens on the site's loopback (--network host).
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(site.fetch(18081, "/health").output()).isEqualTo("ok\n"));
+
+      report("docker run (CLI, create + start)", t0, ran);
+      report("docker run -> listed as running", t0, seenRunning);
+      report("docker run -> start event delivered", t0, start.nanos());
+      report(
+          "start event: engine time -> delivered",
+          Duration.between(start.event().time(), start.at()));
+    } finally {
+      site.remove("web-listed");
+    }
+  }
+
+  @Test
+  void theSubscriptionSeesAContainerStartDieStopAndDestroy() throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (DockerEngine.Subscription ignored = engine.events(events)) {
+      long t0 = System.nanoTime();
+      String id = site.run("web-events", DockerSite.IMAGE, 18082, API_LABELS);
+      long startSeen = awaitEvent(events, Action.START, "web-events").nanos();
+
+      long stopAsked = System.nanoTime();
+      site.stop("web-events");
+      Received die = awaitEvent(events, Action.DIE, "web-events");
+      Received stop = awaitEvent(events, Action.STOP, "web-events");
+      site.remove("web-events");
+      awaitEvent(events, Action.DESTROY, "web-events");
+
+      assertThat(events.events())
+          .filteredOn(e -> e.containerId().equals(id))
+          .extracting(ContainerEvent::action)
+          .containsSubsequence(Action.START, Action.DIE, Action.STOP, Action.DESTROY);
+      assertThat(die.event().attributes()).containsKey("exitCode");
+      report("docker run -> start event", t0, startSeen);
+      report("docker stop -> die event (1 s stop timeout)", stopAsked, die.nanos());
+      report("docker stop -> stop event", stopAsked, stop.nanos());
+    } finally {
+      removeQuietly("web-events");
+    }
+    assertThat(listed("web-events")).isEmpty();
+  }
+
+  @Test
+  void aContainerWithAHealthcheckReportsItsHealthTransitions() throws Exception {
+    RecordingListener events = new RecordingListener();
+    try (DockerEngine.Subscription ignored = engine.events(events)) {
+      long t0 = System.nanoTime();
+      site.run("web-health", DockerSite.IMAGE_WITH_HEALTHCHECK, 18083, API_LABELS);
+      long healthy = awaitHealth(events, "web-health", HealthStatus.HEALTHY).nanos();
+      DockerContainer c = listed("web-health").orElseThrow();
+      assertThat(c.health()).isEqualTo(HealthStatus.HEALTHY);
+      assertThat(c.serving()).isTrue();
+
+      // The health file goes away: the next check (every 1 s, 1 retry) fails.
+      long broken = System.nanoTime();
+      site.exec("web-health", "rm", "/www/health");
+      long unhealthy = awaitHealth(events, "web-health", HealthStatus.UNHEALTHY).nanos();
+      DockerContainer sick = listed("web-health").orElseThrow();
+      assertThat(sick.health()).isEqualTo(HealthStatus.UNHEALTHY);
+      assertThat(sick.state()).isEqualTo(DockerContainer.State.RUNNING);
+      assertThat(sick.serving()).isFalse();
+
+      report("docker run -> healthy event (1 s interval)", t0, healthy);
+      report("health file removed -> unhealthy event", broken, unhealthy);
+    } finally {
+      removeQuietly("web-health");
+    }
+  }
+
+  @Test
+  void closingASubscriptionTellsTheListenerOnce() throws Exception {
+    RecordingListener events = new RecordingListener();
+    DockerEngine.Subscription sub = engine.events(events);
+
+    sub.close();
+    sub.close();
+
+    await().atMost(WAIT).until(() -> events.end().isPresent());
+    assertThat(events.end().orElseThrow().reason()).isEqualTo(Reason.CLOSED);
+    assertThat(events.ends()).isEqualTo(1);
+  }
+
+  @Test
+  void theEngineStoppingEndsTheSubscriptionAndTheListenerIsTold() throws Exception {
+    // An engine of its own: the shared one serves the other tests.
+    try (DockerSite stopping = DockerSite.start();
+        DockerJavaEngine client = new DockerJavaEngine(stopping.socket())) {
+      RecordingListener events = new RecordingListener();
+      DockerEngine.Subscription sub = client.events(events);
+
+      long t0 = System.nanoTime();
+      stopping.stopEngine();
+      await().atMost(WAIT).until(() -> events.end().isPresent());
+      long told = System.nanoTime();
+
+      ContainerEventListener.End end = events.end().orElseThrow();
+      System.out.println("[DockerEngineIT] engine stopped, subscription ended: " + end.describe());
+      assertThat(end.reason()).isIn(Reason.ENGINE_ENDED, Reason.FAILED);
+      sub.close();
+      assertThat(events.ends()).isEqualTo(1);
+      assertThatThrownBy(client::info).isInstanceOf(DockerEngineException.class);
+      assertThatThrownBy(() -> client.events(new RecordingListener()))
+          .isInstanceOf(DockerEngineException.class);
+      report("SIGTERM to dockerd -> listener told", t0, told);
+    }
+  }
+
+  private static void removeQuietly(String name) {
+    try {
+      site.remove(name);
+    } catch (RuntimeException alreadyGone) {
+      // removed by the test itself
+    }
+  }
+}
