@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.app;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import fr.acecinema.switchboard.agent.AgentRegistry;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.caddy.CaddyAdminClient;
@@ -123,6 +124,7 @@ public final class Switchboard implements Running {
   private final RouterReconciler router;
   private final ManifestDirectorySource files;
   private final TransitionTimes transitions = new TransitionTimes(clock);
+  private final AgentRegistry agents = new AgentRegistry(clock);
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();
   private volatile Notifier notifyTo = Notifier.NONE;
   // Handed out once (to the router, the transitions); forwards to what setNotifier installs later.
@@ -211,7 +213,10 @@ public final class Switchboard implements Running {
         new BackendReconciler(probes, heartbeat, clock, settings.probeStatusRefresh())
             .controller());
     runtime.register(new ServiceReconciler(clock, routing).controller());
-    runtime.register(new SiteReconciler(clock, tunnels, heartbeat).controller());
+    agents.onReport(site -> runtime.enqueue(new ResourceKey("Site", site)));
+    runtime.register(
+        new SiteReconciler(clock, tunnels, heartbeat, agents, settings.probeStatusRefresh())
+            .controller());
     router = routing == null ? null : router(settings);
 
     declarations.registerWriter(
@@ -373,7 +378,8 @@ public final class Switchboard implements Running {
             metrics,
             records().map(ApiTargets::records),
             // API writes become events beside the control plane's own (sbctl events, dashboard).
-            records().<EventRecorder>map(RecordsPlane::journal).orElse(EventRecorder.NONE));
+            records().<EventRecorder>map(RecordsPlane::journal).orElse(EventRecorder.NONE),
+            Optional.of(agents));
     return this;
   }
 

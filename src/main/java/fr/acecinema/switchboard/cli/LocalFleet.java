@@ -1,5 +1,7 @@
 package fr.acecinema.switchboard.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import fr.acecinema.switchboard.api.ManagedBy;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetView;
@@ -106,7 +108,7 @@ final class LocalFleet implements FleetView, FleetWriter {
 
   @Override
   public Check check(String fileName, String text) {
-    Check check = files.check(fileName, text);
+    Check check = byAgents(fileName, text, files.check(fileName, text));
     Optional<ResourceTable> table = table();
     if (table.isEmpty()) {
       return check;
@@ -136,9 +138,63 @@ final class LocalFleet implements FleetView, FleetWriter {
     return files.apply(fileName, text);
   }
 
+  /**
+   * What an agent manages is edited through its container's labels, never by hand: a document
+   * replacing such a resource, or claiming an agent's {@code managed-by} label, is refused (as the
+   * API does).
+   */
+  private Check byAgents(String fileName, String text, Check check) {
+    List<String> problems = new ArrayList<>(check.problems());
+    Map<ResourceKey, String> managed = managedByAgents();
+    for (ResourceKey key : check.declares()) {
+      String by = managed.get(key);
+      if (by != null) {
+        problems.add(fileName + ": " + managedMessage(key, by));
+      }
+    }
+    if (text.contains(ManagedBy.LABEL)) {
+      problems.add(
+          fileName
+              + ": metadata.labels."
+              + ManagedBy.LABEL
+              + " is written by sites' agents only; remove the label");
+    }
+    return problems.size() == check.problems().size()
+        ? check
+        : new Check(check.declares(), problems);
+  }
+
+  private Map<ResourceKey, String> managedByAgents() {
+    Map<ResourceKey, String> out = new HashMap<>();
+    try {
+      for (ResourceRow r : list()) {
+        JsonNode by = r.labels().path(ManagedBy.LABEL);
+        if (r.key().isPresent() && by.isTextual()) {
+          out.put(r.key().get(), by.asText());
+        }
+      }
+    } catch (IOException e) {
+      // The check that follows (writing the file) reports an unreadable directory itself.
+      LOG.debug("cannot list the fleet for managed resources: {}", e.toString());
+    }
+    return out;
+  }
+
+  private static String managedMessage(ResourceKey key, String by) {
+    return key
+        + " is managed by "
+        + by
+        + ": change the container's switchboard.* labels on that site (or stop it) instead; the"
+        + " agent would undo a change made here";
+  }
+
   /** Deletes the row declaring {@code key} if there is one, else its file's document. */
   @Override
   public boolean delete(ResourceKey key) throws IOException {
+    String by = managedByAgents().get(key);
+    if (by != null) {
+      throw new IllegalStateException(managedMessage(key, by));
+    }
     Optional<ResourceTable> table = table();
     if (table.isPresent() && table.get().delete(key.kind(), key.name())) {
       return true;

@@ -69,17 +69,25 @@ final class TokenCommand implements Runnable {
     @Option(
         names = "--scope",
         defaultValue = "read",
-        paramLabel = "read|write|admin",
+        paramLabel = "read|write|admin|agent",
         description =
-            "read: get, watch, /metrics; write: also apply; admin: also delete. Default: read.")
+            "read: get, watch, /metrics; write: also apply; admin: also delete; agent: a site's"
+                + " agent (with --site), which may only register its site's containers."
+                + " Default: read.")
     Scope scope;
+
+    @Option(
+        names = "--site",
+        paramLabel = "SITE",
+        description = "The one site an agent token acts for (only with --scope agent).")
+    String site;
 
     @Override
     public Integer call() throws Exception {
       TokenStore store = parent.store();
       TokenStore.Created created;
       try {
-        created = store.create(name, scope);
+        created = store.create(name, scope, site);
       } catch (IllegalArgumentException e) {
         spec.commandLine().getErr().println("error: " + e.getMessage());
         return Sbctl.FAILURE;
@@ -95,13 +103,20 @@ final class TokenCommand implements Runnable {
               + created.token().id()
               + ", scope "
               + scope
+              + (site == null ? "" : " for site " + site)
               + ") created in "
               + store.file()
               + "; copy it now, it is not shown again. Use it with:");
       err.println(
-          "  export SWITCHBOARD_SERVER="
-              + parent.serverUrl()
-              + " SWITCHBOARD_TOKEN=<the line above>");
+          site == null
+              ? "  export SWITCHBOARD_SERVER="
+                  + parent.serverUrl()
+                  + " SWITCHBOARD_TOKEN=<the line above>"
+              : "  sbctl agent --hub "
+                  + parent.serverUrl()
+                  + " --site "
+                  + site
+                  + " --token <the line above>");
       err.flush();
       return Sbctl.OK;
     }
@@ -146,9 +161,13 @@ final class TokenCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      out.println(String.format("%-10s %-24s %-6s %s", "ID", "NAME", "SCOPE", "CREATED"));
+      out.println(
+          String.format("%-10s %-24s %-6s %-12s %s", "ID", "NAME", "SCOPE", "SITE", "CREATED"));
       for (TokenStore.Token t : parent.store().list()) {
-        out.println(String.format("%-10s %-24s %-6s %s", t.id(), t.name(), t.scope(), t.created()));
+        out.println(
+            String.format(
+                "%-10s %-24s %-6s %-12s %s",
+                t.id(), t.name(), t.scope(), t.site() == null ? "-" : t.site(), t.created()));
       }
       out.flush();
       return Sbctl.OK;

@@ -14,6 +14,7 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_UP;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.WG_UNAVAILABLE;
 
+import fr.acecinema.switchboard.agent.AgentRegistry;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
@@ -29,6 +30,7 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
@@ -55,6 +57,8 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
   private final Clock clock;
   private final TunnelMonitor tunnels;
   private final HostHeartbeat heartbeat;
+  private final AgentRegistry agents;
+  private final Duration agentRefresh;
 
   /** Without tunnel monitoring or heartbeat: a declared peer gets TunnelUp Unknown. */
   public SiteReconciler(Clock clock) {
@@ -67,9 +71,25 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
    * @param heartbeat the host heartbeat, null for none
    */
   public SiteReconciler(Clock clock, TunnelMonitor tunnels, HostHeartbeat heartbeat) {
+    this(clock, tunnels, heartbeat, null, Duration.ofSeconds(30));
+  }
+
+  /**
+   * @param agents the sites' agents' last reports, null when the hub tracks none
+   * @param agentRefresh how old {@code status.agent.lastHeartbeat} may get when nothing else of the
+   *     agent changed (a heartbeat every few seconds must not rewrite the manifest each time)
+   */
+  public SiteReconciler(
+      Clock clock,
+      TunnelMonitor tunnels,
+      HostHeartbeat heartbeat,
+      AgentRegistry agents,
+      Duration agentRefresh) {
     this.clock = clock;
     this.tunnels = tunnels;
     this.heartbeat = heartbeat;
+    this.agents = agents;
+    this.agentRefresh = agentRefresh;
   }
 
   /**
@@ -157,7 +177,9 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
     } else {
       conditions.set(READY, true, BACKENDS_READY, healthy + " of " + total + " backends healthy");
     }
-    return UpdateControl.patchStatus(site);
+    Optional<Duration> lookAgain = AgentVerdict.apply(site, status, agents, now, agentRefresh);
+    UpdateControl<Site> control = UpdateControl.patchStatus(site);
+    return lookAgain.map(d -> control.rescheduleAfter(d.toMillis())).orElse(control);
   }
 
   /**

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.server;
 
+import fr.acecinema.switchboard.agent.AgentRegistry;
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
@@ -115,6 +116,7 @@ public final class ApiServer implements AutoCloseable {
    *     cannot be reached
    * @param audit where writes through the API are recorded as events (who changed what): the
    *     records journal under {@code sbctl run}, {@link EventRecorder#NONE} without records
+   * @param agents where sites' agents report heartbeats; empty answers them 503
    */
   public record Api(
       TokenStore tokens,
@@ -122,7 +124,19 @@ public final class ApiServer implements AutoCloseable {
       WatchHub watches,
       Supplier<String> metrics,
       Optional<Supplier<RecordsRepository>> records,
-      EventRecorder audit) {
+      EventRecorder audit,
+      Optional<AgentRegistry> agents) {
+
+    /** An API that tracks no agents. */
+    public Api(
+        TokenStore tokens,
+        ResourceApi resources,
+        WatchHub watches,
+        Supplier<String> metrics,
+        Optional<Supplier<RecordsRepository>> records,
+        EventRecorder audit) {
+      this(tokens, resources, watches, metrics, records, audit, Optional.empty());
+    }
 
     /** An API without records nor an audit trail of events (writes are still logged). */
     public Api(

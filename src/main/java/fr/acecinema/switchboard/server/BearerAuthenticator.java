@@ -48,6 +48,15 @@ final class BearerAuthenticator {
    */
   Optional<TokenStore.Token> authorize(
       Request request, Response response, Callback callback, Scope needed) {
+    Optional<TokenStore.Token> token = authenticate(request, response, callback);
+    if (token.isPresent() && !permits(token.get(), needed, request, response, callback)) {
+      return Optional.empty();
+    }
+    return token;
+  }
+
+  /** The live token of the request, whatever its scope; otherwise answers 401, returns empty. */
+  Optional<TokenStore.Token> authenticate(Request request, Response response, Callback callback) {
     String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"switchboard\"");
@@ -80,22 +89,28 @@ final class BearerAuthenticator {
           response, callback, 401, "Unauthorized", "invalid bearer token (unknown or revoked)");
       return Optional.empty();
     }
-    if (!token.get().scope().covers(needed)) {
-      JsonReplies.failure(
-          response,
-          callback,
-          403,
-          "Forbidden",
-          "token '"
-              + token.get().name()
-              + "' has scope "
-              + token.get().scope()
-              + "; "
-              + request.getMethod()
-              + " needs "
-              + needed);
-      return Optional.empty();
-    }
     return token;
+  }
+
+  /** Whether {@code token} covers {@code needed}; otherwise answers 403. */
+  boolean permits(
+      TokenStore.Token token, Scope needed, Request request, Response response, Callback callback) {
+    if (token.scope().covers(needed)) {
+      return true;
+    }
+    JsonReplies.failure(
+        response,
+        callback,
+        403,
+        "Forbidden",
+        "token '"
+            + token.name()
+            + "' has scope "
+            + token.scope()
+            + "; "
+            + request.getMethod()
+            + " needs "
+            + needed);
+    return false;
   }
 }

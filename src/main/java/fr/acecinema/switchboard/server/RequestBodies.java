@@ -117,4 +117,30 @@ final class RequestBodies {
             + max
             + " bytes; send one resource per request");
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+      new com.fasterxml.jackson.databind.ObjectMapper(
+          new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+
+  /**
+   * The body's first document as a tree (JSON is YAML), for policy checks before it is applied;
+   * null when it does not parse (applying it then fails with the parser's own message).
+   */
+  static com.fasterxml.jackson.databind.JsonNode tree(byte[] body) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = YAML.readTree(body);
+      return node == null || !node.isObject() ? null : node;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The first line of a parser's message (Jackson appends source excerpts). */
+  static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
 }

@@ -1,12 +1,21 @@
 package fr.acecinema.switchboard.server;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import fr.acecinema.switchboard.agent.AgentRegistry;
+import fr.acecinema.switchboard.agent.AgentReport;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.reconciler.records.EventRecorder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,6 +55,8 @@ final class ResourceRoutes {
   private final RequestBodies bodies;
   private final WatchStream watches;
   private final EventRecorder audit;
+  private final Optional<AgentRegistry> agents;
+  private final AgentPolicy policy;
 
   /**
    * @param serving whether the server still runs, so watch streams end when it stops
@@ -57,6 +68,17 @@ final class ResourceRoutes {
     this.bodies = new RequestBodies(maxBodyBytes);
     this.watches = new WatchStream(api.watches(), serving);
     this.audit = api.audit();
+    this.agents = api.agents();
+    this.policy =
+        new AgentPolicy(
+            key -> {
+              try {
+                ResourceApi.Reply r = resources.get(key.kind(), key.name());
+                return r.code() == 200 ? Optional.of(r.body()) : Optional.empty();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
   }
 
   /** Answers a request whose path is {@code /apis} or below. */
@@ -80,9 +102,16 @@ final class ResourceRoutes {
               + " lower-case letters, digits and '-'");
       return;
     }
-    Optional<TokenStore.Token> token =
-        auth.authorize(request, response, callback, BearerAuthenticator.needed(method));
+    Optional<TokenStore.Token> token = auth.authenticate(request, response, callback);
     if (token.isEmpty()) {
+      return;
+    }
+    // An agent token is outside the scope ladder: AgentPolicy decides, below, once the path is
+    // known.
+    String agentSite = token.get().scope() == Scope.agent ? token.get().site() : null;
+    if (agentSite == null
+        && !auth.permits(
+            token.get(), BearerAuthenticator.needed(method), request, response, callback)) {
       return;
     }
     String rest = path.equals("/apis") ? "" : path.substring("/apis/".length());
@@ -103,6 +132,10 @@ final class ResourceRoutes {
       return;
     }
     String[] parts = rest.substring(ApiObjects.API_VERSION.length() + 1).split("/", -1);
+    if (parts.length == 3 && parts[0].equals("sites") && parts[2].equals("agent")) {
+      heartbeat(request, response, callback, method, token.get(), agentSite, parts[1]);
+      return;
+    }
     String kind = ApiObjects.KINDS.get(parts[0]);
     if (kind == null || parts.length > 2) {
       JsonReplies.failure(
@@ -127,14 +160,22 @@ final class ResourceRoutes {
       return;
     }
     Fields query = Request.extractQueryParameters(request);
+    boolean watch = "true".equals(query.getValue("watch"));
+    if (agentSite != null
+        && refused(response, callback, policy.agentRequest(agentSite, method, kind, name, watch))) {
+      return;
+    }
     ResourceApi.Reply reply;
     switch (method) {
       case "GET", "HEAD" -> {
-        if ("true".equals(query.getValue("watch"))) {
+        if (watch) {
           watches.serve(request, response, callback, token.get(), kind, name, query);
           return;
         }
         reply = name == null ? resources.list(kind) : resources.get(kind, name);
+        if (agentSite != null && kind.equals("Backend")) {
+          reply = visibleTo(agentSite, reply, name);
+        }
       }
       case "PUT", "POST" -> {
         // PUT names the resource it replaces, POST creates in the collection (as in Kubernetes).
@@ -172,6 +213,16 @@ final class ResourceRoutes {
         }
         String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         boolean json = type != null && type.toLowerCase(Locale.ROOT).contains("json");
+        JsonNode parsed = RequestBodies.tree(body.get());
+        String named =
+            name != null ? name : parsed == null ? "" : parsed.at("/metadata/name").asText("");
+        Optional<AgentPolicy.Refusal> refusal =
+            agentSite != null
+                ? policy.agentWrite(agentSite, named, parsed)
+                : policy.byHand(new ResourceKey(kind, named), parsed);
+        if (refused(response, callback, refusal)) {
+          return;
+        }
         boolean dryRun = query.getValue("dryRun") != null;
         reply = resources.apply(kind, name, body.get(), json, dryRun);
         audit(kind, reply.body().at("/metadata/name").asText(), token.get(), reply);
@@ -196,6 +247,14 @@ final class ResourceRoutes {
               "DELETE one resource: …/" + parts[0] + "/NAME");
           return;
         }
+        if (refused(
+            response,
+            callback,
+            agentSite != null
+                ? policy.agentDelete(agentSite, name)
+                : policy.byHand(new ResourceKey(kind, name), null))) {
+          return;
+        }
         reply = resources.delete(kind, name, query.getValue("resourceVersion"));
         audit(kind, name, token.get(), reply);
         if (reply.code() == 200) {
@@ -214,6 +273,117 @@ final class ResourceRoutes {
     reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
     JsonReplies.send(response, callback, reply.code(), reply.body());
   }
+
+  /** Answers {@code refusal} if there is one. */
+  private static boolean refused(
+      Response response, Callback callback, Optional<AgentPolicy.Refusal> refusal) {
+    refusal.ifPresent(
+        r -> JsonReplies.failure(response, callback, r.code(), r.reason(), r.message()));
+    return refusal.isPresent();
+  }
+
+  /** An agent sees only the Backends it manages: others are left out of lists, 404 alone. */
+  private static ResourceApi.Reply visibleTo(String site, ResourceApi.Reply reply, String name) {
+    if (reply.code() != 200) {
+      return reply;
+    }
+    if (name != null) {
+      return AgentPolicy.visibleTo(site, reply.body())
+          ? reply
+          : ResourceApi.Reply.of(
+              404,
+              ApiObjects.failure(404, "NotFound", "Backend/" + name + " not found", List.of()));
+    }
+    ObjectNode list = reply.body().deepCopy();
+    ArrayNode items = list.putArray("items");
+    reply
+        .body()
+        .path("items")
+        .forEach(
+            i -> {
+              if (AgentPolicy.visibleTo(site, i)) {
+                items.add(i);
+              }
+            });
+    return ResourceApi.Reply.of(200, list);
+  }
+
+  /**
+   * {@code PUT …/sites/SITE/agent}: the heartbeat of SITE's agent, only with an agent token of that
+   * site; 204 when accepted, 409 for a replay (not sent after the last accepted one).
+   */
+  private void heartbeat(
+      Request request,
+      Response response,
+      Callback callback,
+      String method,
+      TokenStore.Token token,
+      String agentSite,
+      String site)
+      throws Exception {
+    if (agentSite == null || !agentSite.equals(site)) {
+      JsonReplies.failure(
+          response,
+          callback,
+          403,
+          "Forbidden",
+          "only the agent token of site " + site + " may report its heartbeat");
+      return;
+    }
+    if (!method.equals("PUT")) {
+      response.getHeaders().put(HttpHeader.ALLOW, "PUT");
+      JsonReplies.failure(
+          response, callback, 405, "MethodNotAllowed", "PUT the agent's report as JSON");
+      return;
+    }
+    if (agents.isEmpty()) {
+      JsonReplies.failure(
+          response, callback, 503, "ServiceUnavailable", "this server does not track agents");
+      return;
+    }
+    Optional<byte[]> body = bodies.read(request, response, callback);
+    if (body.isEmpty()) {
+      return;
+    }
+    AgentReport report;
+    try {
+      report = REPORTS.readValue(body.get(), AgentReport.class);
+    } catch (IOException | RuntimeException e) {
+      JsonReplies.failure(
+          response,
+          callback,
+          400,
+          "BadRequest",
+          "not an agent report: " + RequestBodies.firstLine(e.getMessage()));
+      return;
+    }
+    List<String> problems = AgentRegistry.problems(report);
+    if (!problems.isEmpty()) {
+      JsonReplies.failure(
+          response, callback, 422, "Invalid", "agent report: " + String.join("; ", problems));
+      return;
+    }
+    if (agents.get().report(site, report) == AgentRegistry.Outcome.REPLAYED) {
+      JsonReplies.failure(
+          response,
+          callback,
+          409,
+          "Conflict",
+          "sentAt "
+              + report.sentAt()
+              + " is not after the last accepted report of site "
+              + site
+              + " (a replay, or a second agent for the same site)");
+      return;
+    }
+    response.setStatus(204);
+    callback.succeeded();
+  }
+
+  private static final ObjectMapper REPORTS =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   /**
    * Records a write as an event of the resource, naming the token (never its secret) and what

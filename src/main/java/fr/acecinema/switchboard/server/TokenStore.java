@@ -74,6 +74,8 @@ public final class TokenStore {
   private static final String TEMP_PREFIX = "." + FILE + ".";
   private static final String TEMP_SUFFIX = ".tmp";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  private static final Pattern SITE =
+      Pattern.compile(fr.acecinema.switchboard.api.v1alpha1.BackendSpec.NAME_PATTERN);
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -87,8 +89,14 @@ public final class TokenStore {
    * @param name what the operator called it, e.g. {@code laptop} or {@code ci}
    * @param scope what it may do
    * @param created when it was created
+   * @param site the one site an {@code agent} token acts for; null for every other scope
    */
-  public record Token(String id, String name, Scope scope, Instant created) {}
+  public record Token(String id, String name, Scope scope, Instant created, String site) {
+    /** A token of a scope that is not bound to a site. */
+    public Token(String id, String name, Scope scope, Instant created) {
+      this(id, name, scope, created, null);
+    }
+  }
 
   /** A new token and its secret, which is never stored and cannot be shown again. */
   public record Created(Token token, String secret) {}
@@ -128,6 +136,27 @@ public final class TokenStore {
    * @throws IOException when the file cannot be read, locked or written: nothing was created
    */
   public Created create(String name, Scope scope) throws IOException {
+    return create(name, scope, null);
+  }
+
+  /**
+   * Creates a token; an {@code agent} token needs the {@code site} it acts for, the other scopes
+   * none.
+   *
+   * @throws IllegalArgumentException for a name that is unsafe or already taken, or a site that
+   *     does not fit the scope
+   */
+  public Created create(String name, Scope scope, String site) throws IOException {
+    if ((scope == Scope.agent) != (site != null)) {
+      throw new IllegalArgumentException(
+          scope == Scope.agent
+              ? "an agent token acts for one site; name it with --site SITE"
+              : "--site binds agent tokens only; use --scope agent, or drop --site");
+    }
+    if (site != null && !SITE.matcher(site).matches()) {
+      throw new IllegalArgumentException(
+          "site '" + site + "': use the Site's name (lower-case letters, digits and '-')");
+    }
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "token name '"
@@ -160,7 +189,7 @@ public final class TokenStore {
                   + id
                   + "_"
                   + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
-          Token token = new Token(id, name, scope, clock.instant());
+          Token token = new Token(id, name, scope, clock.instant(), site);
           entries.add(new Entry(token, sha256(secret)));
           write(entries);
           return new Created(token, secret);
@@ -357,7 +386,8 @@ public final class TokenStore {
                     t.path("id").asText(),
                     t.path("name").asText(),
                     Scope.valueOf(t.path("scope").asText("read")),
-                    Instant.parse(t.path("created").asText("1970-01-01T00:00:00Z"))),
+                    Instant.parse(t.path("created").asText("1970-01-01T00:00:00Z")),
+                    t.hasNonNull("site") ? t.path("site").asText() : null),
                 HexFormat.of().parseHex(t.path("sha256").asText())));
       }
     } catch (IOException | RuntimeException e) {
@@ -370,13 +400,17 @@ public final class TokenStore {
     ObjectNode root = JSON.createObjectNode();
     ArrayNode tokens = root.putArray("tokens");
     for (Entry e : entries) {
-      tokens
-          .addObject()
-          .put("id", e.token().id())
-          .put("name", e.token().name())
-          .put("scope", e.token().scope().name())
-          .put("created", e.token().created().toString())
-          .put("sha256", HexFormat.of().formatHex(e.hash()));
+      ObjectNode t =
+          tokens
+              .addObject()
+              .put("id", e.token().id())
+              .put("name", e.token().name())
+              .put("scope", e.token().scope().name())
+              .put("created", e.token().created().toString());
+      if (e.token().site() != null) {
+        t.put("site", e.token().site());
+      }
+      t.put("sha256", HexFormat.of().formatHex(e.hash()));
     }
     Path dir = file.getParent();
     Path temp = dir.resolve(TEMP_PREFIX + Long.toHexString(RANDOM.nextLong()) + TEMP_SUFFIX);

@@ -160,4 +160,28 @@ class TokenStoreTest {
     assertThat(Scope.read.covers(Scope.write)).isFalse();
     assertThat(Scope.write.covers(Scope.admin)).isFalse();
   }
+
+  @Test
+  void anAgentTokenIsBoundToOneSiteThatSurvivesARestartAndCoversNoOtherScope() throws Exception {
+    TokenStore.Created created = TokenStore.in(dir).create("dijon-agent", Scope.agent, "dijon");
+    TokenStore.Token read = TokenStore.in(dir).authenticate(created.secret()).orElseThrow();
+    assertThat(read.scope()).isEqualTo(Scope.agent);
+    assertThat(read.site()).isEqualTo("dijon");
+    assertThat(Scope.agent.covers(Scope.read)).isFalse();
+    assertThat(Scope.agent.covers(Scope.write)).isFalse();
+    assertThat(Scope.admin.covers(Scope.agent)).isFalse();
+    assertThat(Scope.agent.covers(Scope.agent)).isTrue();
+  }
+
+  @Test
+  void anAgentTokenNeedsASiteAndOtherScopesRefuseOne() throws Exception {
+    TokenStore store = TokenStore.in(dir);
+    assertThatThrownBy(() -> store.create("a", Scope.agent, null))
+        .hasMessageContaining("--site SITE");
+    assertThatThrownBy(() -> store.create("w", Scope.write, "dijon"))
+        .hasMessageContaining("--scope agent");
+    assertThatThrownBy(() -> store.create("b", Scope.agent, "Dijon/../x"))
+        .hasMessageContaining("site 'Dijon/../x'");
+    assertThat(store.list()).isEmpty();
+  }
 }

@@ -21,11 +21,14 @@ public final class ConditionTypes {
   /** A site's WireGuard peer has a recent handshake. */
   public static final String TUNNEL_UP = "TunnelUp";
 
+  /** A Site's agent heartbeats the hub (only for sites that run one). */
+  public static final String AGENT_CONNECTED = "AgentConnected";
+
   /** The resource's records are in PostgreSQL. */
   public static final String RECORDS_SYNCED = "RecordsSynced";
 
   private static final List<String> ORDER =
-      List.of(ACCEPTED, READY, HEALTHY, ROUTED, TUNNEL_UP, RECORDS_SYNCED);
+      List.of(ACCEPTED, READY, HEALTHY, ROUTED, TUNNEL_UP, AGENT_CONNECTED, RECORDS_SYNCED);
 
   static int order(String type) {
     int i = ORDER.indexOf(type);
