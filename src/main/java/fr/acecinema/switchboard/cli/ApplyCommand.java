@@ -1,10 +1,10 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.fleet.FleetWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -23,12 +23,7 @@ final class ApplyCommand implements Callable<Integer> {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;
 
-  @Option(
-      names = {"-f", "--filename"},
-      required = true,
-      paramLabel = "FILE|DIR",
-      description = "A manifest file, or a directory of *.yaml/*.yml files.")
-  Path path;
+  @Mixin ManifestArgument manifests;
 
   /** Where applied manifests go. */
   enum Target {
@@ -53,7 +48,7 @@ final class ApplyCommand implements Callable<Integer> {
     FleetWriter writer = root.fleets().writer(root.config());
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
-    List<ManifestFiles.ManifestFile> files = ManifestFiles.read(path);
+    List<ManifestFiles.ManifestFile> files = manifests.read();
     boolean valid = true;
     for (ManifestFiles.ManifestFile f : files) {
       FleetWriter.Check check = writer.check(f.name(), f.text());
@@ -81,7 +76,7 @@ final class ApplyCommand implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     TableApply apply = new TableApply(root.config().subnetPolicy());
     TableApply.Checked checked =
-        apply.check(ManifestFiles.read(path), new LocalFleet(root.config()).declaredByFiles());
+        apply.check(manifests.read(), new LocalFleet(root.config()).declaredByFiles());
     if (!checked.problems().isEmpty()) {
       checked.problems().forEach(p -> err.println("error: " + p));
       err.println("nothing was applied; fix the errors above and apply again");

@@ -36,14 +36,16 @@ final class EventsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ResourceKey key =
         resource == null || resource.isEmpty() ? null : ResourceRef.parse(spec, resource);
-    root.setUpLogging(false);
-    try (RecordsReader records = RecordsAccess.reader(root.config())) {
-      var rows =
-          records.events(
-              key == null ? null : key.kind(), key == null ? null : key.name(), Math.max(1, limit));
-      spec.commandLine().getOut().print(RecordsPrinter.events(rows, root.clock().instant(), true));
-    }
-    spec.commandLine().getOut().flush();
-    return Sbctl.OK;
+    return RecordsAccess.print(
+        root,
+        spec,
+        (records, clock) ->
+            RecordsPrinter.events(
+                records.events(
+                    key == null ? null : key.kind(),
+                    key == null ? null : key.name(),
+                    Math.max(1, limit)),
+                clock.instant(),
+                true));
   }
 }

@@ -41,12 +41,11 @@ final class HistoryCommand implements Callable<Integer> {
               + ResourceRef.display(key)
               + " for other kinds");
     }
-    root.setUpLogging(false);
-    try (RecordsReader records = RecordsAccess.reader(root.config())) {
-      var rows = records.history(key.name(), Math.max(1, limit));
-      spec.commandLine().getOut().print(RecordsPrinter.history(rows, root.clock().instant()));
-    }
-    spec.commandLine().getOut().flush();
-    return Sbctl.OK;
+    return RecordsAccess.print(
+        root,
+        spec,
+        (records, clock) ->
+            RecordsPrinter.history(
+                records.history(key.name(), Math.max(1, limit)), clock.instant()));
   }
 }

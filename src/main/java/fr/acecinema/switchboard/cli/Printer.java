@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -242,12 +243,7 @@ public final class Printer {
           .putObject("annotations")
           .put("switchboard.acecinema.fr/source", r.origin().describe());
     }
-    if (!r.spec().isMissingNode()) {
-      o.set("spec", r.spec());
-    }
-    if (!r.status().isMissingNode()) {
-      o.set("status", r.status());
-    }
+    ApiObjects.putSpecAndStatus(o, r);
     return o;
   }
 

@@ -7,6 +7,8 @@ import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * How sbctl reaches the records: the API of a remote Switchboard ({@code SWITCHBOARD_SERVER}), the
@@ -16,6 +18,25 @@ import java.nio.file.Path;
  */
 final class RecordsAccess {
   private RecordsAccess() {}
+
+  /** The text a records command prints, read from the records; ages are told from the clock. */
+  @FunctionalInterface
+  interface Report {
+    String render(RecordsReader records, Clock clock) throws IOException;
+  }
+
+  /**
+   * The body of {@code events}, {@code history} and {@code revisions}: reads the records, prints
+   * {@code report} on the command's stdout and closes the connection; returns the exit code.
+   */
+  static int print(Sbctl root, CommandSpec spec, Report report) throws IOException {
+    root.setUpLogging(false);
+    try (RecordsReader records = reader(root.config())) {
+      spec.commandLine().getOut().print(report.render(records, root.clock()));
+    }
+    spec.commandLine().getOut().flush();
+    return Sbctl.OK;
+  }
 
   /**
    * The records: through the API of {@code SWITCHBOARD_SERVER} when it is set, else from the

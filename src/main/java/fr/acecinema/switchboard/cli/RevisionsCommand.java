@@ -24,12 +24,10 @@ final class RevisionsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    root.setUpLogging(false);
-    try (RecordsReader records = RecordsAccess.reader(root.config())) {
-      var rows = records.revisions(Math.max(1, limit));
-      spec.commandLine().getOut().print(RecordsPrinter.revisions(rows, root.clock().instant()));
-    }
-    spec.commandLine().getOut().flush();
-    return Sbctl.OK;
+    return RecordsAccess.print(
+        root,
+        spec,
+        (records, clock) ->
+            RecordsPrinter.revisions(records.revisions(Math.max(1, limit)), clock.instant()));
   }
 }

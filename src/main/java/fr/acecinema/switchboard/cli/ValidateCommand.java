@@ -1,12 +1,11 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.fleet.FleetWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -18,12 +17,7 @@ final class ValidateCommand implements Callable<Integer> {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;
 
-  @Option(
-      names = {"-f", "--filename"},
-      required = true,
-      paramLabel = "FILE|DIR",
-      description = "A manifest file, or a directory of *.yaml/*.yml files.")
-  Path path;
+  @Mixin ManifestArgument manifests;
 
   @Override
   public Integer call() throws Exception {
@@ -32,7 +26,7 @@ final class ValidateCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
     int invalid = 0;
-    for (ManifestFiles.ManifestFile f : ManifestFiles.read(path)) {
+    for (ManifestFiles.ManifestFile f : manifests.read()) {
       FleetWriter.Check check = writer.check(f.name(), f.text());
       if (check.valid()) {
         out.println(

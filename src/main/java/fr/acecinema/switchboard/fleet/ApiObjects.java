@@ -129,13 +129,22 @@ public final class ApiObjects {
     o.put("generation", row.generation());
     o.put("reason", row.errorReason());
     o.put("message", row.error());
+    putSpecAndStatus(o, row);
+    return o;
+  }
+
+  /**
+   * Sets the row's spec and status on {@code o}, each only when the row has one: a rejected or
+   * never-reconciled row shows no empty placeholder (the API's rejections and {@code sbctl get -o
+   * yaml} alike).
+   */
+  public static void putSpecAndStatus(ObjectNode o, ResourceRow row) {
     if (!row.spec().isMissingNode()) {
       o.set("spec", row.spec());
     }
     if (!row.status().isMissingNode()) {
       o.set("status", row.status());
     }
-    return o;
   }
 
   /** {@code file:api/x.yaml:0:1}. */

@@ -88,20 +88,20 @@ public final class StatusSplicer {
     if (loneCr >= 0) {
       // YAML reads a lone CR as a line break; the splicer's lines end at LF only (found by
       // ManifestParserFuzzTest: a status landed past a `---` that followed a CR).
-      throw new IllegalArgumentException(
-          "cannot write status: line "
-              + (text.substring(0, loneCr).chars().filter(c -> c == '\n').count() + 1)
-              + " ends with a lone CR (old Mac line ending); save the file with LF or CRLF line"
+      throw unwritableLine(
+          text,
+          loneCr,
+          " ends with a lone CR (old Mac line ending); save the file with LF or CRLF line"
               + " endings");
     }
     int separator = unicodeLineBreak(text);
     if (separator >= 0) {
       // YAML 1.1 (SnakeYAML) also breaks lines at NEL, LS and PS; the splicer's lines end at LF
       // only (found by ManifestParserFuzzTest: a status value holding a NEL).
-      throw new IllegalArgumentException(
-          "cannot write status: line "
-              + (text.substring(0, separator).chars().filter(c -> c == '\n').count() + 1)
-              + " contains a Unicode line break (U+0085, U+2028 or U+2029) that YAML reads as a"
+      throw unwritableLine(
+          text,
+          separator,
+          " contains a Unicode line break (U+0085, U+2028 or U+2029) that YAML reads as a"
               + " new line; remove it or write it escaped inside double quotes");
     }
     String eol = lineEnding(text);
@@ -286,6 +286,15 @@ public final class StatusSplicer {
       }
       return false;
     }
+  }
+
+  /**
+   * Refuses a file because of the character at {@code at}, named by its 1-based LF-counted line
+   * (the numbering editors show) and {@code problem}.
+   */
+  private static IllegalArgumentException unwritableLine(String text, int at, String problem) {
+    long line = text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
+    return new IllegalArgumentException("cannot write status: line " + line + problem);
   }
 
   /** Index of the first NEL, LS or PS character, -1 when none. */

@@ -33,21 +33,14 @@ public final class FleetGauges {
     this.store = store;
     this.mapper = mapper;
     backendHealthy =
-        MultiGauge.builder("switchboard.backend.healthy")
-            .description("1 when the backend passes its health check (Healthy=True)")
-            .register(meters);
-    backendReady =
-        MultiGauge.builder("switchboard.backend.ready")
-            .description("1 when the backend takes traffic (Ready=True)")
-            .register(meters);
-    serviceReady =
-        MultiGauge.builder("switchboard.service.ready")
-            .description("1 when the service has a ready backend (Ready=True)")
-            .register(meters);
-    siteReady =
-        MultiGauge.builder("switchboard.site.ready")
-            .description("1 when the site has a ready backend (Ready=True)")
-            .register(meters);
+        gauge(meters, "backend.healthy", "the backend passes its health check (Healthy=True)");
+    backendReady = gauge(meters, "backend.ready", "the backend takes traffic (Ready=True)");
+    serviceReady = gauge(meters, "service.ready", "the service has a ready backend (Ready=True)");
+    siteReady = gauge(meters, "site.ready", "the site has a ready backend (Ready=True)");
+  }
+
+  private static MultiGauge gauge(MeterRegistry meters, String name, String when) {
+    return MultiGauge.builder("switchboard." + name).description("1 when " + when).register(meters);
   }
 
   /** Re-reads every status from the store. */
@@ -65,24 +58,18 @@ public final class FleetGauges {
     }
     backendHealthy.register(healthy, true);
     backendReady.register(ready, true);
-    serviceReady.register(
-        store.list(Service.class, "Service").stream()
-            .<MultiGauge.Row<?>>map(
-                s ->
-                    MultiGauge.Row.of(
-                        Tags.of("service", s.getMetadata().getName()),
-                        condition(s, ConditionTypes.READY)))
-            .toList(),
-        true);
-    siteReady.register(
-        store.list(Site.class, "Site").stream()
-            .<MultiGauge.Row<?>>map(
-                s ->
-                    MultiGauge.Row.of(
-                        Tags.of("site", s.getMetadata().getName()),
-                        condition(s, ConditionTypes.READY)))
-            .toList(),
-        true);
+    serviceReady.register(readyByName(store.list(Service.class, "Service"), "service"), true);
+    siteReady.register(readyByName(store.list(Site.class, "Site"), "site"), true);
+  }
+
+  /** One Ready row per resource, tagged {@code tag=<its name>}. */
+  private List<MultiGauge.Row<?>> readyByName(List<? extends HasMetadata> resources, String tag) {
+    return resources.stream()
+        .<MultiGauge.Row<?>>map(
+            r ->
+                MultiGauge.Row.of(
+                    Tags.of(tag, r.getMetadata().getName()), condition(r, ConditionTypes.READY)))
+        .toList();
   }
 
   private int condition(HasMetadata resource, String type) {

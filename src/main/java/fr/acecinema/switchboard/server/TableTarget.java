@@ -126,15 +126,10 @@ public final class TableTarget implements ResourceTarget {
         case DocumentAdmission.Result.Rejected r -> problems.add(r.rejection().message());
       }
     }
-    Origin file = declaredByFiles(fileRows()).get(key);
-    if (file != null) {
-      throw new ConflictException(
-          key
-              + " is declared in "
-              + file.describe()
-              + "; a row of the same name would put both in Conflict: edit that file, or delete"
-              + " it and apply again through the API");
-    }
+    refuseWhenAFileDeclares(
+        key,
+        "; a row of the same name would put both in Conflict: edit that file, or delete"
+            + " it and apply again through the API");
     return new FleetWriter.Check(List.of(key), problems);
   }
 
@@ -170,16 +165,22 @@ public final class TableTarget implements ResourceTarget {
     if (database(t -> t.delete(key.kind(), key.name()))) {
       return true;
     }
+    refuseWhenAFileDeclares(
+        key,
+        ", not in the resources table the API writes to (--api-target table); delete"
+            + " that file instead");
+    return false;
+  }
+
+  /**
+   * A 409 when a manifest file declares {@code key}: the table must not take over, or delete in
+   * place of, a resource its file owns. {@code advice} follows the file's place in the message.
+   */
+  private void refuseWhenAFileDeclares(ResourceKey key, String advice) throws IOException {
     Origin file = declaredByFiles(fileRows()).get(key);
     if (file != null) {
-      throw new ConflictException(
-          key
-              + " is declared in "
-              + file.describe()
-              + ", not in the resources table the API writes to (--api-target table); delete"
-              + " that file instead");
+      throw new ConflictException(key + " is declared in " + file.describe() + advice);
     }
-    return false;
   }
 
   private List<ResourceRow> fileRows() throws IOException {

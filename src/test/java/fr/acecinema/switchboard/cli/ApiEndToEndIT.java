@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import fr.acecinema.switchboard.api.ResourceKey;
-import fr.acecinema.switchboard.app.Switchboard;
-import fr.acecinema.switchboard.config.EnvDefaults;
-import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.fleet.FleetWriter;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.notify.Webhooks;
@@ -28,20 +25,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /**
  * {@code sbctl run} for real, driven only through its API with a token: sbctl's remote fleet
@@ -53,25 +44,18 @@ class ApiEndToEndIT {
   private static final String SECRET = "end-to-end-webhook-secret";
   private static final String API = "/apis/switchboard.acecinema.fr/v1alpha1/";
 
-  @Command
-  static class Holder {
-    @Mixin SwitchboardConfig config = new SwitchboardConfig();
-  }
-
   @TempDir Path dir;
   private final TestBackends backends = new TestBackends();
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
   private HttpServer receiver;
   private CaddyProcess caddy;
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private CompletableFuture<Integer> run;
+  private InProcessRun run;
 
   @AfterEach
   void tearDown() throws Exception {
-    stop.countDown();
     if (run != null) {
-      run.get(20, TimeUnit.SECONDS);
+      run.stop(Duration.ofSeconds(20));
     }
     if (receiver != null) {
       receiver.stop(0);
@@ -114,10 +98,8 @@ class ApiEndToEndIT {
     Path data = dir.resolve("data");
     String token = TokenStore.in(data).create("e2e", Scope.admin).secret();
     int port = freePort();
-    Holder holder = new Holder();
-    new CommandLine(holder)
-        .setDefaultValueProvider(new EnvDefaults(name -> null))
-        .parseArgs(
+    run =
+        InProcessRun.start(
             "--manifests",
             manifests.toString(),
             // The fleet lives on loopback, which a hub refuses as a Site subnet by default.
@@ -141,16 +123,6 @@ class ApiEndToEndIT {
             "127.0.0.1:" + caddyPort,
             "--caddy-auto-https",
             "off");
-    assertThat(holder.config.problems()).isEmpty();
-    run =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return Switchboard.run(holder.config, stop, new CountDownLatch(1));
-              } catch (InterruptedException e) {
-                return -1;
-              }
-            });
     String base = "http://127.0.0.1:" + port;
     await().atMost(Duration.ofSeconds(20)).until(() -> status(base + "/readyz", null) == 200);
     // /readyz lists the process conditions of the real operator: records and routing are on.
@@ -266,8 +238,7 @@ class ApiEndToEndIT {
               }
             });
 
-    stop.countDown();
-    assertThat(run.get(20, TimeUnit.SECONDS)).isZero();
+    assertThat(run.stop(Duration.ofSeconds(20))).isZero();
   }
 
   private String answer(Request request) {

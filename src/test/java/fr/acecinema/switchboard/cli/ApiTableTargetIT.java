@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import fr.acecinema.switchboard.app.Switchboard;
-import fr.acecinema.switchboard.config.EnvDefaults;
-import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ResourceTable;
@@ -22,9 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -32,9 +26,6 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /**
  * {@code sbctl run --api-target table} for real, with its embedded PostgreSQL: resources PUT
@@ -47,17 +38,11 @@ class ApiTableTargetIT {
   private static final MediaType YAML = MediaType.get("application/yaml");
   private static final String API = "/apis/switchboard.acecinema.fr/v1alpha1/";
 
-  @Command
-  static class Holder {
-    @Mixin SwitchboardConfig config = new SwitchboardConfig();
-  }
-
   @org.junit.jupiter.api.io.TempDir Path dir;
   private final TestBackends backends = new TestBackends();
   private final OkHttpClient http =
       new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(10)).build();
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private CompletableFuture<Integer> run;
+  private InProcessRun run;
   private Database db;
 
   private record Answer(int code, JsonNode body, String change) {}
@@ -67,9 +52,8 @@ class ApiTableTargetIT {
     if (db != null) {
       db.close();
     }
-    stop.countDown();
     if (run != null) {
-      run.get(30, TimeUnit.SECONDS);
+      run.stop(Duration.ofSeconds(30));
     }
     backends.close();
     http.dispatcher().executorService().shutdown();
@@ -94,10 +78,8 @@ class ApiTableTargetIT {
     Path data = dir.resolve("data");
     String token = TokenStore.in(data).create("table-it", Scope.admin).secret();
     int port = freePort();
-    Holder holder = new Holder();
-    new CommandLine(holder)
-        .setDefaultValueProvider(new EnvDefaults(name -> null))
-        .parseArgs(
+    run =
+        InProcessRun.start(
             "--manifests",
             manifests.toString(),
             // The fleet lives on loopback, which a hub refuses as a Site subnet by default.
@@ -115,16 +97,6 @@ class ApiTableTargetIT {
             "off",
             "--api-target",
             "table");
-    assertThat(holder.config.problems()).isEmpty();
-    run =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return Switchboard.run(holder.config, stop, new CountDownLatch(1));
-              } catch (InterruptedException e) {
-                return -1;
-              }
-            });
     String base = "http://127.0.0.1:" + port;
     // Writes are answered 503 until the embedded database is open; then they go through.
     await()
@@ -249,8 +221,7 @@ class ApiTableTargetIT {
                         .asInt(-1)
                     == 0);
 
-    stop.countDown();
-    assertThat(run.get(30, TimeUnit.SECONDS)).isZero();
+    assertThat(run.stop(Duration.ofSeconds(30))).isZero();
   }
 
   private static boolean readyInRow(ResourceTable table, String kind, String name) {

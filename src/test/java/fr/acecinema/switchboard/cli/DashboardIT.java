@@ -3,9 +3,6 @@ package fr.acecinema.switchboard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import fr.acecinema.switchboard.app.Switchboard;
-import fr.acecinema.switchboard.config.EnvDefaults;
-import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.server.Scope;
 import fr.acecinema.switchboard.server.TokenStore;
@@ -18,9 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +27,6 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.remote.RemoteWebDriver;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /**
  * The dashboard in a real browser (Debian's chromium, headless, driven through chromium-driver)
@@ -51,18 +42,12 @@ class DashboardIT {
   /** The --bad-bg of dashboard.css: a dead backend's badge. */
   private static final String RED = "rgb(176, 0, 32)";
 
-  @Command
-  static class Holder {
-    @Mixin SwitchboardConfig config = new SwitchboardConfig();
-  }
-
   @TempDir Path dir;
   private final TestBackends backends = new TestBackends();
   private CaddyProcess caddy;
   private ChromeDriverService driver;
   private RemoteWebDriver browser;
-  private final CountDownLatch stop = new CountDownLatch(1);
-  private CompletableFuture<Integer> run;
+  private InProcessRun run;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -72,9 +57,8 @@ class DashboardIT {
     if (driver != null) {
       driver.stop();
     }
-    stop.countDown();
     if (run != null) {
-      run.get(20, TimeUnit.SECONDS);
+      run.stop(Duration.ofSeconds(20));
     }
     if (caddy != null) {
       caddy.close();
@@ -100,10 +84,8 @@ class DashboardIT {
     Path data = dir.resolve("data");
     String token = TokenStore.in(data).create("dashboard", Scope.write).secret();
     int port = CaddyProcess.freePort();
-    Holder holder = new Holder();
-    new CommandLine(holder)
-        .setDefaultValueProvider(new EnvDefaults(name -> null))
-        .parseArgs(
+    run =
+        InProcessRun.start(
             "--manifests",
             manifests.toString(),
             "--data-dir",
@@ -121,16 +103,6 @@ class DashboardIT {
             // The test fleet lives on loopback, refused as a Site subnet unless allowed.
             "--allow-subnets",
             "127.0.0.0/8");
-    assertThat(holder.config.problems()).isEmpty();
-    run =
-        CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return Switchboard.run(holder.config, stop, new CountDownLatch(1));
-              } catch (InterruptedException e) {
-                return -1;
-              }
-            });
 
     await().atMost(Duration.ofSeconds(30)).until(() -> healthz(port) == 200);
     browser = chromium();

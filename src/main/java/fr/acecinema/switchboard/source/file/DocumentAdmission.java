@@ -114,27 +114,22 @@ public final class DocumentAdmission {
       }
     }
     if (!Site.API_VERSION.equals(document.apiVersion())) {
-      return reject(
+      return rejectValue(
           origin,
           key,
           document,
-          "apiVersion: "
-              + shown(document.document().get("apiVersion"))
-              + " is not supported; use apiVersion: "
-              + Site.API_VERSION,
-          true);
+          "apiVersion",
+          " is not supported; use apiVersion: " + Site.API_VERSION);
     }
     Class<? extends CustomResource<?, ?>> type =
         document.kind() == null ? null : KINDS.get(document.kind());
     if (type == null) {
-      return reject(
+      return rejectValue(
           origin,
           key,
           document,
-          "kind: "
-              + shown(document.document().get("kind"))
-              + " is not a Switchboard kind; use kind: Site, Service or Backend",
-          true);
+          "kind",
+          " is not a Switchboard kind; use kind: Site, Service or Backend");
     }
     if (document.name() == null) {
       return reject(
@@ -199,6 +194,15 @@ public final class DocumentAdmission {
             INVALID_SPEC,
             origin.describe() + ": " + subject + problem,
             writable));
+  }
+
+  /**
+   * A rejection that quotes {@code field} as written (or says it is missing), then {@code advice}.
+   */
+  private static Result rejectValue(
+      Origin origin, ResourceKey key, ParsedDocument document, String field, String advice) {
+    return reject(
+        origin, key, document, field + ": " + shown(document.document().get(field)) + advice, true);
   }
 
   private static String shown(JsonNode value) {
