@@ -81,7 +81,8 @@ public final class SchemaValidator implements DocumentValidator {
       SchemaWalker.checkSupported(schema, kind + ".spec");
       byKind.put(kind, new KindSchema(group + "/" + version.path("name").asText(), schema));
     }
-    this.kinds = Map.copyOf(byKind);
+    // Sorted: "write one of …" lists the kinds in the same order on every run.
+    this.kinds = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(byKind));
   }
 
   /** The kinds this validator knows, e.g. Site, Service, Backend. */
