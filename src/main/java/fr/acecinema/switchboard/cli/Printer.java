@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import fr.acecinema.switchboard.api.ManagedBy;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.fleet.ResourceRow;
@@ -42,7 +43,8 @@ public final class Printer {
               new Column("ADDRESS", Printer::address),
               new Column("ROLE", r -> r.spec().path("role").asText(r.rejected() ? "-" : "primary")),
               new Column("WEIGHT", r -> r.spec().path("weight").asText(r.rejected() ? "-" : "1")),
-              new Column("HEALTH", r -> text(r.status().path("health").path("state")))),
+              new Column("HEALTH", r -> text(r.status().path("health").path("state"))),
+              new Column("MANAGED-BY", r -> text(r.labels().path(ManagedBy.LABEL)))),
           "Service",
           List.of(
               new Column("HOSTS", Printer::hosts),
@@ -63,7 +65,8 @@ public final class Printer {
               new Column(
                   "MAINTENANCE",
                   r -> r.spec().path("maintenance").asText(r.rejected() ? "-" : "false")),
-              new Column("BACKENDS", Printer::siteBackends)));
+              new Column("BACKENDS", Printer::siteBackends),
+              new Column("AGENT", Printer::siteAgent)));
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -245,6 +248,21 @@ public final class Printer {
     }
     ApiObjects.putSpecAndStatus(o, r);
     return o;
+  }
+
+  /** The site's agent: its host and whether it heartbeats ({@code AgentConnected}); else "-". */
+  private static String siteAgent(ResourceRow r) {
+    JsonNode agent = r.status().path("agent");
+    if (agent.isMissingNode()) {
+      return "-";
+    }
+    String connected = "Unknown";
+    for (JsonNode c : r.status().path("conditions")) {
+      if ("AgentConnected".equals(c.path("type").asText())) {
+        connected = c.path("status").asText("Unknown");
+      }
+    }
+    return agent.path("hostName").asText("?") + " (" + connected + ")";
   }
 
   private static String qualifiedName(ResourceRow r) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import fr.acecinema.switchboard.fleet.ResourceRow;
+import fr.acecinema.switchboard.source.Origin;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -43,8 +44,43 @@ class PrinterTest {
         Printer.table(List.of(backend("api-dijon", 2, "True", "ProbeSucceeded", 2)), true, NOW);
     assertThat(out.lines().toList())
         .containsExactly(
-            "NAME        READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    SOURCE",
-            "api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   backends.yaml:12 (document 2)");
+            "NAME        READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    MANAGED-BY   SOURCE",
+            "api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   -            backends.yaml:12 (document 2)");
+  }
+
+  @Test
+  void wideShowsASitesAgentAndWhoManagesABackend() {
+    ResourceRow site =
+        new ResourceRow(
+            "Site",
+            "dijon",
+            new Origin("file", "sites.yaml", 0, 1),
+            1,
+            NOW.minusSeconds(3600),
+            Rows.json("{'subnet':'10.200.0.0/24'}"),
+            Rows.json(
+                "{'conditions':[{'type':'AgentConnected','status':'False','reason':"
+                    + "'HeartbeatMissed'}],'agent':{'hostName':'dijon-docker','containers':"
+                    + "[{'name':'web1','state':'running','backend':'dijon-web1'}]}}"),
+            null,
+            null);
+    assertThat(Printer.table(List.of(site), true, NOW)).contains("dijon-docker (False)");
+    assertThat(Printer.describe(site, NOW))
+        .contains("- name: web1")
+        .contains("backend: dijon-web1");
+    ResourceRow managed =
+        new ResourceRow(
+            "Backend",
+            "dijon-web1",
+            new Origin("file", "dijon-web1.yaml", 0, 1),
+            1,
+            NOW,
+            Rows.json("{'service':'api','site':'dijon','address':'10.200.0.7','port':8080}"),
+            null,
+            null,
+            null,
+            Rows.json("{'switchboard.acecinema.fr/managed-by':'agent/dijon'}"));
+    assertThat(Printer.table(List.of(managed), true, NOW)).contains("agent/dijon");
   }
 
   @Test
@@ -71,11 +107,11 @@ class PrinterTest {
     assertThat(out)
         .isEqualTo(
             """
-            NAME         READY   REASON          AGE   SUBNET          PRIORITY   MAINTENANCE   BACKENDS      SOURCE
-            site/dijon   True    BackendsReady   60m   10.200.0.0/24   10         false         1/1 healthy   sites.yaml:1
+            NAME         READY   REASON          AGE   SUBNET          PRIORITY   MAINTENANCE   BACKENDS      AGENT   SOURCE
+            site/dijon   True    BackendsReady   60m   10.200.0.0/24   10         false         1/1 healthy   -       sites.yaml:1
 
-            NAME                READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    SOURCE
-            backend/api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   backends.yaml:12 (document 2)
+            NAME                READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    MANAGED-BY   SOURCE
+            backend/api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   -            backends.yaml:12 (document 2)
 
             NAME              READY   REASON            MESSAGE
             <broken.yaml:3>   False   YamlSyntaxError   broken.yaml:3: mapping values are not allowed here; indent the key under its parent
