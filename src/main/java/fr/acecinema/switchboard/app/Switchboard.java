@@ -131,6 +131,7 @@ public final class Switchboard implements Running {
   private final Notifier notifier = event -> notifyTo.publish(event);
   private volatile ApiServer.Api api;
   private volatile ApiServer health;
+  private volatile InetSocketAddress healthListen;
   private volatile boolean ready;
   private volatile boolean stopping;
 
@@ -291,6 +292,7 @@ public final class Switchboard implements Running {
     Switchboard sb = new Switchboard(settings, meters);
     try {
       if (settings.listen() != null) {
+        sb.healthListen = settings.listen();
         sb.health =
             ApiServer.start(ApiServer.Settings.of(settings.listen()), sb::readiness, sb.api());
       }
@@ -580,7 +582,8 @@ public final class Switchboard implements Running {
 
   /** Where {@code /healthz} and {@code /readyz} are served; empty without {@code listen}. */
   public Optional<InetSocketAddress> healthAddress() {
-    return Optional.ofNullable(health).map(s -> new InetSocketAddress("127.0.0.1", s.port()));
+    return Optional.ofNullable(health)
+        .map(s -> new InetSocketAddress(healthListen.getAddress(), s.port()));
   }
 
   /**

@@ -283,6 +283,51 @@ public final class DockerSite implements AutoCloseable {
   }
 
   /**
+   * Links the site to the root namespace by a veth pair, {@code hostAddress} on the root side and
+   * {@code siteAddress} on the site side ({@code prefix} bits), as the hub's WireGuard link would:
+   * the hub (this JVM, Caddy) reaches the containers at {@code siteAddress}. Deleting the namespace
+   * deletes the pair.
+   */
+  public void link(String hostAddress, String siteAddress, int prefix) {
+    String host = vethName() + "h";
+    String peer = vethName() + "s";
+    BoundedCommand.check(
+        List.of("ip", "link", "add", host, "type", "veth", "peer", "name", peer), COMMAND_LIMIT);
+    BoundedCommand.check(List.of("ip", "link", "set", peer, "netns", namespace), COMMAND_LIMIT);
+    BoundedCommand.check(
+        List.of("ip", "addr", "add", hostAddress + "/" + prefix, "dev", host), COMMAND_LIMIT);
+    BoundedCommand.check(List.of("ip", "link", "set", host, "up"), COMMAND_LIMIT);
+    BoundedCommand.check(
+        List.of("ip", "-n", namespace, "addr", "add", siteAddress + "/" + prefix, "dev", peer),
+        COMMAND_LIMIT);
+    BoundedCommand.check(List.of("ip", "-n", namespace, "link", "set", peer, "up"), COMMAND_LIMIT);
+  }
+
+  /**
+   * Cuts the site silently (its side of the link down: the hub's connections time out, nothing is
+   * refused), as a site losing power or its uplink; {@link #heal} undoes it.
+   */
+  public void cut() {
+    BoundedCommand.check(
+        List.of("ip", "-n", namespace, "link", "set", vethName() + "s", "down"), COMMAND_LIMIT);
+  }
+
+  /** Brings the site's side of the link back up. */
+  public void heal() {
+    BoundedCommand.check(
+        List.of("ip", "-n", namespace, "link", "set", vethName() + "s", "up"), COMMAND_LIMIT);
+  }
+
+  /** A veth name of at most 15 characters, unique to this site (its namespace's counter). */
+  private String vethName() {
+    return "sbdk" + namespace.substring(namespace.lastIndexOf('-') + 1) + "v" + (pid() % 10000);
+  }
+
+  private static long pid() {
+    return ProcessHandle.current().pid();
+  }
+
+  /**
    * Stops the engine as a service manager would (SIGTERM to dockerd, which stops its containers),
    * waiting for it to exit; killed if it has not within 30 s.
    */
