@@ -28,11 +28,11 @@ final class Outage {
     if (since == null) {
       since = clock.instant();
       LOG.warn(
-          "{} unreachable: {}; the agent keeps its containers' state and retries with backoff",
+          "{} is unavailable: {}; the agent keeps its containers' state and retries with backoff",
           peer,
           message);
     } else {
-      LOG.debug("{} still unreachable: {}", peer, message);
+      LOG.debug("{} still unavailable: {}", peer, message);
     }
   }
 
@@ -40,7 +40,7 @@ final class Outage {
   void succeeded() {
     if (since != null) {
       LOG.info(
-          "{} reachable again after {} s",
+          "{} is available again after {} s",
           peer,
           Math.max(0, Duration.between(since, clock.instant()).toSeconds()));
       since = null;

@@ -151,6 +151,8 @@ public final class SiteAgent implements AutoCloseable {
   private boolean actualKnown;
   private Instant hubRetryAt = Instant.MIN;
   private final Map<String, Refusal> refused = new HashMap<>();
+  // Containers whose rejected labels were logged: once per container, not at every resync.
+  private final Set<String> rejectionsLogged = new HashSet<>();
   private List<ContainerSeen> seen = List.of();
   private Instant lastSentAt;
   private Duration replayJump = FIRST_BACKOFF;
@@ -501,6 +503,7 @@ public final class SiteAgent implements AutoCloseable {
     Map<String, DockerContainer> byId = new HashMap<>();
     containers.forEach(c -> byId.put(c.id(), c));
     forgetStopMarks(byId, now);
+    rejectionsLogged.retainAll(byId.keySet());
     List<DockerContainer> sorted = new ArrayList<>(containers);
     sorted.sort(Comparator.comparing(DockerContainer::name));
     Map<String, String> claimed = new HashMap<>();
@@ -508,7 +511,12 @@ public final class SiteAgent implements AutoCloseable {
     for (DockerContainer c : sorted) {
       switch (ContainerLabels.read(c.name(), c.labels())) {
         case ContainerLabels.Reading.NotManaged n -> {}
-        case ContainerLabels.Reading.Rejected r -> plan.add(new Entry(c, null, null, r.describe()));
+        case ContainerLabels.Reading.Rejected r -> {
+          if (rejectionsLogged.add(c.id())) {
+            LOG.warn("{}; the container is not registered", r.describe().replace("\n", "; "));
+          }
+          plan.add(new Entry(c, null, null, r.describe()));
+        }
         case ContainerLabels.Reading.Registered r -> {
           String name = BackendNames.of(settings.site(), c.name());
           String owner = c.state() == DockerContainer.State.RUNNING ? claimed.get(name) : null;
