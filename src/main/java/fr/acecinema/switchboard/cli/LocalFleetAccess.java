@@ -39,17 +39,23 @@ public final class LocalFleetAccess implements FleetAccess {
           "SWITCHBOARD_SERVER is set but SWITCHBOARD_TOKEN is not; create a token on the hub with"
               + " sbctl token create NAME --scope write");
     }
+    return new ApiClient(config.server().get(), config.token(), trusting(Http.CLIENT, config));
+  }
+
+  /**
+   * {@code http} trusting the certificates of {@code --server-ca} instead of the JVM's CAs, or
+   * {@code http} itself when the option is unset. Shared by the API client and the site agent.
+   */
+  static OkHttpClient trusting(OkHttpClient http, SwitchboardConfig config) {
     if (config.serverCa().isEmpty()) {
-      return new ApiClient(config.server().get(), config.token(), Http.CLIENT);
+      return http;
     }
     Path ca = config.serverCa().get();
     try {
       X509TrustManager trust = Pem.trustManager(ca);
       SSLContext tls = SSLContext.getInstance("TLS");
       tls.init(null, new TrustManager[] {trust}, null);
-      OkHttpClient http =
-          Http.CLIENT.newBuilder().sslSocketFactory(tls.getSocketFactory(), trust).build();
-      return new ApiClient(config.server().get(), config.token(), http);
+      return http.newBuilder().sslSocketFactory(tls.getSocketFactory(), trust).build();
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException(
           "--server-ca / SWITCHBOARD_SERVER_CA " + ca + ": " + e.getMessage(), e);

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       RunCommand.class,
+      AgentCommand.class,
       ApplyCommand.class,
       GetCommand.class,
       DescribeCommand.class,

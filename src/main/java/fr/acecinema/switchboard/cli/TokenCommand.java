@@ -72,19 +72,15 @@ final class TokenCommand implements Runnable {
         paramLabel = "read|write|admin|agent",
         description =
             "read: get, watch, /metrics; write: also apply; admin: also delete; agent: a site's"
-                + " agent (with --site), which may only register its site's containers."
+                + " agent (with --site SITE), which may only register its site's containers."
                 + " Default: read.")
     Scope scope;
-
-    @Option(
-        names = "--site",
-        paramLabel = "SITE",
-        description = "The one site an agent token acts for (only with --scope agent).")
-    String site;
 
     @Override
     public Integer call() throws Exception {
       TokenStore store = parent.store();
+      // --site is the configuration's (sbctl agent reads it too): the site an agent token acts for.
+      String site = parent.root.config().site().isEmpty() ? null : parent.root.config().site();
       TokenStore.Created created;
       try {
         created = store.create(name, scope, site);

@@ -1,6 +1,8 @@
 package fr.acecinema.switchboard.config;
 
+import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
 import fr.acecinema.switchboard.validation.SubnetPolicy;
+import fr.acecinema.switchboard.validation.Subnets;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -369,8 +371,9 @@ public class SwitchboardConfig {
       defaultValue = "",
       scope = ScopeType.INHERIT,
       description =
-          "PEM certificate(s) to trust for an https --server whose certificate is not from a public"
-              + " CA (e.g. the hub's own --tls-cert); replaces the JVM's CAs for that connection.")
+          "PEM certificate(s) to trust for an https --server (or the agent's --hub) whose"
+              + " certificate is not from a public CA (e.g. the hub's own --tls-cert); replaces the"
+              + " JVM's CAs for that connection.")
   String serverCa;
 
   @Option(
@@ -379,9 +382,73 @@ public class SwitchboardConfig {
       defaultValue = "",
       scope = ScopeType.INHERIT,
       description =
-          "Bearer token for --server, from sbctl token create (prefer the variable: flags show in"
-              + " process lists).")
+          "Bearer token for --server, from sbctl token create, or the agent's token for --hub (sbctl"
+              + " token create NAME --site SITE --scope agent); prefer the variable: flags show in"
+              + " process lists.")
   String token;
+
+  @Option(
+      names = "--hub",
+      paramLabel = "URL",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "sbctl agent: the hub's API, e.g. https://10.200.0.1:7443, where the agent registers its"
+              + " site's containers as Backends and sends its heartbeats (with --token).")
+  String hub;
+
+  @Option(
+      names = "--site",
+      paramLabel = "SITE",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "The Site an agent runs on (sbctl agent), or an agent token acts for (sbctl token"
+              + " create --scope agent), e.g. dijon.")
+  String site;
+
+  @Option(
+      names = "--docker-socket",
+      paramLabel = "FILE",
+      defaultValue = "/var/run/docker.sock",
+      scope = ScopeType.INHERIT,
+      description =
+          "sbctl agent: the Docker engine's unix socket (the agent reads containers and events; it"
+              + " never starts or stops one).")
+  Path dockerSocket;
+
+  @Option(
+      names = "--advertise-address",
+      paramLabel = "IP",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "sbctl agent: the address the hub reaches this site's host-network containers at; empty"
+              + " takes the one address of this host inside the Site's subnet (an error if there"
+              + " are none or several).")
+  String advertiseAddress;
+
+  @Option(
+      names = "--agent-interval",
+      paramLabel = "DURATION",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "sbctl agent: time between two heartbeats to the hub; the hub judges the agent gone after"
+              + " three missed.")
+  Duration agentInterval;
+
+  @Option(
+      names = "--agent-resync",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "sbctl agent: time between two full lists of the containers when no Docker event came"
+              + " (the safety net for a missed event).")
+  Duration agentResync;
 
   /** Watched manifest directory. */
   public Path manifests() {
@@ -549,6 +616,92 @@ public class SwitchboardConfig {
 
   public String token() {
     return token == null ? "" : token.trim();
+  }
+
+  /** The hub's API for {@code sbctl agent}, empty when unset. */
+  public Optional<URI> hub() {
+    return hub == null || hub.isBlank()
+        ? Optional.empty()
+        : Optional.of(new HttpUrlConverter().convert(hub));
+  }
+
+  /** The site of {@code sbctl agent}, empty when unset. */
+  public String site() {
+    return site == null ? "" : site.trim();
+  }
+
+  public Path dockerSocket() {
+    return dockerSocket;
+  }
+
+  /** The agent's advertise address, empty to find it from the site's subnet. */
+  public Optional<String> advertiseAddress() {
+    return advertiseAddress == null || advertiseAddress.isBlank()
+        ? Optional.empty()
+        : Optional.of(advertiseAddress.trim());
+  }
+
+  public Duration agentInterval() {
+    return agentInterval;
+  }
+
+  public Duration agentResync() {
+    return agentResync;
+  }
+
+  /**
+   * What {@code sbctl agent} needs beyond {@link #problems()}: the hub, the site and the token, and
+   * sane intervals; each problem names the flag, the variable and the fix. Empty when usable.
+   */
+  public List<String> agentProblems() {
+    List<String> out = new ArrayList<>();
+    if (hub == null || hub.isBlank()) {
+      out.add(
+          "--hub / SWITCHBOARD_HUB is not set; give the hub's API, e.g. https://10.200.0.1:7443");
+    } else {
+      try {
+        hub();
+      } catch (IllegalArgumentException e) {
+        out.add("--hub / SWITCHBOARD_HUB: " + e.getMessage());
+      }
+    }
+    if (site().isEmpty()) {
+      out.add("--site / SWITCHBOARD_SITE is not set; give the name of the Site this agent runs on");
+    } else if (!site().matches(BackendSpec.NAME_PATTERN)) {
+      out.add(
+          "--site / SWITCHBOARD_SITE is '"
+              + site()
+              + "', not a Site name; use lower-case letters, digits and '-', e.g. dijon");
+    }
+    if (token().isEmpty()) {
+      out.add(
+          "--token / SWITCHBOARD_TOKEN is not set; create the agent's token on the hub with sbctl"
+              + " token create NAME --site SITE --scope agent");
+    }
+    advertiseAddress()
+        .filter(a -> !Subnets.isIpLiteral(a))
+        .ifPresent(
+            a ->
+                out.add(
+                    "--advertise-address / SWITCHBOARD_ADVERTISE_ADDRESS is '"
+                        + a
+                        + "', not an IP address; write e.g. 10.200.1.5, or leave it empty to take"
+                        + " this host's address in the Site's subnet"));
+    if (agentInterval.compareTo(Duration.ofSeconds(1)) < 0
+        || agentInterval.compareTo(Duration.ofMinutes(5)) > 0) {
+      out.add(
+          "--agent-interval / SWITCHBOARD_AGENT_INTERVAL is "
+              + agentInterval.toMillis()
+              + "ms; use 1s to 5m");
+    }
+    if (agentResync.compareTo(Duration.ofSeconds(1)) < 0
+        || agentResync.compareTo(Duration.ofHours(1)) > 0) {
+      out.add(
+          "--agent-resync / SWITCHBOARD_AGENT_RESYNC is "
+              + agentResync.toMillis()
+              + "ms; use 1s to 1h");
+    }
+    return out;
   }
 
   /**

@@ -14,8 +14,8 @@ import java.util.Optional;
  *     otherwise
  * @param time when the engine recorded it (nanosecond precision when the engine gives it)
  * @param attributes the event's actor attributes: the container's labels plus the engine's own keys
- *     ({@code name}, {@code image}, {@code exitCode} on die); a listener that needs the labels
- *     alone re-reads the container through {@link DockerEngine#containers()}
+ *     ({@code name}, {@code image}, {@code exitCode} on die, {@code signal} on kill); a listener
+ *     that needs the labels alone re-reads the container through {@link DockerEngine#containers()}
  */
 public record ContainerEvent(
     Action action,
@@ -28,6 +28,12 @@ public record ContainerEvent(
   /** The container actions a site agent acts on; the engine's other actions are not delivered. */
   public enum Action {
     START("start"),
+    /**
+     * A signal was sent: {@code docker stop} sends the container's stop signal this way before it
+     * dies, so a site agent can drain the backend while the container finishes its requests. The
+     * attribute {@code signal} holds the signal's number, e.g. {@code 15}.
+     */
+    KILL("kill"),
     DIE("die"),
     STOP("stop"),
     HEALTH_STATUS("health_status"),

@@ -23,9 +23,9 @@ public interface DockerEngine extends AutoCloseable {
   List<DockerContainer> containers() throws DockerEngineException;
 
   /**
-   * Subscribes to the container events start, die, stop, health_status and destroy. Returns once
-   * the engine accepted the subscription, so an event that happens after this returns is delivered.
-   * Close the returned subscription to end it; the listener is then told {@code CLOSED}.
+   * Subscribes to the container events start, kill, die, stop, health_status and destroy. Returns
+   * once the engine accepted the subscription, so an event that happens after this returns is
+   * delivered. Close the returned subscription to end it; the listener is then told {@code CLOSED}.
    *
    * @throws DockerEngineException when the engine cannot be reached or refuses; the listener is not
    *     called then

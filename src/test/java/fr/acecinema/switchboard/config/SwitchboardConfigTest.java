@@ -223,4 +223,33 @@ class SwitchboardConfigTest {
     assertThat(EnvDefaults.variableFor("--caddy-auto-https"))
         .isEqualTo("SWITCHBOARD_CADDY_AUTO_HTTPS");
   }
+
+  @Test
+  void theAgentsOptionsHaveDefaultsAndAreReadFromTheirVariables() {
+    SwitchboardConfig defaults = parse();
+    assertThat(defaults.hub()).isEmpty();
+    assertThat(defaults.dockerSocket()).isEqualTo(Path.of("/var/run/docker.sock"));
+    assertThat(defaults.advertiseAddress()).isEmpty();
+    assertThat(defaults.agentInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(defaults.agentResync()).isEqualTo(Duration.ofSeconds(30));
+    // Nothing of the agent is required of the other commands.
+    assertThat(defaults.problems()).isEmpty();
+
+    env.put("SWITCHBOARD_HUB", "https://10.200.0.1:7443");
+    env.put("SWITCHBOARD_SITE", "dijon");
+    env.put("SWITCHBOARD_TOKEN", "secret");
+    env.put("SWITCHBOARD_DOCKER_SOCKET", "/run/docker.sock");
+    env.put("SWITCHBOARD_ADVERTISE_ADDRESS", "10.200.1.5");
+    env.put("SWITCHBOARD_AGENT_INTERVAL", "2s");
+    env.put("SWITCHBOARD_AGENT_RESYNC", "1m");
+    SwitchboardConfig c = parse();
+
+    assertThat(c.hub()).contains(URI.create("https://10.200.0.1:7443"));
+    assertThat(c.site()).isEqualTo("dijon");
+    assertThat(c.dockerSocket()).isEqualTo(Path.of("/run/docker.sock"));
+    assertThat(c.advertiseAddress()).contains("10.200.1.5");
+    assertThat(c.agentInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.agentResync()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.agentProblems()).isEmpty();
+  }
 }

@@ -133,7 +133,7 @@ class DockerEngineIT {
   }
 
   @Test
-  void theSubscriptionSeesAContainerStartDieStopAndDestroy() throws Exception {
+  void theSubscriptionSeesAContainerStartKillDieStopAndDestroy() throws Exception {
     RecordingListener events = new RecordingListener();
     try (DockerEngine.Subscription ignored = engine.events(events)) {
       long t0 = System.nanoTime();
@@ -142,6 +142,7 @@ class DockerEngineIT {
 
       long stopAsked = System.nanoTime();
       site.stop("web-events");
+      Received kill = awaitEvent(events, Action.KILL, "web-events");
       Received die = awaitEvent(events, Action.DIE, "web-events");
       Received stop = awaitEvent(events, Action.STOP, "web-events");
       site.remove("web-events");
@@ -150,8 +151,11 @@ class DockerEngineIT {
       assertThat(events.events())
           .filteredOn(e -> e.containerId().equals(id))
           .extracting(ContainerEvent::action)
-          .containsSubsequence(Action.START, Action.DIE, Action.STOP, Action.DESTROY);
+          .containsSubsequence(Action.START, Action.KILL, Action.DIE, Action.STOP, Action.DESTROY);
       assertThat(die.event().attributes()).containsKey("exitCode");
+      // docker stop's stop signal, SIGTERM: the agent drains on it while the container finishes.
+      assertThat(kill.event().attributes()).containsEntry("signal", "15");
+      report("docker stop -> kill event", stopAsked, kill.nanos());
       report("docker run -> start event", t0, startSeen);
       report("docker stop -> die event (1 s stop timeout)", stopAsked, die.nanos());
       report("docker stop -> stop event", stopAsked, stop.nanos());

@@ -53,6 +53,17 @@ class DockerJavaEngineTest {
   }
 
   @Test
+  void aKillEventIsDeliveredWithItsSignal() {
+    // docker stop sends the stop signal as a kill event before the container dies: the agent
+    // drains on it.
+    ContainerEvent e =
+        DockerJavaEngine.event(event("kill", Map.of("name", "web1", "signal", "15"))).orElseThrow();
+
+    assertThat(e.action()).isEqualTo(ContainerEvent.Action.KILL);
+    assertThat(e.attributes()).containsEntry("signal", "15");
+  }
+
+  @Test
   void actionsAnAgentDoesNotActOnAreDropped() {
     assertThat(DockerJavaEngine.event(event("exec_start: sh -c true", Map.of()))).isEmpty();
     assertThat(DockerJavaEngine.event(event("attach", Map.of()))).isEmpty();

@@ -1,0 +1,8 @@
+/**
+ * A site's agent ({@code sbctl agent}): {@link fr.acecinema.switchboard.agent.SiteAgent} keeps the
+ * hub's Backends of the site's labelled Docker containers in step with the engine and heartbeats
+ * the hub ({@link fr.acecinema.switchboard.agent.AgentReport}), through {@link
+ * fr.acecinema.switchboard.agent.HubClient} (over HTTP: {@link
+ * fr.acecinema.switchboard.agent.HttpHubClient}).
+ */
+package fr.acecinema.switchboard.agent;
