@@ -249,6 +249,9 @@ class AgentApiIT {
     assertThat(replay.statusCode()).isEqualTo(409);
     assertThat(replay.body()).contains("replay");
     assertThat(call("PUT", "sites/dijon/agent", agent, "{not json").statusCode()).isEqualTo(400);
+    var oversized =
+        call("PUT", "sites/dijon/agent", agent, "{\"x\":\"" + "a".repeat(2 << 20) + "\"}");
+    assertThat(oversized.statusCode()).isEqualTo(413);
     assertThat(call("PUT", "sites/dijon/agent", agent, "{\"interval\":\"PT0S\"}").statusCode())
         .isEqualTo(422);
     assertThat(call("PUT", "sites/dijon/agent", writer, report(sent.plusSeconds(1))).statusCode())
