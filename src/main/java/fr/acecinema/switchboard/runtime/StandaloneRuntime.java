@@ -210,9 +210,21 @@ public final class StandaloneRuntime implements AutoCloseable {
     queue.add(key);
   }
 
-  /** True when nothing waits and nothing is being reconciled (tests and benchmarks). */
+  /**
+   * True when nothing waits, nothing is being reconciled and no reschedule or retry is still to
+   * come (tests and benchmarks). Never true while a reconciler requeues itself periodically (the
+   * router's drift check): see {@link #idle(Duration)}.
+   */
   public boolean idle() {
     return queue.idle();
+  }
+
+  /**
+   * True when nothing waits, nothing is being reconciled and no reschedule or retry is due within
+   * {@code horizon}: settled, but for periodic requeues longer than {@code horizon}.
+   */
+  public boolean idle(Duration horizon) {
+    return queue.idle(horizon);
   }
 
   private void onStoreChange(ResourceKey key, HasMetadata previous, HasMetadata current) {
