@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * (never {@code /load}), guarded by Caddy's ETag so a concurrent edit of our server is detected.
  * Every admin write is a full reload in Caddy 2.6.2, hence {@link #apply} writes only on drift.
  */
-public final class CaddyAdminClient {
+public final class CaddyAdminClient implements CaddyAdmin {
   private static final Logger log = LoggerFactory.getLogger(CaddyAdminClient.class);
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   private static final List<String> SERVERS_PATH = List.of("apps", "http", "servers");
@@ -81,6 +81,7 @@ public final class CaddyAdminClient {
    * @throws CaddyException.Conflict our server changed between read and write; retry
    * @throws CaddyException.Unreachable Caddy is not there
    */
+  @Override
   public boolean apply(String name, JsonNode desired) throws CaddyException {
     Snapshot current = server(name);
     if (!current.absent()

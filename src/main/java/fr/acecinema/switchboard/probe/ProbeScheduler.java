@@ -153,6 +153,11 @@ public final class ProbeScheduler implements AutoCloseable {
     return true;
   }
 
+  /** What {@code key} is probed as (address, port, check), empty when it is not probed. */
+  public Optional<ProbeTarget> target(ResourceKey key) {
+    return Optional.ofNullable(loops.get(key)).map(loop -> loop.target);
+  }
+
   /** Health of {@code key}, empty when it is not probed. */
   public Optional<HealthSnapshot> snapshot(ResourceKey key) {
     Loop loop = loops.get(key);

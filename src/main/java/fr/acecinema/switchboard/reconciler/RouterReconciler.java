@@ -8,7 +8,7 @@ import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
-import fr.acecinema.switchboard.caddy.CaddyAdminClient;
+import fr.acecinema.switchboard.caddy.CaddyAdmin;
 import fr.acecinema.switchboard.caddy.CaddyConfigBuilder;
 import fr.acecinema.switchboard.caddy.CaddyException;
 import fr.acecinema.switchboard.caddy.DnsWire;
@@ -51,17 +51,17 @@ import org.slf4j.LoggerFactory;
  * the store, and the {@link HealthView} (probe verdicts and the host heartbeat). Each pass plans
  * ({@link RoutePlanner}); hands the live tiers to the resolver at once (Caddy asks it every {@code
  * resolverRefresh}: health never reloads Caddy); builds the desired server ({@link
- * CaddyConfigBuilder}, which changes only with specs) and lets {@link CaddyAdminClient#apply}
- * compare its shape with what Caddy runs and write only on drift. A changed shape waits for a quiet
- * period ({@code debounce}, at most {@code maxDelay}) so bursts of edits coalesce. Requeue: every
- * {@code driftCheck} (repairs a Caddy restart or a foreign reload), with backoff while Caddy is
+ * CaddyConfigBuilder}, which changes only with specs) and lets {@link CaddyAdmin#apply} compare its
+ * shape with what Caddy runs and write only on drift. A changed shape waits for a quiet period
+ * ({@code debounce}, at most {@code maxDelay}) so bursts of edits coalesce. Requeue: every {@code
+ * driftCheck} (repairs a Caddy restart or a foreign reload), with backoff while Caddy is
  * unreachable. Results go to the {@link RoutingState}; it never writes a status of its own.
  */
 public final class RouterReconciler implements Reconciler<Router> {
   private static final Logger log = LoggerFactory.getLogger(RouterReconciler.class);
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-  private final CaddyAdminClient caddy;
+  private final CaddyAdmin caddy;
   private final RouterSettings settings;
   private final RoutingState state;
   private final Clock clock;
@@ -85,7 +85,7 @@ public final class RouterReconciler implements Reconciler<Router> {
   private volatile RevisionRecorder pushes = RevisionRecorder.NONE;
 
   public RouterReconciler(
-      CaddyAdminClient caddy,
+      CaddyAdmin caddy,
       UpstreamResolver resolver,
       HealthView health,
       RouterSettings settings,

@@ -3,10 +3,13 @@ package fr.acecinema.switchboard.runtime;
 import fr.acecinema.switchboard.api.ResourceKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiFunction;
 
@@ -82,15 +85,53 @@ public final class Controller<R extends HasMetadata> {
     return reconciler instanceof Cleaner<?> c ? (Cleaner<R>) c : null;
   }
 
+  /**
+   * The Context the runtime hands {@code primary}'s reconcile (or cleanup, when {@code deleted}):
+   * secondaries answered from {@code store} through this controller's lookups. Public so a test can
+   * drive a reconciler exactly as the runtime does, without starting one.
+   */
+  public Context<R> context(R primary, ResourceStore store, boolean deleted) {
+    return new StandaloneContext<>(primary, this, store, null, deleted);
+  }
+
+  /**
+   * The primaries this controller's watches enqueue when the store changes a resource of another
+   * kind from {@code previous} to {@code current} (either null for an add or a removal): what the
+   * mapper names for the old version and for the new one, nothing for a status-only change of a
+   * {@link #watchSpec} kind.
+   */
+  public Set<ResourceKey> enqueuedBy(
+      HasMetadata previous, HasMetadata current, ResourceStore store) {
+    Watch watch = watches.get(ResourceKey.of(current != null ? current : previous).kind());
+    Set<ResourceKey> keys = new LinkedHashSet<>();
+    if (watch == null || (watch.specOnly() && !specChanged(previous, current))) {
+      return keys;
+    }
+    if (previous != null) {
+      keys.addAll(watch.mapper().apply(previous, store));
+    }
+    if (current != null) {
+      keys.addAll(watch.mapper().apply(current, store));
+    }
+    return keys;
+  }
+
+  /** An add, a removal, or a new generation: a change of spec rather than of status alone. */
+  static boolean specChanged(HasMetadata previous, HasMetadata current) {
+    return previous == null
+        || current == null
+        || !Objects.equals(generation(previous), generation(current));
+  }
+
+  static Long generation(HasMetadata r) {
+    return r.getMetadata() == null ? null : r.getMetadata().getGeneration();
+  }
+
   GenericRetry retryPolicy() {
     return retry;
   }
 
   Map<Class<?>, BiFunction<R, ResourceStore, Set<?>>> secondaries() {
     return secondaries;
-  }
-
-  Map<String, Watch> watches() {
-    return watches;
   }
 }

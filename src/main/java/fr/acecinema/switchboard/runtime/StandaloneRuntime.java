@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -211,9 +210,21 @@ public final class StandaloneRuntime implements AutoCloseable {
     queue.add(key);
   }
 
-  /** True when nothing waits and nothing is being reconciled (tests and benchmarks). */
+  /**
+   * True when nothing waits, nothing is being reconciled and no reschedule or retry is still to
+   * come (tests and benchmarks). Never true while a reconciler requeues itself periodically (the
+   * router's drift check): see {@link #idle(Duration)}.
+   */
   public boolean idle() {
     return queue.idle();
+  }
+
+  /**
+   * True when nothing waits, nothing is being reconciled and no reschedule or retry is due within
+   * {@code horizon}: settled, but for periodic requeues longer than {@code horizon}.
+   */
+  public boolean idle(Duration horizon) {
+    return queue.idle(horizon);
   }
 
   private void onStoreChange(ResourceKey key, HasMetadata previous, HasMetadata current) {
@@ -222,27 +233,14 @@ public final class StandaloneRuntime implements AutoCloseable {
         tombstones.put(key, previous);
         published.remove(key);
         queue.add(key);
-      } else if (previous == null || !Objects.equals(generation(previous), generation(current))) {
+      } else if (Controller.specChanged(previous, current)) {
         tombstones.remove(key);
         statusWriteFailures.remove(key);
         queue.add(key);
       }
     }
-    boolean specChanged =
-        previous == null
-            || current == null
-            || !Objects.equals(generation(previous), generation(current));
     for (Controller<?> c : controllers.values()) {
-      Controller.Watch watch = c.watches().get(key.kind());
-      if (watch == null || (watch.specOnly() && !specChanged)) {
-        continue;
-      }
-      if (previous != null) {
-        watch.mapper().apply(previous, store).forEach(queue::add);
-      }
-      if (current != null) {
-        watch.mapper().apply(current, store).forEach(queue::add);
-      }
+      c.enqueuedBy(previous, current, store).forEach(queue::add);
     }
   }
 
@@ -371,7 +369,7 @@ public final class StandaloneRuntime implements AutoCloseable {
   }
 
   private void publish(ResourceKey key, HasMetadata resource) {
-    Long generation = generation(resource);
+    Long generation = Controller.generation(resource);
     if (generation == null || !(resource instanceof CustomResource<?, ?> cr)) {
       return;
     }
@@ -403,10 +401,6 @@ public final class StandaloneRuntime implements AutoCloseable {
 
   private <R> R copy(Class<R> type, HasMetadata source) {
     return mapper.convertValue(source, type);
-  }
-
-  private static Long generation(HasMetadata r) {
-    return r.getMetadata() == null ? null : r.getMetadata().getGeneration();
   }
 
   @Override

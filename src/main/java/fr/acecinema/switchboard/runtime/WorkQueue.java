@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.runtime;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,6 +19,9 @@ public final class WorkQueue<K> implements AutoCloseable {
   private final Set<K> processing = new HashSet<>();
   private final Set<K> dirtyWhileProcessing = new HashSet<>();
   private final ScheduledExecutorService delays;
+  // When each delayed add not yet made is due (System.nanoTime): a queue with one pending is not
+  // idle, a reschedule is still to come.
+  private final PriorityQueue<Long> delayed = new PriorityQueue<>();
   private boolean closed;
 
   public WorkQueue() {
@@ -50,8 +54,18 @@ public final class WorkQueue<K> implements AutoCloseable {
       if (closed) {
         return;
       }
+      long due = System.nanoTime() + delay.toNanos();
+      delayed.add(due);
+      delays.schedule(
+          () -> {
+            synchronized (this) {
+              delayed.remove(due);
+              add(key);
+            }
+          },
+          delay.toMillis(),
+          TimeUnit.MILLISECONDS);
     }
-    delays.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Blocks until a key is due; returns null once the queue is closed. */
@@ -83,8 +97,22 @@ public final class WorkQueue<K> implements AutoCloseable {
     return waiting.size();
   }
 
-  public synchronized boolean idle() {
-    return waiting.isEmpty() && processing.isEmpty();
+  /** True when no key waits, none is being processed and no delayed add is still to come. */
+  public boolean idle() {
+    return idle(null);
+  }
+
+  /**
+   * True when no key waits, none is being processed and no delayed add is due within {@code
+   * horizon} (null: none at all). A queue some key of which requeues itself periodically is never
+   * idle; it can be idle up to a horizon shorter than that period.
+   */
+  public synchronized boolean idle(Duration horizon) {
+    if (!waiting.isEmpty() || !processing.isEmpty()) {
+      return false;
+    }
+    Long next = delayed.peek();
+    return next == null || (horizon != null && next - System.nanoTime() > horizon.toNanos());
   }
 
   @Override

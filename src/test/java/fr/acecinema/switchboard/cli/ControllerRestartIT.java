@@ -144,7 +144,8 @@ class ControllerRestartIT {
     List<OpenLoad.Sample> samples;
     Process second;
     try {
-      await().pollDelay(Duration.ofSeconds(2)).until(() -> load.snapshot().size() > 300);
+      // Two seconds of load answered (200/s) before the kill.
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.snapshot().size() >= 400);
       first.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
       assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
       long killed = System.nanoTime();

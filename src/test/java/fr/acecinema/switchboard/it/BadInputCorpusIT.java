@@ -110,9 +110,9 @@ class BadInputCorpusIT {
         .ignoreExceptions()
         .untilAsserted(() -> assertCases(cases, before));
 
-    // Nothing was touched that must not be, even after a few more resyncs.
+    // Nothing is touched that must not be, all along a few more resyncs.
     await()
-        .pollDelay(Duration.ofSeconds(5))
+        .during(Duration.ofSeconds(5))
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertCases(cases, before));
 

@@ -175,18 +175,16 @@ class StatusWriteStressIT {
     // The edits really raced status writes; otherwise this test would prove nothing.
     assertThat(sawOperatorWrite).isGreaterThan(EDITS / 4);
 
-    // Let the operator settle on every last edit, then check every file, twice, while the
-    // backends keep flapping and statuses keep being written.
+    // Let the operator settle on every last edit, then check every file, all along two seconds
+    // while the backends keep flapping and statuses keep being written.
     for (int i = 0; i < FILES; i++) {
       int f = i;
       await().atMost(Duration.ofSeconds(20)).until(() -> statusGeneration(f) == generation(f));
     }
-    for (int round = 0; round < 2; round++) {
-      await()
-          .pollDelay(Duration.ofSeconds(1))
-          .atMost(Duration.ofSeconds(5))
-          .untilAsserted(() -> assertNothingLost(lastWritten, comments));
-    }
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertNothingLost(lastWritten, comments));
   }
 
   private void assertNothingLost(String[] lastWritten, List<Set<String>> comments)

@@ -17,18 +17,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real HTTP backend on a loopback address whose answer a test can change while it runs. */
-final class TestBackend implements AutoCloseable {
+public final class TestBackend implements AutoCloseable {
   /** What the backend answers. */
-  record Answer(int status, String body, boolean hang) {
-    static Answer ok(String body) {
+  public record Answer(int status, String body, boolean hang) {
+    public static Answer ok(String body) {
       return new Answer(200, body, false);
     }
 
-    static Answer status(int status) {
+    public static Answer status(int status) {
       return new Answer(status, "", false);
     }
 
-    static Answer hanging() {
+    public static Answer hanging() {
       return new Answer(200, "", true);
     }
   }
@@ -48,12 +48,12 @@ final class TestBackend implements AutoCloseable {
   }
 
   /** Starts a backend on {@code address} (a loopback address) and an ephemeral port. */
-  static TestBackend start(String address) throws IOException {
+  public static TestBackend start(String address) throws IOException {
     return new TestBackend(address);
   }
 
   /** A loopback port nobody listens on, so connecting to it is refused. */
-  static int closedPort(String address) throws IOException {
+  public static int closedPort(String address) throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address))) {
       return socket.getLocalPort();
     }
@@ -87,23 +87,23 @@ final class TestBackend implements AutoCloseable {
     }
   }
 
-  void answer(Answer answer) {
+  public void answer(Answer answer) {
     this.answer = answer;
   }
 
-  String address() {
+  public String address() {
     return server.getAddress().getAddress().getHostAddress();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
-  int requests() {
+  public int requests() {
     return requests.get();
   }
 
-  int requests(String path) {
+  public int requests(String path) {
     AtomicInteger n = requestsByPath.get(path);
     return n == null ? 0 : n.get();
   }

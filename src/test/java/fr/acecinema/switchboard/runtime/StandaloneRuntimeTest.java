@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -239,29 +241,52 @@ class StandaloneRuntimeTest {
   }
 
   @Test
-  void neverRunsTwoReconcilesOfOneKeyAtOnce() {
+  void neverRunsTwoReconcilesOfOneKeyAtOnceAndCoalescesWhatArrivesMeanwhile() throws Exception {
     var r = new Recording();
-    AtomicInteger inFlight = new AtomicInteger();
-    AtomicInteger maxInFlight = new AtomicInteger();
+    Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    Map<String, Integer> maxInFlight = new ConcurrentHashMap<>();
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger reconcilesOfA = new AtomicInteger();
     r.behaviour =
         b -> {
-          maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-          // Busy work rather than a sleep: the point is overlapping enqueues during a reconcile.
-          long until = System.nanoTime() + 2_000_000;
-          while (System.nanoTime() < until) {
-            Thread.onSpinWait();
+          String name = b.getMetadata().getName();
+          int now = inFlight.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+          maxInFlight.merge(name, now, Math::max);
+          try {
+            // The first reconcile of a holds its worker until the test has enqueued a many times.
+            if (name.equals("a") && reconcilesOfA.incrementAndGet() == 1) {
+              firstStarted.countDown();
+              release.await();
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            inFlight.get(name).decrementAndGet();
           }
-          inFlight.decrementAndGet();
           return UpdateControl.noUpdate();
         };
     runtime.register(new Controller<>("Backend", Backend.class, r));
     runtime.start();
     store.put(backend("a", 1, "api"));
-    for (int i = 0; i < 200; i++) {
-      runtime.enqueue(new ResourceKey("Backend", "a"));
+    try {
+      assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int i = 0; i < 200; i++) {
+        runtime.enqueue(new ResourceKey("Backend", "a"));
+      }
+      // The other worker is free: it reconciles b, and would have taken a (queued first) had the
+      // queue handed out a key being processed.
+      store.put(backend("b", 1, "api"));
+      await().until(() -> r.calls.contains("b@1"));
+      assertThat(maxInFlight.get("a")).isEqualTo(1);
+    } finally {
+      release.countDown();
     }
     await().until(runtime::idle);
-    assertThat(maxInFlight.get()).isEqualTo(1);
-    assertThat(r.calls.size()).isBetween(1, 201);
+
+    assertThat(maxInFlight.get("a")).isEqualTo(1);
+    assertThat(reconcilesOfA.get())
+        .as("200 enqueues during one reconcile coalesce into one more")
+        .isEqualTo(2);
   }
 }

@@ -47,6 +47,31 @@ class WorkQueueTest {
   }
 
   @Test
+  void isNotIdleWhileADelayedAddIsStillToCome() throws Exception {
+    try (var q = new WorkQueue<String>()) {
+      q.addAfter("a", Duration.ofMillis(100));
+
+      assertThat(q.idle()).as("a reschedule pending").isFalse();
+      assertThat(q.idle(Duration.ofSeconds(1))).as("due within the horizon").isFalse();
+      assertThat(q.take()).isEqualTo("a");
+      assertThat(q.idle()).as("being processed").isFalse();
+      q.done("a");
+      assertThat(q.idle()).isTrue();
+    }
+  }
+
+  @Test
+  void isIdleUpToAHorizonShorterThanAPeriodicRequeue() {
+    try (var q = new WorkQueue<String>()) {
+      q.addAfter("drift-check", Duration.ofMinutes(1));
+
+      assertThat(q.idle(Duration.ofSeconds(1))).isTrue();
+      assertThat(q.idle(Duration.ofMinutes(2))).isFalse();
+      assertThat(q.idle()).isFalse();
+    }
+  }
+
+  @Test
   void delaysAKeyAddedAfterADuration() throws Exception {
     try (var q = new WorkQueue<String>()) {
       long start = System.nanoTime();

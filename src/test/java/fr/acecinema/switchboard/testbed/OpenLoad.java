@@ -45,15 +45,18 @@ public final class OpenLoad {
   // JVM-wide: several loads share one Caddy log, an id must name one request only.
   private static final AtomicLong ids = new AtomicLong();
   private final ScheduledExecutorService arrivals = Executors.newSingleThreadScheduledExecutor();
+  private final AtomicLong sent = new AtomicLong();
   private final OkHttpClient http;
   private final String url;
   private final String host;
   private final long deadline;
+  private final int rate;
 
-  private OpenLoad(OkHttpClient http, String url, String host, Duration maxDuration) {
+  private OpenLoad(OkHttpClient http, String url, String host, int rate, Duration maxDuration) {
     this.http = http;
     this.url = url;
     this.host = host;
+    this.rate = rate;
     this.deadline = System.nanoTime() + maxDuration.toNanos();
   }
 
@@ -63,7 +66,7 @@ public final class OpenLoad {
    */
   public static OpenLoad start(
       OkHttpClient http, String url, String host, int rate, Duration maxDuration) {
-    OpenLoad load = new OpenLoad(http, url, host, maxDuration);
+    OpenLoad load = new OpenLoad(http, url, host, rate, maxDuration);
     load.arrivals.scheduleAtFixedRate(load::fire, 0, 1_000_000_000L / rate, TimeUnit.NANOSECONDS);
     return load;
   }
@@ -90,6 +93,19 @@ public final class OpenLoad {
     return samples.stream().sorted(Comparator.comparingLong(Sample::start)).toList();
   }
 
+  /**
+   * Returns once {@code phase} worth of requests more ({@code rate} x {@code phase}) have been
+   * sent: a phase of a drill is its share of the load, waited for as such rather than slept
+   * through.
+   */
+  public void awaitArrivals(Duration phase) {
+    long target = sent.get() + rate * phase.toMillis() / 1000;
+    Awaitility.await()
+        .atMost(phase.plusSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> sent.get() >= target);
+  }
+
   /** Samples so far (requests still in flight are missing). */
   public List<Sample> snapshot() {
     return samples.stream().sorted(Comparator.comparingLong(Sample::start)).toList();
@@ -102,6 +118,7 @@ public final class OpenLoad {
     }
     long id = ids.incrementAndGet();
     long start = System.nanoTime();
+    sent.incrementAndGet();
     inFlight.incrementAndGet();
     Request request =
         new Request.Builder()

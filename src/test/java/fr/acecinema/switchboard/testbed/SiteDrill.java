@@ -110,13 +110,13 @@ public final class SiteDrill {
     long healAt;
     List<OpenLoad.Sample> all;
     try {
-      pause(plan.steady());
+      load.awaitArrivals(plan.steady());
       cutAt = System.nanoTime();
       tb.cut(mode, site);
-      pause(plan.cut());
+      load.awaitArrivals(plan.cut());
       healAt = System.nanoTime();
       tb.heal(site);
-      pause(plan.after());
+      load.awaitArrivals(plan.after());
     } finally {
       all = load.stop(plan.timeout().plusSeconds(2));
     }
@@ -197,10 +197,5 @@ public final class SiteDrill {
     } catch (Exception e) {
       return "failed: " + e;
     }
-  }
-
-  /** Waits {@code d} without sleeping in the test thread's own code (Awaitility's poll delay). */
-  public static void pause(Duration d) {
-    await().pollDelay(d).atMost(d.plusSeconds(1)).until(() -> true);
   }
 }

@@ -443,13 +443,13 @@ class SiteFailoverIT {
     long stopAt;
     long restartAt;
     try {
-      SiteDrill.pause(Duration.ofSeconds(2));
+      load.awaitArrivals(Duration.ofSeconds(2));
       stopAt = System.nanoTime();
       tb.stopBackend(primary);
-      SiteDrill.pause(Duration.ofSeconds(5));
+      load.awaitArrivals(Duration.ofSeconds(5));
       restartAt = System.nanoTime();
       tb.restartBackend(primary);
-      SiteDrill.pause(Duration.ofSeconds(10));
+      load.awaitArrivals(Duration.ofSeconds(10));
     } finally {
       all = load.stop(CLIENT_TIMEOUT.plusSeconds(2));
     }
@@ -477,7 +477,7 @@ class SiteFailoverIT {
     List<OpenLoad.Sample> all;
     long drainAt;
     try {
-      SiteDrill.pause(Duration.ofSeconds(1));
+      load.awaitArrivals(Duration.ofSeconds(1));
       for (int i = 0; i < 10; i++) {
         slow.add(async("drain.acecinema.fr", "/slow/1500"));
       }
@@ -493,7 +493,7 @@ class SiteFailoverIT {
           .atMost(Duration.ofSeconds(10))
           .until(
               () -> manifests.condition("drain.yaml", "drain-a", "Ready").equals("False/Draining"));
-      SiteDrill.pause(Duration.ofSeconds(3));
+      load.awaitArrivals(Duration.ofSeconds(3));
     } finally {
       all = load.stop(CLIENT_TIMEOUT.plusSeconds(2));
     }

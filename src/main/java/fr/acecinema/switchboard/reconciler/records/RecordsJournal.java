@@ -139,6 +139,11 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
     return entries.size();
   }
 
+  /** What waits to be written, oldest first (tests: which entries a full buffer dropped). */
+  synchronized List<Entry> waiting() {
+    return List.copyOf(entries);
+  }
+
   /** Entries dropped because the buffer was full. */
   public long dropped() {
     return (long) dropped.count();

@@ -7,7 +7,6 @@ import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
-import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.runtime.StandaloneRuntime;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -26,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +53,8 @@ public final class RecordsReconciler {
   static final Duration MIN_BACKOFF = Duration.ofMillis(200);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
-  private final DatabaseHandle db;
+  // Throws DatabaseUnavailableException while the database is down or not started yet.
+  private final Supplier<InventoryRows> db;
   private final RecordsHealth health;
   private final Function<ResourceKey, String> sourceOf;
   private final ObjectMapper mapper;
@@ -69,6 +70,17 @@ public final class RecordsReconciler {
    */
   public RecordsReconciler(
       DatabaseHandle db,
+      RecordsHealth health,
+      Function<ResourceKey, String> sourceOf,
+      ObjectMapper mapper,
+      Clock clock,
+      MeterRegistry meters) {
+    this(() -> InventoryRows.of(db.records()), health, sourceOf, mapper, clock, meters);
+  }
+
+  /** With the inventory calls of {@code db} (tests: a fake database). */
+  RecordsReconciler(
+      Supplier<InventoryRows> db,
       RecordsHealth health,
       Function<ResourceKey, String> sourceOf,
       ObjectMapper mapper,
@@ -92,9 +104,7 @@ public final class RecordsReconciler {
     runtime.register(controller("Site", Site.class));
     runtime.register(controller("Service", Service.class));
     runtime.register(controller("Backend", Backend.class));
-    runtime.registerSingleton(
-        new Controller<>(InventorySweep.KIND, InventorySweep.class, new Sweep(runtime)),
-        new InventorySweep());
+    runtime.registerSingleton(sweep(runtime::enqueueDeletion), new InventorySweep());
     health.onRecovery(
         () -> {
           synchronized (backoffLock) {
@@ -105,8 +115,17 @@ public final class RecordsReconciler {
         });
   }
 
-  private <R extends HasMetadata> Controller<R> controller(String kind, Class<R> type) {
+  /** The controller of one recorded kind (package-private: tests drive it without a runtime). */
+  <R extends HasMetadata> Controller<R> controller(String kind, Class<R> type) {
     return new Controller<>(kind, type, new Inventory<>());
+  }
+
+  /**
+   * The sweep's controller; {@code deletions} hands a key to the runtime as removed ({@link
+   * StandaloneRuntime#enqueueDeletion}).
+   */
+  Controller<InventorySweep> sweep(Consumer<ResourceKey> deletions) {
+    return new Controller<>(InventorySweep.KIND, InventorySweep.class, new Sweep(deletions));
   }
 
   /** Makes the inventory row of one resource match it; marks it deleted when it is removed. */
@@ -144,10 +163,10 @@ public final class RecordsReconciler {
    * then marked deleted by its own kind's cleanup, one key at a time like every other write.
    */
   private final class Sweep implements Reconciler<InventorySweep> {
-    private final StandaloneRuntime runtime;
+    private final Consumer<ResourceKey> deletions;
 
-    Sweep(StandaloneRuntime runtime) {
-      this.runtime = runtime;
+    Sweep(Consumer<ResourceKey> deletions) {
+      this.deletions = deletions;
     }
 
     @Override
@@ -156,8 +175,7 @@ public final class RecordsReconciler {
       return attempt(
               ResourceKey.of(sweep),
               repo ->
-                  repo.inventory(null)
-                      .forEach(r -> runtime.enqueueDeletion(new ResourceKey(r.kind(), r.name()))))
+                  repo.live().forEach(r -> deletions.accept(new ResourceKey(r.kind(), r.name()))))
           .map(d -> UpdateControl.<InventorySweep>noUpdate().rescheduleAfter(d))
           .orElseGet(UpdateControl::noUpdate);
     }
@@ -168,7 +186,7 @@ public final class RecordsReconciler {
    * the delay after which this key should probe the database again, if it was the one to find it
    * down.
    */
-  private Optional<Duration> attempt(ResourceKey key, Consumer<RecordsRepository> action) {
+  private Optional<Duration> attempt(ResourceKey key, Consumer<InventoryRows> action) {
     synchronized (backoffLock) {
       if (clock.millis() < retryAt) {
         // Known down: park the key rather than wait 2 s for a connection per key.
@@ -177,7 +195,7 @@ public final class RecordsReconciler {
       }
     }
     try {
-      action.accept(db.records());
+      action.accept(db.get());
       parked.remove(key);
       synchronized (backoffLock) {
         backoff = MIN_BACKOFF;
@@ -204,12 +222,12 @@ public final class RecordsReconciler {
     }
   }
 
-  private void upsert(ResourceKey key, HasMetadata resource, RecordsRepository repo) {
+  private void upsert(ResourceKey key, HasMetadata resource, InventoryRows repo) {
     InventoryRow desired = InventoryRow.desired(resource, sourceOf.apply(key), mapper);
     if (desired.equals(written.get(key))) {
       return;
     }
-    repo.upsertInventory(
+    repo.upsert(
         key.kind(),
         key.name(),
         desired.source(),

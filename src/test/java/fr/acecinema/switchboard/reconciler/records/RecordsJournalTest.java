@@ -25,6 +25,10 @@ class RecordsJournalTest {
       journal.event(new ResourceKey("Backend", "b"), EventType.NORMAL, "R", "message " + i);
     }
     assertThat(journal.pending()).isEqualTo(3);
+    assertThat(journal.waiting())
+        .as("the two oldest went, the three newest wait in order")
+        .extracting(e -> ((RecordsJournal.Event) e).message())
+        .containsExactly("message 2", "message 3", "message 4");
     assertThat(journal.dropped()).isEqualTo(2);
     assertThat(meters.get("switchboard.records.dropped").counter().count()).isEqualTo(2.0);
   }
