@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import fr.acecinema.switchboard.agent.HttpHubClient;
-import fr.acecinema.switchboard.agent.SiteAgent;
 import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.docker.ContainerLabels;
-import fr.acecinema.switchboard.docker.DockerJavaEngine;
 import fr.acecinema.switchboard.reconciler.RouterSettings;
 import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
@@ -28,12 +25,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterAll;
@@ -43,11 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Phase II, part 1, with real parts: a hub (the control plane, its API, a real Caddy) and two
- * sites, each a network namespace with its own Docker engine and its own agent, linked to the hub
- * by a veth pair as WireGuard would. Labelled containers become Backends served through Caddy; a
- * stopped one is drained and removed; an agent that dies is a warning only; a cut site leaves
- * rotation; a restarted agent writes nothing. Prints the times from {@code docker run} to serving
- * through Caddy and from {@code docker stop} to drained, without asserting on them.
+ * sites, each a network namespace with its own Docker engine and its own agent ({@code sbctl agent}
+ * from the jar, a process of its own), linked to the hub by a veth pair as WireGuard would.
+ * Labelled containers become Backends served through Caddy; a stopped one is drained and removed;
+ * an agent that dies is a warning only; a cut site leaves rotation; a restarted agent writes
+ * nothing. Prints the times from {@code docker run} to serving through Caddy and from {@code docker
+ * stop} to drained, without asserting on them.
  */
 class SiteAgentsFleetIT {
   private static final Duration WAIT = Duration.ofSeconds(40);
@@ -136,21 +132,50 @@ class SiteAgentsFleetIT {
     }
   }
 
-  /** The agent of {@code site}, in this JVM, with a token bound to it. */
-  private static SiteAgent agent(String name, DockerSite site, String address) throws Exception {
+  /** The jar under test: failsafe runs after {@code package}. */
+  private static final Path JAR = Path.of("target", "switchboard.jar").toAbsolutePath();
+
+  /**
+   * {@code sbctl agent} of {@code name}, as a site runs it: the jar in a process of its own, with a
+   * token bound to the site, talking to the engine's socket and to the hub's API.
+   */
+  private static Process agent(String name, DockerSite site, String address) throws Exception {
     String token = tokens.create(name + "-agent-" + System.nanoTime(), Scope.agent, name).secret();
-    DockerJavaEngine engine = started(new DockerJavaEngine(site.socket()));
-    SiteAgent agent =
-        new SiteAgent(
-            new SiteAgent.Settings(
-                name, Optional.of(address), Duration.ofSeconds(1), Duration.ofSeconds(30), "it"),
-            engine,
-            new HttpHubClient(
-                URI.create("http://127.0.0.1:" + api.port()), token, new OkHttpClient()),
-            Clock.systemUTC(),
-            () -> List.of(address));
-    agent.start(() -> {});
-    return started(agent);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toString(),
+                "agent")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + "-agent-" + System.nanoTime() + ".log").toFile());
+    pb.environment().clear();
+    pb.environment()
+        .putAll(
+            Map.of(
+                "SWITCHBOARD_HUB",
+                "http://127.0.0.1:" + api.port(),
+                "SWITCHBOARD_SITE",
+                name,
+                "SWITCHBOARD_TOKEN",
+                token,
+                "SWITCHBOARD_DOCKER_SOCKET",
+                site.socket().toString(),
+                "SWITCHBOARD_ADVERTISE_ADDRESS",
+                address,
+                "SWITCHBOARD_AGENT_INTERVAL",
+                "1s"));
+    Process p = pb.start();
+    closeables.add(0, () -> stopped(p));
+    return p;
+  }
+
+  /** SIGTERM, as systemd stops it; killed if it has not exited within 10 s. */
+  private static void stopped(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   private static JsonNode get(String path) throws Exception {
@@ -240,8 +265,16 @@ class SiteAgentsFleetIT {
 
   @Test
   void containersRegisterServeLeaveAndAgentsComeAndGoWithoutFlapping() throws Exception {
+    assertThat(JAR).as("run mvn package (failsafe runs after it in mvn verify)").exists();
     agent("dijon", dijon, DIJON);
-    SiteAgent thoryAgent = agent("thory", thory, THORY);
+    Process thoryAgent = agent("thory", thory, THORY);
+    // Both agents up (a JVM each) before the containers, so the times below are the agents'.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                condition("sites/dijon", "AgentConnected").equals("True/Heartbeating")
+                    && condition("sites/thory", "AgentConnected").equals("True/Heartbeating"));
 
     // Labelled containers become Backends, probed and served through Caddy.
     long ran = System.nanoTime();
@@ -260,7 +293,12 @@ class SiteAgentsFleetIT {
     assertThat(get("backends/dijon-web").at("/metadata/labels").toString()).contains("agent/dijon");
     await()
         .atMost(WAIT)
-        .until(() -> condition("sites/dijon", "AgentConnected").equals("True/Heartbeating"));
+        .until(
+            () ->
+                get("sites/dijon")
+                    .at("/status/agent/containers/0/backend")
+                    .asText()
+                    .equals("dijon-web"));
 
     // A stopped container is drained, then its Backend is removed; the service keeps answering.
     long[] drained = new long[1];
@@ -287,8 +325,8 @@ class SiteAgentsFleetIT {
         .atMost(WAIT)
         .until(() -> condition("backends/dijon-web2", "Ready").equals("True/Serving"));
 
-    // Thory's agent dies: a warning on the site, its backend keeps serving.
-    thoryAgent.close();
+    // Thory's agent dies (kill -9): a warning on the site, its backend keeps serving.
+    thoryAgent.destroyForcibly().waitFor();
     await()
         .atMost(WAIT)
         .until(() -> condition("sites/thory", "AgentConnected").equals("False/HeartbeatMissed"));
