@@ -311,6 +311,11 @@ public final class SiteAgent implements AutoCloseable {
       events |= subscribe(now);
     }
     if (events || !now.isBefore(syncAt)) {
+      if (!now.isBefore(syncAt) && !now.isBefore(hubRetryAt)) {
+        // The periodic full sync reads the hub's side again too (level-triggered on both ends): a
+        // Backend removed or changed behind the agent's back is repaired within one resync.
+        actualKnown = false;
+      }
       sync(now);
     }
     if (!now.isBefore(heartbeatAt)) {

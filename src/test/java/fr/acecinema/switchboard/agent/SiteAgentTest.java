@@ -203,9 +203,25 @@ class SiteAgentTest {
     agent.step();
 
     assertThat(hub.writes()).isEmpty();
-    assertThat(hub.lists).isEqualTo(1);
+    // Listed at start and again at the periodic resync; both found everything in place.
+    assertThat(hub.lists).isEqualTo(2);
     assertThat(seen(hub.lastReport(), "web").backend()).isEqualTo("dijon-web");
     assertThat(seen(hub.lastReport(), "sick").backend()).isEqualTo("dijon-sick");
+  }
+
+  @Test
+  void aBackendRemovedOnTheHubBehindTheAgentsBackIsWrittenAgainAtTheNextResync() {
+    engine.put(container("web", RUNNING, HEALTHY, API));
+    SiteAgent agent = agent();
+    agent.step();
+    assertThat(hub.writes()).containsExactly("PUT dijon-web");
+    hub.backends.remove("dijon-web");
+
+    clock.advance(RESYNC);
+    agent.step();
+
+    assertThat(hub.writes()).containsExactly("PUT dijon-web", "PUT dijon-web");
+    assertThat(hub.backends).containsKey("dijon-web");
   }
 
   @Test
