@@ -12,11 +12,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>Names (all under {@value #ZONE}): {@code t0.<service>.svc} (SRV: the tier taking traffic),
  * {@code t1.<service>.svc} (SRV: the next tier, for the error route), and {@code 10-200-0-23.ip} /
  * {@code <32 hex>.ip6} (A / AAAA: SRV targets must be host names, so an address is spelled as a
- * name and read back without any state). A name the router has not published yet (a cold start
- * before the first probes answered) gets SERVFAIL: Caddy then uses the route's static upstreams, so
- * a restart never routes from an empty view of health.
+ * name and read back without any state). A query that arrives before the router's first answers (a
+ * restart) waits for them, at most {@link #COLD_START_HOLD}; a name still not published then gets
+ * SERVFAIL: Caddy then uses the route's static upstreams, so a restart never routes from an empty
+ * view of health.
  *
  * <p>TCP only (Caddy is given {@code tcp/HOST:PORT}): a lookup is one short connection on loopback,
  * answers of any size fit, and when this process is gone the connection is refused at once, so
@@ -48,6 +52,17 @@ public final class UpstreamResolver implements AutoCloseable {
   private final ExecutorService connections = Executors.newVirtualThreadPerTaskExecutor();
   private final Thread acceptor;
   private volatile Map<String, List<Srv>> answers = Map.of();
+
+  /**
+   * How long a query waits for the router's first answers after a (re)start. Until then SERVFAIL
+   * would send Caddy to the routes' static upstreams, which are those of the last pushed config and
+   * may be gone by now (measured: 25 of 101 requests failed across a hub restart after the fleet's
+   * containers had changed); the first answers come once the fleet is read, well within this, and
+   * Caddy's lookup waits instead of failing over to a stale list.
+   */
+  static final Duration COLD_START_HOLD = Duration.ofSeconds(2);
+
+  private final CountDownLatch firstPublish = new CountDownLatch(1);
   private volatile boolean closed;
 
   private UpstreamResolver(ServerSocket server) {
@@ -89,6 +104,7 @@ public final class UpstreamResolver implements AutoCloseable {
   /** Replaces every answer at once (name → SRV records); names absent answer SERVFAIL. */
   public void publish(Map<String, List<Srv>> byName) {
     answers = Map.copyOf(byName);
+    firstPublish.countDown();
   }
 
   /** What is published now. */
@@ -192,6 +208,13 @@ public final class UpstreamResolver implements AutoCloseable {
           return;
         }
         byte[] message = in.readNBytes(len);
+        if (firstPublish.getCount() > 0) {
+          try {
+            firstPublish.await(COLD_START_HOLD.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            return; // closing
+          }
+        }
         byte[] reply;
         try {
           reply = answer(message);

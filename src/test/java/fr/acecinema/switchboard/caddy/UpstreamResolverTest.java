@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.caddy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import fr.acecinema.switchboard.caddy.DnsWire.Srv;
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -138,6 +140,55 @@ class UpstreamResolverTest {
         assertThat(a.targets())
             .containsExactly(
                 "10-200-0-23.ip.switchboard.internal.", "10-200-1-45.ip.switchboard.internal.");
+      }
+    }
+  }
+
+  @Test
+  void aQueryBeforeTheFirstAnswersWaitsForThemInsteadOfFailingOverToStaleUpstreams()
+      throws Exception {
+    try (UpstreamResolver r = UpstreamResolver.start(new InetSocketAddress("127.0.0.1", 0))) {
+      String name = UpstreamResolver.serviceName("api", 0);
+      String[] hostPort = r.address().split(":");
+      try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+        s.setSoTimeout(5000);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        byte[] q = query(7, name, DnsWire.TYPE_SRV);
+        out.writeShort(q.length);
+        out.write(q);
+        out.flush();
+        // Held: nothing to read until the router's first answers are published.
+        await()
+            .during(Duration.ofMillis(300))
+            .atMost(Duration.ofSeconds(1))
+            .until(() -> in.available() == 0);
+        r.publish(
+            Map.of(name, List.of(new Srv(0, 1, 8080, UpstreamResolver.hostName("10.200.0.23")))));
+        Answer a = decode(in.readNBytes(in.readUnsignedShort()));
+        assertThat(a.rcode()).isZero();
+        assertThat(a.srv()).extracting(x -> x[2]).containsExactly(8080);
+      }
+    }
+  }
+
+  @Test
+  void aQueryBeforeAnyAnswersGetsServerFailureOnceTheHoldIsOver() throws Exception {
+    try (UpstreamResolver r = UpstreamResolver.start(new InetSocketAddress("127.0.0.1", 0))) {
+      String[] hostPort = r.address().split(":");
+      try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+        s.setSoTimeout(10_000);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        byte[] q = query(8, UpstreamResolver.serviceName("api", 0), DnsWire.TYPE_SRV);
+        out.writeShort(q.length);
+        out.write(q);
+        out.flush();
+        long t0 = System.nanoTime();
+        Answer a = decode(in.readNBytes(in.readUnsignedShort()));
+        assertThat(a.rcode()).isEqualTo(DnsWire.RCODE_SERVER_FAILURE);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0))
+            .isGreaterThanOrEqualTo(UpstreamResolver.COLD_START_HOLD.minusMillis(100));
       }
     }
   }
