@@ -2,7 +2,6 @@ package fr.acecinema.switchboard.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,9 +54,7 @@ class SiteAgentIT {
 
   @BeforeAll
   static void up() throws IOException {
-    assumeTrue(
-        "root".equals(System.getProperty("user.name")),
-        "a Docker engine in a network namespace needs root");
+    DockerSite.requireRoot();
     site = DockerSite.start();
     site.importImages();
     engine = new DockerJavaEngine(site.socket());

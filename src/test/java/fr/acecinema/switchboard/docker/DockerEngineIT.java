@@ -3,7 +3,6 @@ package fr.acecinema.switchboard.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import fr.acecinema.switchboard.docker.ContainerEvent.Action;
 import fr.acecinema.switchboard.docker.ContainerEventListener.End.Reason;
@@ -32,9 +31,7 @@ class DockerEngineIT {
 
   @BeforeAll
   static void up() {
-    assumeTrue(
-        "root".equals(System.getProperty("user.name")),
-        "a Docker engine in a network namespace needs root");
+    DockerSite.requireRoot();
     site = DockerSite.start();
     report("dockerd start (launch to API answering)", site.engineStartTime());
     report("image import (both tags)", site.importImages());

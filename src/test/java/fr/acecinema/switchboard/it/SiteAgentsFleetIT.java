@@ -2,7 +2,6 @@ package fr.acecinema.switchboard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -68,9 +67,7 @@ class SiteAgentsFleetIT {
 
   @BeforeAll
   static void up() throws Exception {
-    assumeTrue(
-        "root".equals(System.getProperty("user.name")),
-        "Docker engines in network namespaces need root");
+    DockerSite.requireRoot();
     dijon = started(DockerSite.start());
     dijon.link("169.254.81.1", DIJON, 24);
     dijon.importImages();
