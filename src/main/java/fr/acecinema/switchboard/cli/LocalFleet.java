@@ -152,7 +152,7 @@ final class LocalFleet implements FleetView, FleetWriter {
         problems.add(fileName + ": " + managedMessage(key, by));
       }
     }
-    if (text.contains(ManagedBy.LABEL)) {
+    if (claimsAgentLabel(text)) {
       problems.add(
           fileName
               + ": metadata.labels."
@@ -163,6 +163,27 @@ final class LocalFleet implements FleetView, FleetWriter {
         ? check
         : new Check(check.declares(), problems);
   }
+
+  /** Whether a document of {@code text} carries the label (a comment naming it does not). */
+  private static boolean claimsAgentLabel(String text) {
+    if (!text.contains(ManagedBy.LABEL)) {
+      return false;
+    }
+    try (var parser = YAML.getFactory().createParser(text)) {
+      var docs = YAML.readValues(parser, JsonNode.class);
+      while (docs.hasNext()) {
+        if (docs.next().path("metadata").path("labels").has(ManagedBy.LABEL)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException | RuntimeException e) {
+      return false; // unparsable: the file check already reports it
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+      new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
 
   private Map<ResourceKey, String> managedByAgents() {
     Map<ResourceKey, String> out = new HashMap<>();
