@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.agent.AgentReport.ContainerSeen;
+import fr.acecinema.switchboard.api.BackendNames;
 import fr.acecinema.switchboard.api.ManagedBy;
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
 import fr.acecinema.switchboard.docker.ContainerEvent;

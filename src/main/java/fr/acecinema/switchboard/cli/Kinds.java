@@ -1,8 +1,5 @@
 package fr.acecinema.switchboard.cli;
 
-import fr.acecinema.switchboard.api.v1alpha1.Backend;
-import fr.acecinema.switchboard.api.v1alpha1.Service;
-import fr.acecinema.switchboard.api.v1alpha1.Site;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import java.util.LinkedHashMap;
@@ -17,16 +14,12 @@ import java.util.Optional;
  */
 public final class Kinds {
   /** Kinds in the order {@code sbctl get all} shows them: the ones others refer to first. */
-  public static final List<String> ALL =
-      List.of(
-          HasMetadata.getKind(Site.class),
-          HasMetadata.getKind(Service.class),
-          HasMetadata.getKind(Backend.class));
+  public static final List<String> ALL = fr.acecinema.switchboard.api.Kinds.NAMES;
 
   private static final Map<String, String> SPELLINGS = new LinkedHashMap<>();
 
   static {
-    for (Class<? extends HasMetadata> type : List.of(Site.class, Service.class, Backend.class)) {
+    for (Class<? extends HasMetadata> type : fr.acecinema.switchboard.api.Kinds.TYPES) {
       String kind = HasMetadata.getKind(type);
       SPELLINGS.put(kind.toLowerCase(Locale.ROOT), kind);
       SPELLINGS.put(HasMetadata.getSingular(type), kind);

@@ -28,7 +28,11 @@ public final class ApiObjects {
 
   /** Kind by plural, the path segment. */
   public static final Map<String, String> KINDS =
-      Map.of("sites", "Site", "services", "Service", "backends", "Backend");
+      fr.acecinema.switchboard.api.Kinds.TYPES.stream()
+          .collect(
+              java.util.stream.Collectors.toUnmodifiableMap(
+                  io.fabric8.kubernetes.api.model.HasMetadata::getPlural,
+                  io.fabric8.kubernetes.api.model.HasMetadata::getKind));
 
   /** Change header on apply replies: created, configured or unchanged (sbctl prints it). */
   public static final String CHANGE_HEADER = "X-Switchboard-Change";

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public final class ResourceTable {
   /** Kinds the table accepts (mirrors the CHECK constraint). */
-  public static final Set<String> KINDS = Set.of("Site", "Service", "Backend");
+  public static final Set<String> KINDS = Set.copyOf(fr.acecinema.switchboard.api.Kinds.NAMES);
 
   private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
 

@@ -58,7 +58,7 @@ public final class SchemaValidator implements DocumentValidator {
 
   /** As {@link #SchemaValidator()}, with Site subnets checked against {@code subnets}. */
   public SchemaValidator(SubnetPolicy subnets) {
-    this(loadCrds(List.of(Site.class, Service.class, Backend.class)), subnets);
+    this(loadCrds(fr.acecinema.switchboard.api.Kinds.TYPES), subnets);
   }
 
   /**
@@ -108,7 +108,9 @@ public final class SchemaValidator implements DocumentValidator {
           new Problem(
               Paths.ROOT,
               "the document is empty",
-              "write a Site, Service or Backend with apiVersion, kind, metadata and spec, or"
+              "write a "
+                  + fr.acecinema.switchboard.api.Kinds.listed()
+                  + " with apiVersion, kind, metadata and spec, or"
                   + " delete the empty document"));
       return;
     }
@@ -282,7 +284,7 @@ public final class SchemaValidator implements DocumentValidator {
     }
   }
 
-  private static List<JsonNode> loadCrds(List<Class<? extends HasMetadata>> types) {
+  private static List<JsonNode> loadCrds(List<? extends Class<? extends HasMetadata>> types) {
     YAMLMapper yaml = new YAMLMapper();
     List<JsonNode> crds = new ArrayList<>();
     for (Class<? extends HasMetadata> type : types) {

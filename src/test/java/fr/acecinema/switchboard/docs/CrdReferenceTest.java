@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
  */
 class CrdReferenceTest {
   private static final Path FILE = Path.of("docs", "crd-reference.md");
-  private static final List<String> ORDER = List.of("sites", "services", "backends");
+  private static final List<String> ORDER =
+      fr.acecinema.switchboard.api.Kinds.TYPES.stream()
+          .map(io.fabric8.kubernetes.api.model.HasMetadata::getPlural)
+          .toList();
 
   static String markdown() throws IOException {
     StringBuilder md = new StringBuilder();

@@ -40,8 +40,9 @@ class SchemaValidatorTest {
   }
 
   @Test
-  void loadsTheThreeGeneratedCrds() {
-    assertThat(VALIDATOR.kinds()).containsExactlyInAnyOrder("Site", "Service", "Backend");
+  void loadsTheGeneratedCrdOfEveryKind() {
+    assertThat(VALIDATOR.kinds())
+        .containsExactlyInAnyOrder("Site", "Service", "Backend", "Deployment");
   }
 
   @Test

@@ -24,11 +24,30 @@ public final class ConditionTypes {
   /** A Site's agent heartbeats the hub (only for sites that run one). */
   public static final String AGENT_CONNECTED = "AgentConnected";
 
+  /** A Deployment's newest revision is being rolled out (True) or done (False). */
+  public static final String PROGRESSING = "Progressing";
+
+  /** A Deployment has at least as many ready replicas as it asks, less maxUnavailable. */
+  public static final String AVAILABLE = "Available";
+
+  /** A Deployment's newest rollout failed and it went back to the previous revision. */
+  public static final String ROLLED_BACK = "RolledBack";
+
   /** The resource's records are in PostgreSQL. */
   public static final String RECORDS_SYNCED = "RecordsSynced";
 
   private static final List<String> ORDER =
-      List.of(ACCEPTED, READY, HEALTHY, ROUTED, TUNNEL_UP, AGENT_CONNECTED, RECORDS_SYNCED);
+      List.of(
+          ACCEPTED,
+          READY,
+          HEALTHY,
+          ROUTED,
+          TUNNEL_UP,
+          AGENT_CONNECTED,
+          PROGRESSING,
+          AVAILABLE,
+          ROLLED_BACK,
+          RECORDS_SYNCED);
 
   static int order(String type) {
     int i = ORDER.indexOf(type);

@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.api.ResourceKey;
-import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
-import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.manifest.ParsedDocument;
 import fr.acecinema.switchboard.manifest.SyntaxError;
@@ -42,7 +40,7 @@ public final class DocumentAdmission {
   public static final String INVALID_SPEC = "InvalidSpec";
 
   private static final Map<String, Class<? extends CustomResource<?, ?>>> KINDS =
-      Map.of("Site", Site.class, "Service", Service.class, "Backend", Backend.class);
+      fr.acecinema.switchboard.api.Kinds.BY_NAME;
   private static final Pattern NAME = Pattern.compile(BackendSpec.NAME_PATTERN);
 
   private static final ObjectMapper STRICT =
@@ -129,7 +127,7 @@ public final class DocumentAdmission {
           key,
           document,
           "kind",
-          " is not a Switchboard kind; use kind: Site, Service or Backend");
+          " is not a Switchboard kind; use kind: " + fr.acecinema.switchboard.api.Kinds.listed());
     }
     if (document.name() == null) {
       return reject(

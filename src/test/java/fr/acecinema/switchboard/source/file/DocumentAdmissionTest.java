@@ -96,7 +96,8 @@ class DocumentAdmissionTest {
         .contains("apiVersion: 'switchboard.acecinema.fr/v2' is not supported")
         .contains("use apiVersion: switchboard.acecinema.fr/v1alpha1");
     assertThat(rejected(BACKEND.replace("kind: Backend", "kind: Pod")).message())
-        .contains("kind: 'Pod' is not a Switchboard kind; use kind: Site, Service or Backend");
+        .contains(
+            "kind: 'Pod' is not a Switchboard kind; use kind: Site, Service, Backend or Deployment");
     Rejection noName = rejected(BACKEND.replace("  name: api-lyon-1\n", "  labels: {}\n"));
     assertThat(noName.key()).isNull();
     assertThat(noName.message()).contains("metadata.name: missing");

@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.agent;
+package fr.acecinema.switchboard.api;
 
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
 import java.nio.charset.StandardCharsets;

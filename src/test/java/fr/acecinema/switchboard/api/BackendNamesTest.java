@@ -1,4 +1,4 @@
-package fr.acecinema.switchboard.agent;
+package fr.acecinema.switchboard.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
