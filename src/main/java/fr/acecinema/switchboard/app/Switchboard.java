@@ -26,6 +26,7 @@ import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
 import fr.acecinema.switchboard.probe.SocketKiller;
 import fr.acecinema.switchboard.reconciler.BackendReconciler;
+import fr.acecinema.switchboard.reconciler.DeploymentReconciler;
 import fr.acecinema.switchboard.reconciler.Indexes;
 import fr.acecinema.switchboard.reconciler.ProbedHealth;
 import fr.acecinema.switchboard.reconciler.Router;
@@ -218,6 +219,7 @@ public final class Switchboard implements Running {
     runtime.register(
         new SiteReconciler(clock, tunnels, heartbeat, agents, settings.probeStatusRefresh())
             .controller());
+    runtime.register(new DeploymentReconciler(clock, store, agents).controller());
     router = routing == null ? null : router(settings);
 
     declarations.registerWriter(

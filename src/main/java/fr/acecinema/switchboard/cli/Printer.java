@@ -66,7 +66,20 @@ public final class Printer {
                   "MAINTENANCE",
                   r -> r.spec().path("maintenance").asText(r.rejected() ? "-" : "false")),
               new Column("BACKENDS", Printer::siteBackends),
-              new Column("AGENT", Printer::siteAgent)));
+              new Column("AGENT", Printer::siteAgent)),
+          "Deployment",
+          List.of(
+              new Column("SERVICE", r -> text(r.spec().path("service"))),
+              new Column("IMAGE", r -> text(r.status().path("currentImage"))),
+              new Column("REPLICAS", Printer::replicas),
+              new Column("UP-TO-DATE", r -> text(r.status().path("updatedReplicas"))),
+              new Column(
+                  "STRATEGY",
+                  r ->
+                      r.spec()
+                          .path("strategy")
+                          .path("type")
+                          .asText(r.rejected() ? "-" : "Rolling"))));
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -304,6 +317,15 @@ public final class Printer {
       return "-";
     }
     return s.path("readyEndpoints").asInt(0) + "/" + s.path("totalEndpoints").asInt(0);
+  }
+
+  /** {@code ready/assigned} replicas, every revision (a rollout shows its surge). */
+  private static String replicas(ResourceRow r) {
+    JsonNode replicas = r.status().path("replicas");
+    if (r.status().path("readyReplicas").isMissingNode()) {
+      return "-";
+    }
+    return r.status().path("readyReplicas").asInt() + "/" + replicas.size();
   }
 
   private static String siteBackends(ResourceRow r) {

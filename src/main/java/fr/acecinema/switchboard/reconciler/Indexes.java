@@ -18,12 +18,19 @@ public final class Indexes {
   /** Backends by {@code spec.site}. */
   public static final String BACKENDS_BY_SITE = "backendsBySite";
 
+  /** Deployments by {@code spec.service}. */
+  public static final String DEPLOYMENTS_BY_SERVICE = "deploymentsByService";
+
   private Indexes() {}
 
   /** Adds the indexes to {@code store}; once, before the first resource is put. */
   public static void register(ResourceStore store) {
     store.addIndex(BACKENDS_BY_SERVICE, "Backend", r -> List.of(((Backend) r).getSpec().service));
     store.addIndex(BACKENDS_BY_SITE, "Backend", r -> List.of(((Backend) r).getSpec().site));
+    store.addIndex(
+        DEPLOYMENTS_BY_SERVICE,
+        "Deployment",
+        r -> List.of(((fr.acecinema.switchboard.api.v1alpha1.Deployment) r).getSpec().service));
   }
 
   /** The backends {@code index} files under {@code value}. */

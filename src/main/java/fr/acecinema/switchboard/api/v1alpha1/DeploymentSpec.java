@@ -67,11 +67,13 @@ public class DeploymentSpec {
   public List<@Pattern(BackendSpec.NAME_PATTERN) String> sites;
 
   /**
-   * The TCP port the container listens on (its Backend's port: containers use the host network).
+   * The TCP port the container listens on. Each replica gets a port of its own on its site's
+   * address, published by the site's Docker engine (a bridge network the agent creates), so several
+   * replicas of one image share a site, and the image needs no port setting.
    */
   @JsonPropertyDescription(
-      "The TCP port the container listens on; containers use the site's host network, so it is"
-          + " also the Backend's port.")
+      "The TCP port the container listens on. The site's agent publishes it on a free port of the"
+          + " site's address (its Backend's port), so replicas of one image can share a site.")
   @Required
   @Min(1)
   @Max(65535)

@@ -73,6 +73,16 @@ public class DeploymentStatus extends ResourceStatus {
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public Map<String, String> lostSites = new TreeMap<>();
 
+  /**
+   * Replicas that held primaryEnv and were unassigned but may still run (their Backend exists and
+   * their agent reported within their lease): no new primary starts until they are gone.
+   */
+  @JsonPropertyDescription(
+      "Replicas that held primaryEnv and were unassigned but may still run: no new primary starts"
+          + " until they are gone.")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public List<Replica> retiredPrimaries = new ArrayList<>();
+
   /** Desired, assigned and ready replicas per site, sorted by site. */
   @JsonPropertyDescription("Desired, assigned and ready replicas per site, sorted by site.")
   @JsonInclude(JsonInclude.Include.NON_EMPTY)

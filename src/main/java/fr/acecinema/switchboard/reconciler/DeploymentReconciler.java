@@ -1,0 +1,334 @@
+package fr.acecinema.switchboard.reconciler;
+
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ACCEPTED;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.AVAILABLE;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.INVALID_SPEC;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROGRESSING;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ROLLED_BACK;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVICE_NOT_FOUND;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_NOT_FOUND;
+
+import fr.acecinema.switchboard.agent.AgentRegistry;
+import fr.acecinema.switchboard.api.BackendNames;
+import fr.acecinema.switchboard.api.ResourceKey;
+import fr.acecinema.switchboard.api.v1alpha1.Backend;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentSpec;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus;
+import fr.acecinema.switchboard.api.v1alpha1.Service;
+import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.runtime.Controller;
+import fr.acecinema.switchboard.runtime.ResourceStore;
+import fr.acecinema.switchboard.util.Durations;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles a Deployment: decides which replicas each site's agent runs ({@link
+ * DeploymentPlanner}) and writes the decision and what it sees into the status.
+ *
+ * <p>Owns: its status only; {@code status.replicas} is the hub's instruction to the agents, which
+ * create, drain and remove the containers and register them as Backends ({@code sbctl agent}).
+ * Conditions: {@code Accepted} ({@code Valid}; False {@code ServiceNotFound}, {@code SiteNotFound},
+ * {@code InvalidSpec}, not retried until the spec changes), {@code Progressing} (True {@code
+ * RollingOut}; False {@code RolloutComplete}, {@code ProgressDeadlineExceeded}), {@code Available}
+ * ({@code MinimumReplicasReady}, {@code MinimumReplicasUnavailable}, {@code NoEligibleSites}),
+ * {@code RolledBack} (True {@code ProgressDeadlineExceeded} while the spec asks for the revision
+ * that failed), {@code Ready} (as Available). Only sites whose agent has reported take replicas.
+ * Requeue: every second while a rollout, a retirement or a held primary is under way; at the next
+ * deadline (progress, reschedule, lease) otherwise; and on any change of a Site, of its Service, or
+ * of a Backend of its Service.
+ */
+public final class DeploymentReconciler implements Reconciler<Deployment> {
+  /** Shortest rescheduleAfter: a primary's lease is half of it and must cover agent heartbeats. */
+  static final Duration MIN_RESCHEDULE_AFTER = Duration.ofSeconds(10);
+
+  static final String ROLLING_OUT = "RollingOut";
+  static final String ROLLOUT_COMPLETE = "RolloutComplete";
+  static final String PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded";
+  static final String MINIMUM_REPLICAS_READY = "MinimumReplicasReady";
+  static final String MINIMUM_REPLICAS_UNAVAILABLE = "MinimumReplicasUnavailable";
+  static final String NO_ELIGIBLE_SITES = "NoEligibleSites";
+  static final String NOT_ROLLED_BACK = "NotRolledBack";
+
+  private static final Duration WHILE_MOVING = Duration.ofSeconds(1);
+
+  private final Clock clock;
+  private final ResourceStore store;
+  private final AgentRegistry agents;
+  private final Instant started;
+
+  /**
+   * @param agents what the sites' agents reported to this hub (when each was last heard); null when
+   *     the hub takes no agent reports
+   */
+  public DeploymentReconciler(Clock clock, ResourceStore store, AgentRegistry agents) {
+    this.clock = clock;
+    this.store = store;
+    this.agents = agents;
+    this.started = clock.instant();
+  }
+
+  /**
+   * What it reads: every Site (any change enqueues every Deployment), its Service, and the Backends
+   * of its Service (its replicas register as those).
+   */
+  public Controller<Deployment> controller() {
+    return new Controller<>("Deployment", Deployment.class, this)
+        .watch("Site", (s, st) -> all(st))
+        .watch("Service", (s, st) -> ofService(st, s.getMetadata().getName()))
+        .watch("Backend", (b, st) -> ofService(st, ((Backend) b).getSpec().service));
+  }
+
+  private static Set<ResourceKey> all(ResourceStore store) {
+    return store.list(Deployment.class, "Deployment").stream()
+        .map(ResourceKey::of)
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  private static Set<ResourceKey> ofService(ResourceStore store, String service) {
+    return store.byIndex(Deployment.class, Indexes.DEPLOYMENTS_BY_SERVICE, service).stream()
+        .map(ResourceKey::of)
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  @Override
+  public UpdateControl<Deployment> reconcile(Deployment deployment, Context<Deployment> context) {
+    DeploymentSpec spec = deployment.getSpec();
+    DeploymentStatus previous = deployment.getStatus();
+    Instant now = clock.instant();
+    List<Site> sites = store.list(Site.class, "Site");
+    String problem =
+        store.get(Service.class, "Service", spec.service).isEmpty()
+            ? SERVICE_NOT_FOUND
+                + " spec.service: no Service named '"
+                + spec.service
+                + "'; declare it or fix the name"
+            : reject(spec, sites);
+    if (problem != null) {
+      DeploymentStatus status = previous == null ? new DeploymentStatus() : previous;
+      status.observedGeneration = Conditions.generation(deployment);
+      deployment.setStatus(status);
+      var conditions = Conditions.on(status, deployment, now);
+      String reason = problem.substring(0, problem.indexOf(' '));
+      String message = problem.substring(problem.indexOf(' ') + 1);
+      conditions.set(ACCEPTED, false, reason, message);
+      conditions.set(READY, false, reason, message);
+      return UpdateControl.patchStatus(deployment);
+    }
+    Duration grace = duration(spec.rescheduleAfter, DeploymentSpec.DEFAULT_RESCHEDULE_AFTER);
+    var settings =
+        new DeploymentPlanner.Settings(
+            duration(spec.progressDeadline, DeploymentSpec.DEFAULT_PROGRESS_DEADLINE),
+            grace,
+            grace.dividedBy(2));
+    var plan =
+        DeploymentPlanner.plan(
+            new DeploymentPlanner.Input(
+                deployment.getMetadata().getName(),
+                spec,
+                previous,
+                sites.stream().filter(DeploymentReconciler::hasAgent).map(this::view).toList(),
+                r -> replica(r.site, r.name),
+                now),
+            settings);
+    DeploymentStatus status = plan.status();
+    status.observedGeneration = Conditions.generation(deployment);
+    deployment.setStatus(status);
+    writeConditions(deployment, status, plan, settings, now);
+    boolean moving = !plan.complete() || !status.retiredPrimaries.isEmpty();
+    Optional<Duration> lookAgain = plan.lookAgainIn();
+    if (moving) {
+      lookAgain =
+          Optional.of(lookAgain.filter(d -> d.compareTo(WHILE_MOVING) < 0).orElse(WHILE_MOVING));
+    }
+    UpdateControl<Deployment> control = UpdateControl.patchStatus(deployment);
+    return lookAgain.map(d -> control.rescheduleAfter(d.toMillis())).orElse(control);
+  }
+
+  private void writeConditions(
+      Deployment deployment,
+      DeploymentStatus status,
+      DeploymentPlanner.Plan plan,
+      DeploymentPlanner.Settings settings,
+      Instant now) {
+    var conditions = Conditions.on(status, deployment, now);
+    conditions.accepted();
+    DeploymentSpec spec = deployment.getSpec();
+    String revision = "revision " + status.current.revision + " (" + status.current.image + ")";
+    String perSite =
+        status.sites.stream()
+            .map(s -> s.site + " " + s.ready + "/" + s.desired)
+            .collect(Collectors.joining(", "));
+    int desired = plan.desired().values().stream().mapToInt(Integer::intValue).sum();
+    boolean failedAsked =
+        status.failedTemplate != null
+            && status.failedTemplate.equals(DeploymentPlanner.template(spec, 0).hash);
+    if (failedAsked) {
+      String failed = status.previous == null ? spec.image : status.previous.image;
+      conditions.set(
+          ROLLED_BACK,
+          true,
+          PROGRESS_DEADLINE_EXCEEDED,
+          failed
+              + " was not ready within "
+              + Durations.format(settings.progressDeadline())
+              + "; back to "
+              + revision
+              + ". Change the spec to try again.");
+    } else if (status.condition(ROLLED_BACK).isPresent()) {
+      conditions.set(ROLLED_BACK, false, NOT_ROLLED_BACK, revision + " is the spec's");
+    }
+    if (plan.complete()) {
+      conditions.set(PROGRESSING, false, ROLLOUT_COMPLETE, revision + " runs: " + perSite);
+    } else if (status.previous == null
+        && status.rolloutStarted != null
+        && !Instant.parse(status.rolloutStarted).plus(settings.progressDeadline()).isAfter(now)) {
+      conditions.set(
+          PROGRESSING,
+          false,
+          PROGRESS_DEADLINE_EXCEEDED,
+          revision
+              + " is not ready after "
+              + Durations.format(settings.progressDeadline())
+              + " and there is no earlier revision to go back to: "
+              + plan.updatedReplicas()
+              + " of "
+              + desired
+              + " ready ("
+              + perSite
+              + ")");
+    } else {
+      conditions.set(
+          PROGRESSING,
+          true,
+          ROLLING_OUT,
+          revision
+              + ": "
+              + plan.updatedReplicas()
+              + " of "
+              + desired
+              + " ready ("
+              + perSite
+              + ")"
+              + (plan.heldPrimary() ? "; the primary starts once its former holder is gone" : ""));
+    }
+    Condition available;
+    if (desired == 0 && spec.replicasOrDefault() > 0) {
+      available =
+          new Condition(
+              AVAILABLE,
+              Condition.FALSE,
+              NO_ELIGIBLE_SITES,
+              "no site can take replicas: a site needs a running agent and must be allowed by"
+                  + " spec.sites and reachable");
+    } else if (plan.available()) {
+      available =
+          new Condition(
+              AVAILABLE,
+              Condition.TRUE,
+              MINIMUM_REPLICAS_READY,
+              plan.readyReplicas() + " replicas ready (" + perSite + ")");
+    } else {
+      available =
+          new Condition(
+              AVAILABLE,
+              Condition.FALSE,
+              MINIMUM_REPLICAS_UNAVAILABLE,
+              plan.readyReplicas()
+                  + " replicas ready, "
+                  + Math.max(0, desired - spec.maxUnavailable())
+                  + " needed ("
+                  + perSite
+                  + ")");
+    }
+    conditions.set(available);
+    conditions.set(new Condition(READY, available.status, available.reason, available.message));
+  }
+
+  /** {@code "REASON message"} when the spec cannot be planned, null otherwise. */
+  static String reject(DeploymentSpec spec, List<Site> sites) {
+    Set<String> names =
+        sites.stream().map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
+    List<String> unknown = new ArrayList<>();
+    if (spec.sites != null) {
+      spec.sites.stream()
+          .filter(s -> !names.contains(s))
+          .forEach(s -> unknown.add("spec.sites " + s));
+    }
+    if (spec.perSite != null) {
+      spec.perSite.keySet().stream()
+          .filter(s -> !names.contains(s))
+          .sorted()
+          .forEach(s -> unknown.add("spec.perSite." + s));
+    }
+    if (!unknown.isEmpty()) {
+      return SITE_NOT_FOUND
+          + " "
+          + String.join(", ", unknown)
+          + ": no such Site; declare it or fix the name";
+    }
+    try {
+      Duration grace = duration(spec.rescheduleAfter, DeploymentSpec.DEFAULT_RESCHEDULE_AFTER);
+      duration(spec.progressDeadline, DeploymentSpec.DEFAULT_PROGRESS_DEADLINE);
+      duration(spec.drainPeriod, DeploymentSpec.DEFAULT_DRAIN_PERIOD);
+      if (grace.compareTo(MIN_RESCHEDULE_AFTER) < 0) {
+        return INVALID_SPEC
+            + " spec.rescheduleAfter: "
+            + spec.rescheduleAfter
+            + " is shorter than 10s; the primary's lease is half of it and must outlast a few"
+            + " agent heartbeats";
+      }
+    } catch (IllegalArgumentException e) {
+      return INVALID_SPEC + " " + e.getMessage();
+    }
+    if (spec.perSite != null && spec.perSite.values().stream().anyMatch(n -> n == null || n < 0)) {
+      return INVALID_SPEC + " spec.perSite: every count must be 0 or more";
+    }
+    return null;
+  }
+
+  private static Duration duration(String text, Duration otherwise) {
+    return text == null ? otherwise : Durations.parse(text);
+  }
+
+  private static boolean hasAgent(Site site) {
+    return site.getStatus() != null && site.getStatus().agent != null;
+  }
+
+  private DeploymentPlanner.SiteView view(Site site) {
+    String name = site.getMetadata().getName();
+    Optional<Condition> ready =
+        site.getStatus() == null ? Optional.empty() : site.getStatus().condition(READY);
+    Instant since =
+        ready.map(c -> c.lastTransitionTime).map(Instant::parse).orElse(clock.instant());
+    Instant seen =
+        agents == null
+            ? started
+            : agents.last(name).map(AgentRegistry.Seen::receivedAt).orElse(started);
+    return new DeploymentPlanner.SiteView(
+        name,
+        site.getSpec().priorityOrDefault(),
+        ready.map(Condition::isTrue).orElse(false),
+        since,
+        seen);
+  }
+
+  private DeploymentPlanner.ReplicaView replica(String site, String name) {
+    return store
+        .get(Backend.class, "Backend", BackendNames.of(site, name))
+        .map(b -> new DeploymentPlanner.ReplicaView(true, Conditions.isTrue(b.getStatus(), READY)))
+        .orElse(DeploymentPlanner.ReplicaView.ABSENT);
+  }
+}

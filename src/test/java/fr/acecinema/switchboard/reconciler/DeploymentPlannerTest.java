@@ -1,0 +1,344 @@
+package fr.acecinema.switchboard.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentSpec;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus.Replica;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class DeploymentPlannerTest {
+  private static final DeploymentPlanner.Settings SETTINGS =
+      new DeploymentPlanner.Settings(
+          Duration.ofMinutes(2), Duration.ofSeconds(60), Duration.ofSeconds(30));
+
+  /** A fleet the planner is run against, step by step, as the reconciler would. */
+  private static final class World {
+    final DeploymentSpec spec = new DeploymentSpec();
+    final Map<String, DeploymentPlanner.SiteView> sites = new LinkedHashMap<>();
+    final Set<String> registered = new HashSet<>();
+    final Set<String> ready = new HashSet<>();
+    Instant now = Instant.parse("2026-12-02T10:00:00Z");
+    DeploymentStatus status;
+    DeploymentPlanner.Plan plan;
+
+    World(int replicas, String image) {
+      spec.service = "api";
+      spec.image = image;
+      spec.port = 8080;
+      spec.replicas = replicas;
+      site("dijon", 10, true);
+      site("thory", 20, true);
+    }
+
+    void site(String name, int priority, boolean up) {
+      sites.put(name, new DeploymentPlanner.SiteView(name, priority, up, now, now));
+    }
+
+    void siteState(String name, boolean up) {
+      var s = sites.get(name);
+      if (s.ready() != up) {
+        sites.put(name, new DeploymentPlanner.SiteView(name, s.priority(), up, now, s.agentSeen()));
+      }
+    }
+
+    void agentHeard(String name) {
+      var s = sites.get(name);
+      sites.put(
+          name, new DeploymentPlanner.SiteView(name, s.priority(), s.ready(), s.since(), now));
+    }
+
+    DeploymentPlanner.Plan step() {
+      plan =
+          DeploymentPlanner.plan(
+              new DeploymentPlanner.Input(
+                  "api",
+                  spec,
+                  status,
+                  List.copyOf(sites.values()),
+                  r ->
+                      new DeploymentPlanner.ReplicaView(
+                          registered.contains(r.name), ready.contains(r.name)),
+                  now),
+              SETTINGS);
+      status = plan.status();
+      // Agents: a retired replica's container and Backend go away.
+      Set<String> assigned = names();
+      Set<String> retiredPrimaries =
+          status.retiredPrimaries.stream().map(r -> r.name).collect(Collectors.toSet());
+      registered.removeIf(n -> !assigned.contains(n) && !retiredPrimaries.contains(n));
+      ready.retainAll(assigned);
+      return plan;
+    }
+
+    /** Every assigned replica registers and passes its health check. */
+    void allServe() {
+      for (Replica r : status.replicas) {
+        registered.add(r.name);
+        if (sites.get(r.site).ready()) {
+          ready.add(r.name);
+        }
+      }
+    }
+
+    void later(Duration d) {
+      now = now.plus(d);
+    }
+
+    Set<String> names() {
+      return status.replicas.stream().map(r -> r.name).collect(Collectors.toSet());
+    }
+
+    Map<String, Long> perSite(int revision) {
+      return status.replicas.stream()
+          .filter(r -> r.revision == revision)
+          .collect(Collectors.groupingBy(r -> r.site, TreeMap::new, Collectors.counting()));
+    }
+
+    long primaries() {
+      return status.replicas.stream().filter(Replica::isPrimary).count();
+    }
+
+    /** Runs steps, every new replica serving after each, until the plan is complete. */
+    int rollOut(List<Long> readyPerStep) {
+      int steps = 0;
+      do {
+        step();
+        readyPerStep.add(status.replicas.stream().filter(r -> ready.contains(r.name)).count());
+        allServe();
+        later(Duration.ofSeconds(1));
+        steps++;
+      } while (!plan.complete() && steps < 50);
+      return steps;
+    }
+  }
+
+  @Test
+  void spreadsReplicasOverTheSitesByPriorityTheFirstSitesTakingTheRemainder() {
+    World w = new World(3, "local/api:1");
+    w.step();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 2L), Map.entry("thory", 1L));
+    assertThat(w.names()).containsExactlyInAnyOrder("api-r1-1", "api-r1-2", "api-r1-3");
+    assertThat(w.plan.complete()).isFalse();
+    w.allServe();
+    w.step();
+    assertThat(w.plan.complete()).isTrue();
+    assertThat(w.plan.available()).isTrue();
+    assertThat(w.status.readyReplicas).isEqualTo(3);
+    assertThat(w.status.currentImage).isEqualTo("local/api:1");
+  }
+
+  @Test
+  void perSiteCountsReplaceTheSpread() {
+    World w = new World(1, "local/api:1");
+    w.spec.perSite = Map.of("thory", 2, "dijon", 1);
+    w.step();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 2L));
+  }
+
+  @Test
+  void aRollingUpdateNeverHasFewerReadyReplicasThanAskedAndEndsOnTheNewImageOnly() {
+    World w = new World(3, "local/api:1");
+    w.rollOut(new ArrayList<>());
+    w.spec.image = "local/api:2";
+    List<Long> readyPerStep = new ArrayList<>();
+    int steps = w.rollOut(readyPerStep);
+    assertThat(readyPerStep).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(3));
+    assertThat(w.status.replicas).allSatisfy(r -> assertThat(r.image).isEqualTo("local/api:2"));
+    assertThat(w.status.replicas).hasSize(3);
+    assertThat(w.status.previousImage).isEqualTo("local/api:1");
+    // maxSurge 1: one new replica at a time, so more than three steps.
+    assertThat(steps).isGreaterThan(3);
+  }
+
+  @Test
+  void blueGreenStartsEveryNewReplicaAndRetiresTheOldOnesTogetherOnceAllServe() {
+    World w = new World(2, "local/api:1");
+    w.spec.strategy = new DeploymentSpec.Strategy();
+    w.spec.strategy.type = DeploymentSpec.Strategy.Type.BLUE_GREEN;
+    w.rollOut(new ArrayList<>());
+    w.spec.image = "local/api:2";
+    w.step();
+    assertThat(w.perSite(2)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 1L));
+    assertThat(w.perSite(1)).hasSize(2);
+    // One new replica serves: nothing old is retired yet.
+    w.registered.add("api-r2-3");
+    w.ready.add("api-r2-3");
+    w.step();
+    assertThat(w.perSite(1)).hasSize(2);
+    w.allServe();
+    w.step();
+    assertThat(w.perSite(1)).isEmpty();
+    assertThat(w.perSite(2)).hasSize(2);
+    assertThat(w.plan.complete()).isTrue();
+  }
+
+  @Test
+  void aNewImageThatNeverServesIsRolledBackAfterTheDeadlineAndTheOldReplicasNeverStopped() {
+    World w = new World(2, "local/api:1");
+    w.rollOut(new ArrayList<>());
+    Set<String> old = w.names();
+    w.spec.image = "local/api:broken";
+    w.step();
+    assertThat(w.names()).containsAll(old).hasSize(3);
+    w.later(Duration.ofSeconds(119));
+    w.step();
+    assertThat(w.plan.rolledBack()).isFalse();
+    assertThat(w.names()).containsAll(old);
+    w.later(Duration.ofSeconds(1));
+    w.step();
+    assertThat(w.plan.rolledBack()).isTrue();
+    assertThat(w.names()).isEqualTo(old);
+    assertThat(w.status.currentImage).isEqualTo("local/api:1");
+    assertThat(w.status.previousImage).isEqualTo("local/api:broken");
+    assertThat(w.plan.complete()).isTrue();
+    // The same spec is not tried again; another change is.
+    w.later(Duration.ofMinutes(5));
+    w.step();
+    assertThat(w.names()).isEqualTo(old);
+    w.spec.image = "local/api:3";
+    w.step();
+    assertThat(w.status.current.revision).isEqualTo(3);
+    assertThat(w.status.replicas).anySatisfy(r -> assertThat(r.image).isEqualTo("local/api:3"));
+  }
+
+  @Test
+  void
+      aSiteUnreachableForRescheduleAfterHasItsReplicasStartedElsewhereAndGetsThemBackWithoutAGap() {
+    World w = new World(2, "local/api:1");
+    w.rollOut(new ArrayList<>());
+    w.siteState("dijon", false);
+    w.ready.removeIf(n -> n.startsWith("api-r1-1"));
+    w.later(Duration.ofSeconds(59));
+    w.step();
+    assertThat(w.perSite(1)).containsEntry("dijon", 1L);
+    w.later(Duration.ofSeconds(1));
+    w.step();
+    assertThat(w.status.lostSites).containsKey("dijon");
+    assertThat(w.perSite(1)).containsExactly(Map.entry("thory", 2L));
+    w.allServe();
+    w.step();
+    assertThat(w.plan.complete()).isTrue();
+
+    // Back, but not for a whole rescheduleAfter yet: nothing moves.
+    w.siteState("dijon", true);
+    w.later(Duration.ofSeconds(30));
+    w.step();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("thory", 2L));
+    w.later(Duration.ofSeconds(30));
+    w.step();
+    assertThat(w.status.lostSites).isEmpty();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 2L));
+    // The surplus leaves only once dijon's replica serves.
+    w.step();
+    assertThat(w.perSite(1)).containsEntry("thory", 2L);
+    w.allServe();
+    w.step();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 1L));
+  }
+
+  @Test
+  void aFlappingSiteCausesNoContainerChurn() {
+    World w = new World(2, "local/api:1");
+    w.rollOut(new ArrayList<>());
+    Set<String> before = w.names();
+    for (int i = 0; i < 30; i++) {
+      w.siteState("dijon", i % 2 == 0);
+      w.later(Duration.ofSeconds(i % 2 == 0 ? 5 : 40));
+      w.step();
+      assertThat(w.names()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void thePrimaryDutyIsNeverAssignedTwiceThroughARollingUpdate() {
+    World w = new World(3, "local/api:1");
+    w.spec.primaryEnv = Map.of("CRON_ENABLED", "true");
+    w.rollOut(new ArrayList<>());
+    assertThat(w.primaries()).isEqualTo(1);
+    Replica first = w.status.replicas.stream().filter(Replica::isPrimary).findFirst().orElseThrow();
+    assertThat(first.env).containsEntry("CRON_ENABLED", "true");
+    assertThat(first.lease).isEqualTo("30s");
+    w.spec.image = "local/api:2";
+    for (int i = 0; i < 40 && !(w.plan.complete() && w.status.current.revision == 2); i++) {
+      w.step();
+      long running = w.primaries() + w.status.retiredPrimaries.size();
+      assertThat(running).as("primaries assigned or still alive").isLessThanOrEqualTo(1);
+      w.allServe();
+      w.later(Duration.ofSeconds(1));
+    }
+    assertThat(w.plan.complete()).isTrue();
+    assertThat(w.primaries()).isEqualTo(1);
+    assertThat(w.status.replicas)
+        .filteredOn(Replica::isPrimary)
+        .allSatisfy(r -> assertThat(r.image).isEqualTo("local/api:2"));
+    assertThat(w.status.replicas)
+        .filteredOn(r -> !r.isPrimary())
+        .allSatisfy(r -> assertThat(r.env).isNull());
+  }
+
+  @Test
+  void aPrimaryOnALostSiteMovesOnlyOnceItsAgentHasBeenSilentForItsLease() {
+    World w = new World(2, "local/api:1");
+    w.spec.primaryEnv = Map.of("CRON_ENABLED", "true");
+    w.rollOut(new ArrayList<>());
+    Replica primary =
+        w.status.replicas.stream().filter(Replica::isPrimary).findFirst().orElseThrow();
+    assertThat(primary.site).isEqualTo("dijon");
+    w.siteState("dijon", false);
+    w.ready.remove(primary.name);
+    // The hub cannot probe dijon, but its agent still reaches the hub: the primary may still run,
+    // so no other replica gets the duty, even once dijon is lost and its replicas are replaced.
+    for (int i = 0; i < 8; i++) {
+      w.later(Duration.ofSeconds(10));
+      w.agentHeard("dijon");
+      w.step();
+      w.allServe();
+      assertThat(w.primaries() + w.status.retiredPrimaries.size()).isEqualTo(1);
+      assertThat(w.status.replicas)
+          .noneSatisfy(r -> assertThat(r.isPrimary() && r.site.equals("thory")).isTrue());
+    }
+    assertThat(w.status.lostSites).containsKey("dijon");
+    assertThat(w.plan.heldPrimary()).isTrue();
+    // The agent falls silent too: after its lease the duty moves.
+    w.later(Duration.ofSeconds(29));
+    w.step();
+    assertThat(w.primaries()).isZero();
+    w.later(Duration.ofSeconds(1));
+    w.step();
+    assertThat(w.primaries()).isEqualTo(1);
+    assertThat(w.status.replicas.stream().filter(Replica::isPrimary).findFirst().orElseThrow().site)
+        .isEqualTo("thory");
+  }
+
+  @Test
+  void fewerReplicasRetireTheSurplusNotReadyFirst() {
+    World w = new World(3, "local/api:1");
+    w.rollOut(new ArrayList<>());
+    // dijon runs two (r1-1, r1-2), thory one: the surplus is dijon's, its replica not ready first.
+    w.ready.remove("api-r1-2");
+    w.spec.replicas = 2;
+    w.step();
+    assertThat(w.names()).containsExactlyInAnyOrder("api-r1-1", "api-r1-3");
+  }
+
+  @Test
+  void noSiteMeansNoReplicasAndNotAvailable() {
+    World w = new World(2, "local/api:1");
+    w.sites.clear();
+    w.step();
+    assertThat(w.status.replicas).isEmpty();
+    assertThat(w.plan.desired()).isEmpty();
+    assertThat(w.plan.available()).isFalse();
+  }
+}

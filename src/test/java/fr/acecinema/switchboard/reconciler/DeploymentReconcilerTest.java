@@ -1,0 +1,146 @@
+package fr.acecinema.switchboard.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import fr.acecinema.switchboard.api.BackendNames;
+import fr.acecinema.switchboard.api.ResourceKey;
+import fr.acecinema.switchboard.api.v1alpha1.Condition;
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentSpec;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus.Replica;
+import fr.acecinema.switchboard.api.v1alpha1.Site;
+import fr.acecinema.switchboard.api.v1alpha1.SiteStatus;
+import fr.acecinema.switchboard.testing.Fleet;
+import fr.acecinema.switchboard.testing.ReconcilerHarness;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DeploymentReconcilerTest {
+  private static final Instant NOW = Instant.parse("2026-12-02T10:00:00Z");
+  private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+
+  private ReconcilerHarness<Deployment> fleet() {
+    // The reconciler reads sites and backends through the harness's store.
+    var store = ReconcilerHarness.indexedStore();
+    return new ReconcilerHarness<>(
+        new DeploymentReconciler(clock, store, null).controller(), store);
+  }
+
+  private static Site siteWithAgent(String name, String subnet, int priority) {
+    Site s = Fleet.site(name, subnet);
+    s.getSpec().priority = priority;
+    s.setStatus(new SiteStatus());
+    s.getStatus().agent = new SiteStatus.AgentStatus();
+    s.getStatus().setCondition(new Condition("Ready", Condition.TRUE, "BackendsReady", ""), 1, NOW);
+    return s;
+  }
+
+  private static Deployment deployment(String name, String service, String image, int replicas) {
+    Deployment d = new Deployment();
+    d.setMetadata(new ObjectMetaBuilder().withName(name).withGeneration(1L).build());
+    d.setSpec(new DeploymentSpec());
+    d.getSpec().service = service;
+    d.getSpec().image = image;
+    d.getSpec().port = 8080;
+    d.getSpec().replicas = replicas;
+    return d;
+  }
+
+  @Test
+  void aDeploymentForAMissingServiceIsNotAcceptedAndNotRetried() {
+    var h = fleet();
+    h.put(siteWithAgent("dijon", "10.200.0.0/24", 10), deployment("api", "api", "local/api:1", 2));
+    var r = h.reconcile("api");
+    assertThat(r.state("Accepted")).isEqualTo("False/ServiceNotFound");
+    assertThat(r.condition("Accepted").message).contains("spec.service", "'api'");
+    assertThat(r.rescheduleAfter()).isEmpty();
+    assertThat(r.resource().getStatus().replicas).isEmpty();
+  }
+
+  @Test
+  void aPerSiteCountForAnUnknownSiteNamesTheField() {
+    var h = fleet();
+    Deployment d = deployment("api", "api", "local/api:1", 1);
+    d.getSpec().perSite = Map.of("lyon", 1);
+    h.put(siteWithAgent("dijon", "10.200.0.0/24", 10), Fleet.service("api", "api.example"), d);
+    var r = h.reconcile("api");
+    assertThat(r.state("Accepted")).isEqualTo("False/SiteNotFound");
+    assertThat(r.condition("Accepted").message).contains("spec.perSite.lyon");
+  }
+
+  @Test
+  void aRescheduleAfterShorterThanTenSecondsIsRefused() {
+    var h = fleet();
+    Deployment d = deployment("api", "api", "local/api:1", 1);
+    d.getSpec().rescheduleAfter = "5s";
+    h.put(siteWithAgent("dijon", "10.200.0.0/24", 10), Fleet.service("api", "api.example"), d);
+    assertThat(h.reconcile("api").state("Accepted")).isEqualTo("False/InvalidSpec");
+  }
+
+  @Test
+  void sitesWithoutAnAgentTakeNoReplicas() {
+    var h = fleet();
+    h.put(
+        Fleet.site("dijon", "10.200.0.0/24"),
+        Fleet.service("api", "api.example"),
+        deployment("api", "api", "local/api:1", 2));
+    var r = h.reconcile("api");
+    assertThat(r.state("Available")).isEqualTo("False/NoEligibleSites");
+    assertThat(r.state("Ready")).isEqualTo("False/NoEligibleSites");
+    assertThat(r.resource().getStatus().replicas).isEmpty();
+  }
+
+  @Test
+  void assignsReplicasRollsOutAndCompletesOnceTheirBackendsAreReady() {
+    var h = fleet();
+    h.put(
+        siteWithAgent("dijon", "10.200.0.0/24", 10),
+        siteWithAgent("thory", "10.200.1.0/24", 20),
+        Fleet.service("api", "api.example"),
+        deployment("api", "api", "local/api:1", 2));
+    var r = h.reconcile("api");
+    assertThat(r.state("Accepted")).isEqualTo("True/Valid");
+    assertThat(r.state("Progressing")).isEqualTo("True/RollingOut");
+    assertThat(r.condition("Progressing").message).contains("revision 1 (local/api:1): 0 of 2");
+    assertThat(r.rescheduleAfter()).contains(Duration.ofSeconds(1));
+    assertThat(r.resource().getStatus().replicas)
+        .extracting(x -> x.site + "/" + x.name + "/" + x.service)
+        .containsExactly("dijon/api-r1-1/api", "thory/api-r1-2/api");
+    h.put(r.resource());
+
+    // The agents ran them; they registered and serve.
+    int i = 0;
+    for (Replica x : r.resource().getStatus().replicas) {
+      h.put(
+          Fleet.withHealth(
+              Fleet.backend(
+                  BackendNames.of(x.site, x.name), "api", x.site, "10.200." + i++ + ".5", 8080),
+              true,
+              true,
+              null));
+    }
+    var done = h.reconcile("api");
+    assertThat(done.state("Progressing")).isEqualTo("False/RolloutComplete");
+    assertThat(done.condition("Progressing").message).contains("dijon 1/1, thory 1/1");
+    assertThat(done.state("Available")).isEqualTo("True/MinimumReplicasReady");
+    assertThat(done.state("Ready")).isEqualTo("True/MinimumReplicasReady");
+    assertThat(done.resource().getStatus().readyReplicas).isEqualTo(2);
+  }
+
+  @Test
+  void aBackendOfItsServiceEnqueuesItAndOneOfAnotherServiceDoesNot() {
+    var h = fleet();
+    h.put(Fleet.service("api", "api.example"), deployment("api", "api", "local/api:1", 1));
+    var mine = Fleet.backend("dijon-api-r1-1", "api", "dijon", "10.200.0.5", 8080);
+    var other = Fleet.backend("dijon-web", "web", "dijon", "10.200.0.6", 8080);
+    assertThat(h.enqueuedBy(null, mine)).containsExactly(new ResourceKey("Deployment", "api"));
+    assertThat(h.enqueuedBy(null, other)).isEmpty();
+    assertThat(h.enqueuedBy(null, Fleet.site("thory", "10.200.1.0/24")))
+        .containsExactly(new ResourceKey("Deployment", "api"));
+  }
+}
