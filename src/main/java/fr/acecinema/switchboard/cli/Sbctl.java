@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       DescribeCommand.class,
       DeleteCommand.class,
       WaitCommand.class,
+      RolloutCommand.class,
       ValidateCommand.class,
       RenderCommand.class,
       DemoCommand.class,
