@@ -282,7 +282,7 @@ class SiteAgentTest {
     SiteAgent agent = agent();
     agent.step();
 
-    engine.remove("id-web");
+    engine.drop("id-web");
     engine.put(
         new DockerContainer(
             "id-web-2",
