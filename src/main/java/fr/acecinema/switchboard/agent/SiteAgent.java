@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A site's agent: keeps the hub's Backends of this site's containers equal to what the Docker
- * engine runs, and heartbeats the hub.
+ * engine runs, runs the Deployment replicas the hub assigns to the site ({@link ReplicaRunner},
+ * which it calls every {@code interval} and at each sync), and heartbeats the hub.
  *
  * <p>Level-triggered, with one worker thread. Each sync lists the engine's containers and derives
  * the Backends they call for: a container whose {@code switchboard.*} labels are valid, that runs
