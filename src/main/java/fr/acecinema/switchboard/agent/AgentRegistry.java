@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.agent;
 
+import fr.acecinema.switchboard.fleet.ApiObjects;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * The hub's memory of its sites' agents: the last report of each, when it arrived. Heartbeats are
@@ -31,6 +33,8 @@ public final class AgentRegistry {
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
   public static final Duration MAX_INTERVAL = Duration.ofMinutes(5);
+
+  private static final Pattern REASON = Pattern.compile("[A-Z][A-Za-z0-9]{0,63}");
 
   private final Clock clock;
   private final Map<String, Seen> bySite = new ConcurrentHashMap<>();
@@ -69,7 +73,45 @@ public final class AgentRegistry {
               + " entries, at most "
               + AgentReport.MAX_CONTAINERS);
     }
+    out.addAll(replicaProblems(report.replicas()));
     return out;
+  }
+
+  private static List<String> replicaProblems(List<ReplicaReport> replicas) {
+    if (replicas == null) {
+      return List.of();
+    }
+    if (replicas.size() > AgentReport.MAX_REPLICAS) {
+      return List.of(
+          "replicas: " + replicas.size() + " entries, at most " + AgentReport.MAX_REPLICAS);
+    }
+    List<String> out = new java.util.ArrayList<>();
+    for (int i = 0; i < replicas.size(); i++) {
+      ReplicaReport r = replicas.get(i);
+      String at = "replicas[" + i + "]";
+      if (r == null || r.name() == null || !ApiObjects.validName(r.name())) {
+        out.add(at + ".name: required, a resource name (lower-case letters, digits and '-')");
+      } else if (r.state() == null) {
+        out.add(at + ".state: required, one of Running, Starting, Failed, Stopped");
+      } else if (r.reason() != null && !REASON.matcher(r.reason()).matches()) {
+        out.add(at + ".reason: one CamelCase word of at most 64 letters, e.g. ImageNotFound");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The replicas {@code site}'s agent reported in its last heartbeat, by name; empty before its
+   * first one (or one without replicas).
+   */
+  public Map<String, ReplicaReport> replicas(String site) {
+    Seen seen = bySite.get(site);
+    if (seen == null || seen.report().replicas() == null) {
+      return Map.of();
+    }
+    Map<String, ReplicaReport> out = new java.util.TreeMap<>();
+    seen.report().replicas().forEach(r -> out.put(r.name(), r));
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   /** Records {@code report} of {@code site} unless it is older than the last accepted one. */

@@ -19,6 +19,7 @@ import java.util.List;
  * @param sentAt when the agent sent it (its clock); strictly increasing per site
  * @param interval how often the agent reports: the hub judges it gone after three missed
  * @param containers the containers the agent sees that carry {@code switchboard.*} labels
+ * @param replicas the Deployment replicas assigned to the site, each with what it does now
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -28,10 +29,25 @@ public record AgentReport(
     String hostName,
     Instant sentAt,
     Duration interval,
-    List<ContainerSeen> containers) {
+    List<ContainerSeen> containers,
+    List<ReplicaReport> replicas) {
 
   /** At most this many containers per report: a larger one is refused, not truncated. */
   public static final int MAX_CONTAINERS = 500;
+
+  /** At most this many replicas per report: a larger one is refused, not truncated. */
+  public static final int MAX_REPLICAS = 500;
+
+  /** A report without replicas (an agent before Deployments, or a site that runs none). */
+  public AgentReport(
+      String agentVersion,
+      String engineVersion,
+      String hostName,
+      Instant sentAt,
+      Duration interval,
+      List<ContainerSeen> containers) {
+    this(agentVersion, engineVersion, hostName, sentAt, interval, containers, null);
+  }
 
   /**
    * One container as the agent sees it.

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import java.io.IOException;
 import java.net.URI;
@@ -141,6 +142,31 @@ public final class HttpHubClient implements HubClient {
         throw e;
       }
     }
+  }
+
+  @Override
+  public List<Deployment> deployments() throws HubException {
+    JsonNode list = call("list deployments", url("deployments").build(), get(), false);
+    List<Deployment> out = new ArrayList<>();
+    for (JsonNode item : list.path("items")) {
+      try {
+        out.add(JSON.treeToValue(item, Deployment.class));
+      } catch (IOException | IllegalArgumentException e) {
+        // One unreadable Deployment must not hide the others' replicas: the agent would retire
+        // them.
+        throw new HubException(
+            HubException.Kind.UNAVAILABLE,
+            200,
+            "list deployments on "
+                + base
+                + ": unreadable Deployment "
+                + item.path("metadata").path("name")
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return out;
   }
 
   @Override

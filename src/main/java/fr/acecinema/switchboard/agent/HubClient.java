@@ -1,12 +1,14 @@
 package fr.acecinema.switchboard.agent;
 
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
 import java.util.List;
 
 /**
  * The hub's API as a site's agent uses it, under a token of scope {@code agent} bound to its site.
- * Five calls: the Site (for its subnet), the Backends the agent manages, the writing and deleting
- * of one of them, and the heartbeat. Every call is bounded in time and fails with a {@link
- * HubException} whose {@link HubException.Kind kind} tells the agent whether to retry.
+ * Six calls: the Site (for its subnet), the Backends the agent manages, the writing and deleting of
+ * one of them, the Deployments (whose status says which replicas the site runs), and the heartbeat.
+ * Every call is bounded in time and fails with a {@link HubException} whose {@link
+ * HubException.Kind kind} tells the agent whether to retry.
  */
 public interface HubClient {
   /** {@code spec.subnet} of {@code site}, e.g. {@code 10.200.0.0/24}. */
@@ -20,6 +22,9 @@ public interface HubClient {
 
   /** Deletes one Backend; one that is already gone is not an error. */
   void deleteBackend(String name) throws HubException;
+
+  /** Every Deployment, with its status: {@code status.replicas} names each site's replicas. */
+  List<Deployment> deployments() throws HubException;
 
   /** Sends one heartbeat of {@code site}. */
   void report(String site, AgentReport report) throws HubException;

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A site's agent: keeps the hub's Backends of this site's containers equal to what the Docker
- * engine runs, and heartbeats the hub.
+ * engine runs, runs the Deployment replicas the hub assigns to the site ({@link ReplicaRunner},
+ * which it calls every {@code interval} and at each sync), and heartbeats the hub.
  *
  * <p>Level-triggered, with one worker thread. Each sync lists the engine's containers and derives
  * the Backends they call for: a container whose {@code switchboard.*} labels are valid, that runs
@@ -141,6 +142,8 @@ public final class SiteAgent implements AutoCloseable {
   private Instant subscribeAt;
   private Instant syncAt;
   private Instant heartbeatAt;
+  private Instant replicasAt;
+  private final ReplicaRunner replicas;
   private final Backoff addressBackoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
   private final Backoff subscribeBackoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
   private final Backoff syncBackoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
@@ -188,6 +191,8 @@ public final class SiteAgent implements AutoCloseable {
     this.subscribeAt = now;
     this.syncAt = now;
     this.heartbeatAt = now;
+    this.replicasAt = now;
+    this.replicas = new ReplicaRunner(settings.site(), engine, hub, this::drainedOnHub);
   }
 
   /**
@@ -311,6 +316,13 @@ public final class SiteAgent implements AutoCloseable {
     if (subscription == null && !now.isBefore(subscribeAt)) {
       events |= subscribe(now);
     }
+    if (!now.isBefore(replicasAt)) {
+      // The hub's assignment is read every interval; the engine is listed only when it changed
+      // or a deadline of the replicas came.
+      events |= replicas.refresh(now);
+      // The pass of the sync below brings it forward to the replicas' next deadline, if sooner.
+      replicasAt = now.plus(settings.interval());
+    }
     if (events || !now.isBefore(syncAt)) {
       if (!now.isBefore(syncAt) && !now.isBefore(hubRetryAt)) {
         // The periodic full sync reads the hub's side again too (level-triggered on both ends): a
@@ -323,7 +335,7 @@ public final class SiteAgent implements AutoCloseable {
       heartbeat(now);
       heartbeatAt = now.plus(settings.interval());
     }
-    Instant next = syncAt.isBefore(heartbeatAt) ? syncAt : heartbeatAt;
+    Instant next = atMost(atMost(syncAt, heartbeatAt), replicasAt);
     return subscription == null && subscribeAt.isBefore(next) ? subscribeAt : next;
   }
 
@@ -341,6 +353,7 @@ public final class SiteAgent implements AutoCloseable {
     subscribeAt = atMost(subscribeAt, now.plus(MAX_BACKOFF));
     addressAt = atMost(addressAt, now.plus(MAX_BACKOFF));
     hubRetryAt = atMost(hubRetryAt, now.plus(MAX_BACKOFF));
+    replicasAt = atMost(replicasAt, now.plus(settings.interval()));
   }
 
   private static Instant atMost(Instant t, Instant bound) {
@@ -458,6 +471,9 @@ public final class SiteAgent implements AutoCloseable {
       retrySync(now);
       return;
     }
+    // Before the plan: a replica it starts to retire is written drained in this same sync.
+    replicas.pass(containers, now);
+    replicasAt = atMost(replicasAt, replicas.dueAt());
     if (!actualKnown && now.isBefore(hubRetryAt)) {
       // An event during a hub outage: the report learns of it, the hub waits for its backoff.
       seen = seen(plan(containers, now));
@@ -563,7 +579,7 @@ public final class SiteAgent implements AutoCloseable {
     if (c.state() != DockerContainer.State.RUNNING) {
       return null;
     }
-    boolean stopping = stopMarks.containsKey(c.id());
+    boolean stopping = stopMarks.containsKey(c.id()) || replicas.draining(c.id());
     if (c.serving() && !stopping) {
       return spec;
     }
@@ -575,6 +591,12 @@ public final class SiteAgent implements AutoCloseable {
       return spec;
     }
     return null;
+  }
+
+  /** Whether the hub holds the Backend of container {@code name} drained, or holds none. */
+  private boolean drainedOnHub(String name) {
+    BackendSpec spec = actual.get(BackendNames.of(settings.site(), name));
+    return spec == null || spec.draining();
   }
 
   /** A kill mark lasts while its container runs the life it was killed in, up to a bound. */
@@ -771,7 +793,8 @@ public final class SiteAgent implements AutoCloseable {
             engineInfo == null ? null : engineInfo.hostName(),
             sentAt,
             settings.interval(),
-            List.copyOf(containers));
+            List.copyOf(containers),
+            replicas.reports());
     try {
       hub.report(settings.site(), report);
     } catch (HubException e) {

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param state what the engine says it is doing
  * @param health its healthcheck status, {@link HealthStatus#NONE} without a healthcheck
  * @param startedAt when it was last started; empty if it never was
+ * @param exitCode the code of its last exit, 0 while it never exited
  */
 public record DockerContainer(
     String id,
@@ -21,7 +22,8 @@ public record DockerContainer(
     Map<String, String> labels,
     State state,
     HealthStatus health,
-    Optional<Instant> startedAt) {
+    Optional<Instant> startedAt,
+    int exitCode) {
 
   /** The engine's container states ({@code State.Status} of the Engine API). */
   public enum State {
@@ -50,6 +52,17 @@ public record DockerContainer(
 
   public DockerContainer {
     labels = Map.copyOf(labels);
+  }
+
+  /** A container that never exited. */
+  public DockerContainer(
+      String id,
+      String name,
+      Map<String, String> labels,
+      State state,
+      HealthStatus health,
+      Optional<Instant> startedAt) {
+    this(id, name, labels, state, health, startedAt, 0);
   }
 
   /** Whether the container runs and, if it has a healthcheck, passes it. */

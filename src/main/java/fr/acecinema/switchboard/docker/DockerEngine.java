@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.docker;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -31,6 +32,37 @@ public interface DockerEngine extends AutoCloseable {
    *     called then
    */
   Subscription events(ContainerEventListener listener) throws DockerEngineException;
+
+  /**
+   * Whether {@code image} (e.g. {@code local/api:1.4.2}) is on the engine. Nothing is pulled: sites
+   * reach no registry, their images are imported.
+   */
+  boolean imageExists(String image) throws DockerEngineException;
+
+  /**
+   * Creates a container (not started) as {@link ContainerSpec} describes; returns its id.
+   *
+   * @throws DockerEngineException when the image is not on the engine or the name is taken, the
+   *     message saying which
+   */
+  String create(ContainerSpec spec) throws DockerEngineException;
+
+  /** Starts a container (by name or id); one already running is left as it is. */
+  void start(String container) throws DockerEngineException;
+
+  /**
+   * Stops a container: SIGTERM (or its image's stop signal), then SIGKILL once {@code timeout} has
+   * passed. Returns once it no longer runs; one already stopped is left as it is.
+   *
+   * @param timeout at most {@link #MAX_STOP_TIMEOUT}, in whole seconds
+   */
+  void stop(String container, Duration timeout) throws DockerEngineException;
+
+  /** Removes a stopped container; one that is already gone is not an error. */
+  void remove(String container) throws DockerEngineException;
+
+  /** The longest stop timeout {@link #stop} accepts: the call is bounded by it. */
+  Duration MAX_STOP_TIMEOUT = Duration.ofMinutes(1);
 
   /** Ends every open subscription and releases the connections. */
   @Override

@@ -4,11 +4,15 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.HealthState;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -73,8 +77,10 @@ public final class DockerJavaEngine implements DockerEngine {
 
   private final Path socket;
   private final DockerHttpClient requestHttp;
+  private final DockerHttpClient stopHttp;
   private final DockerHttpClient streamHttp;
   private final DockerClient requests;
+  private final DockerClient stops;
   private final DockerClient streams;
   private final Set<EventSubscription> open = ConcurrentHashMap.newKeySet();
 
@@ -98,6 +104,14 @@ public final class DockerJavaEngine implements DockerEngine {
             .responseTimeout(RESPONSE_TIMEOUT)
             .maxConnections(4)
             .build();
+    // A stop answers only once the container exited, up to its timeout and the kill after it.
+    this.stopHttp =
+        new ZerodepDockerHttpClient.Builder()
+            .dockerHost(host)
+            .connectionTimeout(CONNECT_TIMEOUT)
+            .responseTimeout(MAX_STOP_TIMEOUT.plus(RESPONSE_TIMEOUT))
+            .maxConnections(2)
+            .build();
     this.streamHttp =
         new ZerodepDockerHttpClient.Builder()
             .dockerHost(host)
@@ -105,6 +119,7 @@ public final class DockerJavaEngine implements DockerEngine {
             .maxConnections(4)
             .build();
     this.requests = DockerClientImpl.getInstance(config, requestHttp);
+    this.stops = DockerClientImpl.getInstance(config, stopHttp);
     this.streams = DockerClientImpl.getInstance(config, streamHttp);
   }
 
@@ -159,7 +174,8 @@ public final class DockerJavaEngine implements DockerEngine {
         labels,
         DockerContainer.State.parse(s == null ? null : s.getStatus()),
         HealthStatus.parse(health == null ? null : health.getStatus()),
-        startedAt(s == null ? null : s.getStartedAt()));
+        startedAt(s == null ? null : s.getStartedAt()),
+        s == null || s.getExitCodeLong() == null ? 0 : s.getExitCodeLong().intValue());
   }
 
   private static Optional<Instant> startedAt(String text) {
@@ -176,6 +192,99 @@ public final class DockerJavaEngine implements DockerEngine {
 
   private static String stripSlash(String name) {
     return name != null && name.startsWith("/") ? name.substring(1) : String.valueOf(name);
+  }
+
+  @Override
+  public boolean imageExists(String image) throws DockerEngineException {
+    try {
+      call("inspect image " + image, () -> requests.inspectImageCmd(image).exec());
+      return true;
+    } catch (DockerEngineException e) {
+      if (e.getCause() instanceof NotFoundException) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public String create(ContainerSpec spec) throws DockerEngineException {
+    String what = "create container " + spec.name();
+    requireSocket(what);
+    try {
+      return requests
+          .createContainerCmd(spec.image())
+          .withName(spec.name())
+          .withEnv(spec.envList())
+          .withLabels(spec.labels())
+          .withHostConfig(
+              HostConfig.newHostConfig()
+                  .withNetworkMode("host")
+                  .withRestartPolicy(RestartPolicy.noRestart()))
+          .exec()
+          .getId();
+    } catch (NotFoundException e) {
+      throw new DockerEngineException(
+          "cannot "
+              + what
+              + ": image "
+              + spec.image()
+              + " is not on the Docker engine at "
+              + socket
+              + " (sites pull nothing: load or import it there)",
+          e);
+    } catch (ConflictException e) {
+      throw new DockerEngineException(
+          "cannot "
+              + what
+              + ": the name "
+              + spec.name()
+              + " is taken by another container on the Docker engine at "
+              + socket,
+          e);
+    } catch (RuntimeException e) {
+      throw failure(what, e);
+    }
+  }
+
+  @Override
+  public void start(String container) throws DockerEngineException {
+    unlessUnchanged("start container " + container, () -> requests.startContainerCmd(container));
+  }
+
+  @Override
+  public void stop(String container, Duration timeout) throws DockerEngineException {
+    if (timeout.isNegative() || timeout.compareTo(MAX_STOP_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(
+          "a stop timeout is between 0 and " + MAX_STOP_TIMEOUT.toSeconds() + " s: " + timeout);
+    }
+    unlessUnchanged(
+        "stop container " + container,
+        () -> stops.stopContainerCmd(container).withTimeout((int) timeout.toSeconds()));
+  }
+
+  @Override
+  public void remove(String container) throws DockerEngineException {
+    try {
+      call("remove container " + container, () -> requests.removeContainerCmd(container).exec());
+    } catch (DockerEngineException e) {
+      if (!(e.getCause() instanceof NotFoundException)) {
+        throw e;
+      }
+    }
+  }
+
+  /** Runs a command whose 304 (already started, already stopped) is a success. */
+  private void unlessUnchanged(
+      String what, Supplier<? extends com.github.dockerjava.api.command.SyncDockerCmd<Void>> cmd)
+      throws DockerEngineException {
+    try {
+      call(what, () -> cmd.get().exec());
+    } catch (DockerEngineException e) {
+      if (!(e.getCause() instanceof NotModifiedException)) {
+        throw e;
+      }
+    }
   }
 
   @Override
@@ -202,7 +311,7 @@ public final class DockerJavaEngine implements DockerEngine {
   @Override
   public void close() {
     List.copyOf(open).forEach(EventSubscription::close);
-    for (Closeable c : List.of(requests, streams, requestHttp, streamHttp)) {
+    for (Closeable c : List.of(requests, stops, streams, requestHttp, stopHttp, streamHttp)) {
       try {
         c.close();
       } catch (IOException | RuntimeException e) {

@@ -13,10 +13,12 @@ import java.util.function.Function;
  *
  * <p>An {@code agent} token of site S may: read Site S; list and read the Backends S's agent
  * manages; create, replace and delete such Backends, only with {@code spec.site: S}, the label
- * {@code managed-by: agent/S} and an address inside S's subnet; report heartbeats of S. Anything
- * else is refused with 403, and a Backend it may not see is answered 404 (an agent learns nothing
- * of other sites). Every other token may not edit or delete a resource an agent manages (409: the
- * container's labels are its source of truth), nor write the label itself (403).
+ * {@code managed-by: agent/S} and an address inside S's subnet; list and read Deployments (all of
+ * them: their status names the replicas of every site, and an agent runs those of S); report
+ * heartbeats of S. Anything else is refused with 403, and a Backend it may not see is answered 404
+ * (an agent learns nothing of other sites). Every other token may not edit or delete a resource an
+ * agent manages (409: the container's labels are its source of truth), nor write the label itself
+ * (403).
  */
 final class AgentPolicy {
   /** A refusal: the status code, the Kubernetes-style reason and a message that says the fix. */
@@ -33,8 +35,8 @@ final class AgentPolicy {
 
   /**
    * What an agent token of {@code site} may do before any body is read: {@code GET} of its Site,
-   * and list, get, put and delete of Backends (further checked by {@link #agentWrite}, {@link
-   * #agentDelete} and {@link #visibleTo}); no watches.
+   * list and get of Deployments, and list, get, put and delete of Backends (further checked by
+   * {@link #agentWrite}, {@link #agentDelete} and {@link #visibleTo}); no watches.
    */
   Optional<Refusal> agentRequest(
       String site, String method, String kind, String name, boolean watch) {
@@ -43,6 +45,9 @@ final class AgentPolicy {
       return forbidden(site, "watch resources");
     }
     if (kind.equals("Site") && read && site.equals(name)) {
+      return Optional.empty();
+    }
+    if (kind.equals("Deployment") && read) {
       return Optional.empty();
     }
     if (kind.equals("Backend")
@@ -173,7 +178,7 @@ final class AgentPolicy {
                 + site
                 + " may not "
                 + what
-                + "; it may only read its Site, register its containers as Backends and report"
-                + " heartbeats"));
+                + "; it may only read its Site and the Deployments, register its containers as"
+                + " Backends and report heartbeats"));
   }
 }

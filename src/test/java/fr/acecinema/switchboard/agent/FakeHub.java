@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.agent;
 
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -19,6 +20,8 @@ final class FakeHub implements HubClient {
 
   final List<HubBackend> puts = new ArrayList<>();
   final List<AgentReport> reports = new ArrayList<>();
+  final List<Deployment> deployments = new ArrayList<>();
+  int deploymentLists;
   final Deque<HubException> putFailures = new ArrayDeque<>();
   final Deque<HubException> reportFailures = new ArrayDeque<>();
   String subnet = "10.200.1.0/24";
@@ -72,6 +75,13 @@ final class FakeHub implements HubClient {
     writes.add("DELETE " + name);
     failIfDown();
     backends.remove(name);
+  }
+
+  @Override
+  public synchronized List<Deployment> deployments() throws HubException {
+    failIfDown();
+    deploymentLists++;
+    return List.copyOf(deployments);
   }
 
   @Override

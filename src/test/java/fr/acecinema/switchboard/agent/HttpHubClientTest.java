@@ -10,6 +10,8 @@ import com.sun.net.httpserver.HttpServer;
 import fr.acecinema.switchboard.agent.AgentReport.ContainerSeen;
 import fr.acecinema.switchboard.api.ManagedBy;
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
+import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -171,6 +173,84 @@ class HttpHubClientTest {
 
     assertThat(client.subnet("dijon")).isEqualTo("10.200.1.0/24");
     assertThat(received.getFirst().path()).isEqualTo(API + "sites/dijon");
+  }
+
+  @Test
+  void theDeploymentsAreReadWithTheReplicasTheirStatusAssigns() throws Exception {
+    answer(
+        200,
+        """
+        {"kind":"DeploymentList","items":[
+          {"apiVersion":"switchboard.acecinema.fr/v1alpha1","kind":"Deployment",
+           "metadata":{"name":"api","resourceVersion":"7"},
+           "spec":{"service":"api","image":"local/api:2","port":8080,"drainPeriod":"3s",
+                   "futureField":1},
+           "status":{"replicas":[
+             {"name":"api-r2-7","site":"dijon","service":"api","revision":2,
+              "image":"local/api:2","port":8080,"env":{"CRON":"on"},"primary":true,
+              "lease":"30s"}]}}]}
+        """);
+
+    List<Deployment> deployments = client.deployments();
+
+    assertThat(received.getFirst().method()).isEqualTo("GET");
+    assertThat(received.getFirst().path()).isEqualTo(API + "deployments");
+    assertThat(deployments).hasSize(1);
+    Deployment d = deployments.getFirst();
+    assertThat(d.getMetadata().getName()).isEqualTo("api");
+    assertThat(d.getSpec().drainPeriod).isEqualTo("3s");
+    DeploymentStatus.Replica r = d.getStatus().replicas.getFirst();
+    assertThat(r.name).isEqualTo("api-r2-7");
+    assertThat(r.site).isEqualTo("dijon");
+    assertThat(r.revision).isEqualTo(2);
+    assertThat(r.env).containsExactly(Map.entry("CRON", "on"));
+    assertThat(r.isPrimary()).isTrue();
+    assertThat(r.lease).isEqualTo("30s");
+  }
+
+  @Test
+  void anUnreadableDeploymentFailsTheWholeListRatherThanHidingItsReplicas() {
+    answer(
+        200,
+        """
+        {"items":[{"kind":"Deployment","metadata":{"name":"api"},
+                   "status":{"replicas":"not a list"}}]}
+        """);
+
+    assertThatThrownBy(client::deployments)
+        .isInstanceOfSatisfying(
+            HubException.class, e -> assertThat(e.kind()).isEqualTo(HubException.Kind.UNAVAILABLE))
+        .hasMessageContaining("unreadable Deployment \"api\"");
+  }
+
+  @Test
+  void aReportCarriesItsReplicasStatesAsTheHubReadsThem() throws Exception {
+    answer(204, "");
+    AgentReport report =
+        new AgentReport(
+            "1.2.3",
+            "24.0.7",
+            "dijon-docker",
+            Instant.parse("2025-06-01T10:00:00Z"),
+            Duration.ofSeconds(5),
+            List.of(),
+            List.of(
+                new ReplicaReport("api-r2-7", ReplicaReport.State.RUNNING, null, null),
+                new ReplicaReport(
+                    "api-r2-8",
+                    ReplicaReport.State.FAILED,
+                    ReplicaReport.IMAGE_NOT_FOUND,
+                    "image local/api:2 is not on the engine")));
+
+    client.report("dijon", report);
+
+    JsonNode replicas = received.getFirst().json().path("replicas");
+    assertThat(replicas.get(0))
+        .isEqualTo(JSON.readTree("{\"name\":\"api-r2-7\",\"state\":\"Running\"}"));
+    assertThat(replicas.get(1).path("state").asText()).isEqualTo("Failed");
+    assertThat(replicas.get(1).path("reason").asText()).isEqualTo("ImageNotFound");
+    AgentReport read = HttpHubClient.JSON.readValue(received.getFirst().body(), AgentReport.class);
+    assertThat(read).isEqualTo(report);
   }
 
   @Test

@@ -8,8 +8,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import fr.acecinema.switchboard.docker.ContainerEvent;
+import fr.acecinema.switchboard.docker.ContainerEventListener;
 import fr.acecinema.switchboard.docker.ContainerLabels;
+import fr.acecinema.switchboard.docker.DockerContainer;
+import fr.acecinema.switchboard.docker.DockerEngine;
+import fr.acecinema.switchboard.docker.DockerEngineException;
 import fr.acecinema.switchboard.docker.DockerJavaEngine;
+import fr.acecinema.switchboard.docker.ReplicaLabels;
 import fr.acecinema.switchboard.testbed.DockerSite;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +56,12 @@ class SiteAgentIT {
   private static final List<Write> writes = new ArrayList<>();
 
   private static int reports;
+
+  /** The Deployments the hub serves (their status assigns the replicas), as JSON. */
+  private static final List<String> deployments = new ArrayList<>();
+
+  /** While true the hub answers 503 to everything, as one that is down. */
+  private static volatile boolean hubDown;
 
   private record Write(String what, long nanos) {}
 
@@ -84,7 +97,11 @@ class SiteAgentIT {
     int status = 200;
     String out = "{}";
     synchronized (backends) {
-      if (method.equals("GET") && path.equals("sites/lab")) {
+      if (hubDown) {
+        status = 503;
+      } else if (method.equals("GET") && path.equals("deployments")) {
+        out = "{\"kind\":\"DeploymentList\",\"items\":[" + String.join(",", deployments) + "]}";
+      } else if (method.equals("GET") && path.equals("sites/lab")) {
         out = "{\"kind\":\"Site\",\"spec\":{\"subnet\":\"127.0.0.0/8\"}}";
       } else if (method.equals("GET") && path.equals("backends")) {
         ObjectNode list = JSON.createObjectNode();
@@ -131,6 +148,141 @@ class SiteAgentIT {
             () -> List.of("127.0.0.1"));
     agent.start(() -> {});
     return agent;
+  }
+
+  /** Serves {@code json} as the only Deployment; none when null. */
+  private static void deployment(String json) {
+    synchronized (backends) {
+      deployments.clear();
+      if (json != null) {
+        deployments.add(json);
+      }
+    }
+  }
+
+  /** Deployment api, drained for 2 s, whose status assigns {@code replicas} (JSON objects). */
+  private static String api(String... replicas) {
+    return """
+        {"apiVersion":"switchboard.acecinema.fr/v1alpha1","kind":"Deployment",
+         "metadata":{"name":"api"},
+         "spec":{"service":"api","image":"%s","port":18093,"drainPeriod":"2s"},
+         "status":{"replicas":[%s]}}
+        """
+        .formatted(DockerSite.IMAGE, String.join(",", replicas));
+  }
+
+  /** A replica of site lab serving on {@code port}; the primary holds a lease of 3 s. */
+  private static String replica(String name, int port, boolean primary) {
+    return """
+        {"name":"%s","site":"lab","service":"api","revision":1,"image":"%s","port":%d,
+         "env":{"PORT":"%d"}%s}
+        """
+        .formatted(
+            name,
+            DockerSite.IMAGE,
+            port,
+            port,
+            primary ? ",\"primary\":true,\"lease\":\"3s\"" : "");
+  }
+
+  private static Optional<DockerContainer> container(String name) throws DockerEngineException {
+    return engine.containers().stream().filter(c -> c.name().equals(name)).findFirst();
+  }
+
+  private static DockerContainer.State state(String name) throws DockerEngineException {
+    return container(name).map(DockerContainer::state).orElse(null);
+  }
+
+  private static void removeQuietly(String name) {
+    try {
+      site.remove(name);
+    } catch (RuntimeException alreadyGone) {
+      // the agent removed it
+    }
+  }
+
+  @Test
+  void anAssignedReplicaRunsAndRegistersThenUnassignedItIsDrainedStoppedRemovedAndDeleted()
+      throws Exception {
+    deployment(api(replica("api-r1-1", 18093, false)));
+    // When the stop signal is sent: the drain period runs before it.
+    AtomicLong killed = new AtomicLong();
+    ContainerEventListener kills =
+        new ContainerEventListener() {
+          @Override
+          public void onEvent(ContainerEvent e) {
+            if (e.action() == ContainerEvent.Action.KILL && e.name().equals("api-r1-1")) {
+              killed.compareAndSet(0, System.nanoTime());
+            }
+          }
+
+          @Override
+          public void onEnd(End end) {}
+        };
+    SiteAgent agent = agent();
+    try (DockerEngine.Subscription ignored = engine.events(kills)) {
+      long assigned = System.nanoTime();
+      await().atMost(WAIT).until(() -> writes().contains("PUT lab-api-r1-1 drain=false"));
+      report("assigned -> container registered", assigned, when("PUT lab-api-r1-1 drain=false"));
+      assertThat(container("api-r1-1").orElseThrow().labels())
+          .containsEntry(ReplicaLabels.DEPLOYMENT, "api")
+          .containsEntry(ReplicaLabels.REPLICA, "api-r1-1")
+          .containsEntry(ContainerLabels.PORT, "18093");
+      // Its PORT from the replica's env, on the site's own loopback (host networking).
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(site.fetch(18093, "/health").output()).isEqualTo("ok\n"));
+
+      long unassigned = System.nanoTime();
+      deployment(api());
+      await().atMost(WAIT).until(() -> writes().contains("DELETE lab-api-r1-1"));
+      assertThat(writes())
+          .containsSubsequence(
+              "PUT lab-api-r1-1 drain=false", "PUT lab-api-r1-1 drain=true", "DELETE lab-api-r1-1");
+      assertThat(state("api-r1-1")).isNull();
+      // Drained for the whole drain period (2 s) before the stop signal.
+      assertThat(killed.get()).isPositive();
+      assertThat(Duration.ofNanos(killed.get() - when("PUT lab-api-r1-1 drain=true")))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      report("unassigned -> drained", unassigned, when("PUT lab-api-r1-1 drain=true"));
+      report("drained -> stop signal", when("PUT lab-api-r1-1 drain=true"), killed.get());
+      report(
+          "unassigned -> deleted (2 s drain, 10 s stop)", unassigned, when("DELETE lab-api-r1-1"));
+    } finally {
+      agent.close();
+      deployment(null);
+      removeQuietly("api-r1-1");
+    }
+  }
+
+  @Test
+  void aPrimaryIsStoppedWhenTheHubIsUnreachableLongerThanItsLeaseAndStartedWhenItIsBack()
+      throws Exception {
+    deployment(api(replica("api-r1-2", 18094, true), replica("api-r1-3", 18095, false)));
+    SiteAgent agent = agent();
+    try {
+      await().atMost(WAIT).until(() -> state("api-r1-2") == DockerContainer.State.RUNNING);
+      await().atMost(WAIT).until(() -> state("api-r1-3") == DockerContainer.State.RUNNING);
+
+      long cut = System.nanoTime();
+      hubDown = true;
+      await().atMost(WAIT).until(() -> state("api-r1-2") == DockerContainer.State.EXITED);
+      long fenced = System.nanoTime();
+      assertThat(Duration.ofNanos(fenced - cut)).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+      assertThat(state("api-r1-3")).isEqualTo(DockerContainer.State.RUNNING);
+      report("hub down -> primary stopped (3 s lease, 10 s stop)", cut, fenced);
+
+      long back = System.nanoTime();
+      hubDown = false;
+      await().atMost(WAIT).until(() -> state("api-r1-2") == DockerContainer.State.RUNNING);
+      report("hub back -> primary started again", back, System.nanoTime());
+    } finally {
+      hubDown = false;
+      agent.close();
+      deployment(null);
+      removeQuietly("api-r1-2");
+      removeQuietly("api-r1-3");
+    }
   }
 
   private static List<String> writes() {

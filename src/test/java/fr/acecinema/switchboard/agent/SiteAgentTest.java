@@ -282,7 +282,7 @@ class SiteAgentTest {
     SiteAgent agent = agent();
     agent.step();
 
-    engine.remove("id-web");
+    engine.drop("id-web");
     engine.put(
         new DockerContainer(
             "id-web-2",
@@ -498,5 +498,44 @@ class SiteAgentTest {
     assertThat(web.id()).isEqualTo("id-web");
     assertThat(web.state()).isEqualTo("running");
     assertThat(web.health()).isEqualTo("none");
+  }
+
+  @Test
+  void aRetiredReplicaIsWrittenDrainedKeptForItsDrainPeriodThenStoppedRemovedAndDeleted() {
+    engine.images.add("local/api:2");
+    engine.now = clock.instant();
+    hub.deployments.add(
+        ReplicaRunnerTest.deployment(
+            "api", "3s", ReplicaRunnerTest.replica("api-r2-7", "dijon", false)));
+    SiteAgent agent = agent();
+    agent.step();
+    assertThat(engine.calls()).containsExactly("create api-r2-7", "start api-r2-7");
+    engine.emit(Action.START, "id-api-r2-7", Map.of());
+    agent.step();
+    assertThat(hub.writes()).containsExactly("PUT dijon-api-r2-7");
+    // The first turn's heartbeat went out just after the start.
+    assertThat(hub.lastReport().replicas())
+        .containsExactly(new ReplicaReport("api-r2-7", ReplicaReport.State.STARTING, null, null));
+
+    hub.deployments.set(0, ReplicaRunnerTest.deployment("api", "3s"));
+    clock.advance(INTERVAL);
+    Instant unassigned = clock.instant();
+    clock.set(agent.step());
+    assertThat(hub.puts.getLast().spec().draining()).isTrue();
+    assertThat(hub.lastReport().replicas()).isEmpty();
+
+    // The drain is on the hub when the runner looks again, 1 s later; it lasts 3 s from there.
+    assertThat(clock.instant()).isEqualTo(unassigned.plusSeconds(1));
+    clock.set(agent.step());
+    assertThat(clock.instant()).isEqualTo(unassigned.plusSeconds(4));
+    assertThat(engine.calls()).hasSize(2);
+    agent.step();
+    assertThat(engine.calls()).endsWith("stop api-r2-7 10s", "remove api-r2-7");
+    assertThat(hub.writes()).containsExactly("PUT dijon-api-r2-7", "PUT dijon-api-r2-7");
+
+    engine.emit(Action.DESTROY, "id-api-r2-7", Map.of());
+    agent.step();
+    assertThat(hub.writes())
+        .containsExactly("PUT dijon-api-r2-7", "PUT dijon-api-r2-7", "DELETE dijon-api-r2-7");
   }
 }

@@ -190,6 +190,86 @@ class DockerEngineIT {
   }
 
   @Test
+  void aReplicaIsCreatedOnTheHostNetworkStartedStoppedWithAKillAfterItsTimeoutAndRemoved()
+      throws Exception {
+    Map<String, String> labels = ReplicaLabels.of("api", "api-r1-1", 1, true, "api", 18084);
+    try {
+      assertThat(engine.imageExists(DockerSite.IMAGE)).isTrue();
+      String id =
+          engine.create(
+              new ContainerSpec(
+                  "api-r1-1", DockerSite.IMAGE, Map.of("PORT", "18084", "ROLE", "cron"), labels));
+
+      DockerContainer created = listed("api-r1-1").orElseThrow();
+      assertThat(created.id()).isEqualTo(id);
+      assertThat(created.state()).isEqualTo(DockerContainer.State.CREATED);
+      assertThat(created.labels()).containsAllEntriesOf(labels);
+      assertThat(ReplicaLabels.read(created.labels()))
+          .contains(new ReplicaLabels.Owner("api", "api-r1-1", true));
+      assertThat(ContainerLabels.read(created.name(), created.labels()))
+          .isInstanceOf(ContainerLabels.Reading.Registered.class);
+      assertThat(
+              site.inspect(
+                  "api-r1-1", "{{.HostConfig.NetworkMode}} {{.HostConfig.RestartPolicy.Name}}"))
+          .isIn("host no", "host"); // "" is the engine's "no"
+
+      long t0 = System.nanoTime();
+      engine.start("api-r1-1");
+      engine.start("api-r1-1"); // already running: not an error
+      assertThat(listed("api-r1-1").orElseThrow().state()).isEqualTo(DockerContainer.State.RUNNING);
+      // Its PORT from the environment, on the site's own loopback: host networking.
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(site.fetch(18084, "/health").output()).isEqualTo("ok\n"));
+      report("create + start -> serving", t0, System.nanoTime());
+
+      // busybox httpd as pid 1 ignores SIGTERM: only the kill after the timeout stops it.
+      long stopAsked = System.nanoTime();
+      engine.stop("api-r1-1", Duration.ofSeconds(1));
+      long stopped = System.nanoTime();
+      DockerContainer exited = listed("api-r1-1").orElseThrow();
+      assertThat(exited.state()).isEqualTo(DockerContainer.State.EXITED);
+      assertThat(exited.exitCode()).isEqualTo(137);
+      assertThat(Duration.ofNanos(stopped - stopAsked))
+          .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+      engine.stop("api-r1-1", Duration.ofSeconds(1)); // already stopped: not an error
+      report("stop (1 s timeout, SIGTERM ignored)", stopAsked, stopped);
+
+      engine.remove("api-r1-1");
+      assertThat(listed("api-r1-1")).isEmpty();
+      engine.remove("api-r1-1"); // already gone: not an error
+    } finally {
+      removeQuietly("api-r1-1");
+    }
+  }
+
+  @Test
+  void creatingFromAMissingImageOrUnderATakenNameFailsSayingWhich() throws Exception {
+    assertThat(engine.imageExists("local/absent:9")).isFalse();
+    assertThatThrownBy(
+            () ->
+                engine.create(new ContainerSpec("api-r1-2", "local/absent:9", Map.of(), Map.of())))
+        .isInstanceOf(DockerEngineException.class)
+        .hasMessageContaining("image local/absent:9 is not on the Docker engine");
+    assertThat(listed("api-r1-2")).isEmpty();
+
+    try {
+      engine.create(new ContainerSpec("api-r1-3", DockerSite.IMAGE, Map.of(), Map.of()));
+      assertThatThrownBy(
+              () ->
+                  engine.create(
+                      new ContainerSpec("api-r1-3", DockerSite.IMAGE, Map.of(), Map.of())))
+          .isInstanceOf(DockerEngineException.class)
+          .hasMessageContaining("the name api-r1-3 is taken by another container");
+      assertThatThrownBy(() -> engine.start("api-r1-missing"))
+          .isInstanceOf(DockerEngineException.class)
+          .hasMessageContaining("start container api-r1-missing");
+    } finally {
+      removeQuietly("api-r1-3");
+    }
+  }
+
+  @Test
   void closingASubscriptionTellsTheListenerOnce() throws Exception {
     RecordingListener events = new RecordingListener();
     DockerEngine.Subscription sub = engine.events(events);

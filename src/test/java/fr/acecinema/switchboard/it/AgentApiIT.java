@@ -187,6 +187,30 @@ class AgentApiIT {
   }
 
   @Test
+  void anAgentReadsTheDeploymentsButCannotChangeThem() throws Exception {
+    String deployment =
+        """
+        {"apiVersion":"switchboard.acecinema.fr/v1alpha1","kind":"Deployment",
+         "metadata":{"name":"api"},
+         "spec":{"service":"api","image":"local/api:1","port":8080}}
+        """;
+    assertThat(call("PUT", "deployments/api", writer, deployment).statusCode()).isIn(200, 201);
+
+    var list = call("GET", "deployments", agent, null);
+    assertThat(list.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(list.body()).path("items").findValuesAsText("name")).contains("api");
+    var one = call("GET", "deployments/api", agent, null);
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(one.body()).at("/spec/image").asText()).isEqualTo("local/api:1");
+
+    assertThat(call("PUT", "deployments/api", agent, deployment).statusCode()).isEqualTo(403);
+    assertThat(call("POST", "deployments", agent, deployment).statusCode()).isEqualTo(403);
+    assertThat(call("DELETE", "deployments/api", agent, null).statusCode()).isEqualTo(403);
+    assertThat(call("GET", "deployments?watch=true", agent, null).statusCode()).isEqualTo(403);
+    assertThat(call("GET", "deployments/api", writer, null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void otherTokensCannotEditOrDeleteWhatTheAgentManagesNorForgeItsLabel() throws Exception {
     assertThat(
             call(

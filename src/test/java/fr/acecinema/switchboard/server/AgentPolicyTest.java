@@ -106,6 +106,22 @@ class AgentPolicyTest {
   }
 
   @Test
+  void anAgentMayListAndReadDeploymentsButNotWriteNorWatchThem() {
+    assertThat(policy.agentRequest("dijon", "GET", "Deployment", null, false)).isEmpty();
+    assertThat(policy.agentRequest("dijon", "GET", "Deployment", "api", false)).isEmpty();
+    assertThat(policy.agentRequest("dijon", "HEAD", "Deployment", "api", false)).isEmpty();
+    for (String method : new String[] {"PUT", "POST", "DELETE", "PATCH"}) {
+      assertThat(policy.agentRequest("dijon", method, "Deployment", "api", false))
+          .as(method)
+          .hasValueSatisfying(r -> assertThat(r.code()).isEqualTo(403))
+          .hasValueSatisfying(
+              r -> assertThat(r.message()).contains("may only read its Site and the Deployments"));
+    }
+    assertThat(policy.agentRequest("dijon", "GET", "Deployment", null, true))
+        .hasValueSatisfying(r -> assertThat(r.code()).isEqualTo(403));
+  }
+
+  @Test
   void otherTokensCannotEditWhatAnAgentManagesNorClaimItsLabel() {
     ResourceKey key = new ResourceKey("Backend", "dijon-web1");
     fleet.put(key, backend("dijon-web1", "dijon", "10.200.1.7", "agent/dijon"));

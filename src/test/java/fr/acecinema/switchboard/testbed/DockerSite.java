@@ -262,6 +262,11 @@ public final class DockerSite implements AutoCloseable {
     containers.remove(name);
   }
 
+  /** {@code docker inspect -f FORMAT NAME}; returns the output, stripped. */
+  public String inspect(String name, String format) {
+    return dockerChecked("inspect", "-f", format, name).strip();
+  }
+
   /** {@code docker exec NAME CMD...}; returns the output. */
   public String exec(String name, String... cmd) {
     List<String> args = new ArrayList<>(List.of("exec", name));
