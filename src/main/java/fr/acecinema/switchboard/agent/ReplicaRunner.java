@@ -3,6 +3,7 @@ package fr.acecinema.switchboard.agent;
 import fr.acecinema.switchboard.api.v1alpha1.Deployment;
 import fr.acecinema.switchboard.api.v1alpha1.DeploymentSpec;
 import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus.Replica;
+import fr.acecinema.switchboard.docker.ContainerLabels;
 import fr.acecinema.switchboard.docker.ContainerSpec;
 import fr.acecinema.switchboard.docker.DockerContainer;
 import fr.acecinema.switchboard.docker.DockerEngine;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -107,10 +109,24 @@ final class ReplicaRunner {
     String message;
   }
 
+  /** First port a replica is published on (its Backend's port); see {@link #LAST_PORT}. */
+  static final int FIRST_PORT = 30_000;
+
+  /**
+   * Last port a replica is published on: 30000-32767 sits just below Linux's default ephemeral
+   * range (32768-60999), so no outgoing connection of the site is handed one, and above the usual
+   * service ports. The lowest free port is taken.
+   */
+  static final int LAST_PORT = 32_767;
+
   private final String site;
   private final DockerEngine engine;
   private final HubClient hub;
   private final Predicate<String> backendDrained;
+  private final java.util.function.Supplier<String> address;
+  private final java.util.function.IntPredicate portFree;
+  // Published ports of the replica containers listed in this pass, and those created in it.
+  private final Set<Integer> portsInUse = new HashSet<>();
 
   private Map<String, Assigned> assigned;
   private Map<String, Duration> drainPeriods = Map.of();
@@ -127,11 +143,45 @@ final class ReplicaRunner {
    * @param backendDrained whether the Backend of the container of this name is drained on the hub,
    *     or absent (then no request can reach it)
    */
-  ReplicaRunner(String site, DockerEngine engine, HubClient hub, Predicate<String> backendDrained) {
+  /**
+   * @param address the site address replicas are published on (the agent's advertise address); null
+   *     while unknown: no replica is created then
+   * @param portFree whether a port can be bound on that address now (a process outside Docker may
+   *     hold it)
+   */
+  ReplicaRunner(
+      String site,
+      DockerEngine engine,
+      HubClient hub,
+      Predicate<String> backendDrained,
+      java.util.function.Supplier<String> address,
+      java.util.function.IntPredicate portFree) {
     this.site = site;
     this.engine = engine;
     this.hub = hub;
     this.backendDrained = backendDrained;
+    this.address = address;
+    this.portFree = portFree;
+  }
+
+  /** Whether {@code port} can be bound on {@code address} now (a listening test, then closed). */
+  static boolean bindable(String address, int port) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.bind(new java.net.InetSocketAddress(address, port));
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  /** The lowest port of the range no replica container holds and nothing else listens on. */
+  private OptionalInt freePort() {
+    for (int port = FIRST_PORT; port <= LAST_PORT; port++) {
+      if (!portsInUse.contains(port) && portFree.test(port)) {
+        return OptionalInt.of(port);
+      }
+    }
+    return OptionalInt.empty();
   }
 
   /**
@@ -220,6 +270,16 @@ final class ReplicaRunner {
     Map<String, DockerContainer> byName = new HashMap<>();
     containers.forEach(c -> byName.put(c.name(), c));
     List<Action> out = new ArrayList<>();
+    portsInUse.clear();
+    for (DockerContainer c : containers) {
+      if (ReplicaLabels.read(c.labels()).isPresent()) {
+        try {
+          portsInUse.add(Integer.parseInt(c.labels().getOrDefault(ContainerLabels.PORT, "")));
+        } catch (NumberFormatException e) {
+          // not a port we published: nothing to keep clear
+        }
+      }
+    }
     reports.clear();
     dueAt = Instant.MAX;
     fencedAny = false;
@@ -470,6 +530,33 @@ final class ReplicaRunner {
             now);
         return;
       }
+      String host = address.get();
+      if (host == null) {
+        failed(
+            a,
+            rs,
+            ReplicaReport.CREATE_FAILED,
+            "the agent does not know its advertise address yet",
+            now);
+        return;
+      }
+      OptionalInt port = freePort();
+      if (port.isEmpty()) {
+        failed(
+            a,
+            rs,
+            ReplicaReport.CREATE_FAILED,
+            "no free port in "
+                + FIRST_PORT
+                + "-"
+                + LAST_PORT
+                + " on "
+                + host
+                + " to publish the replica on",
+            now);
+        return;
+      }
+      portsInUse.add(port.getAsInt());
       engine.create(
           new ContainerSpec(
               a.name(),
@@ -481,7 +568,10 @@ final class ReplicaRunner {
                   r.revision == null ? 0 : r.revision,
                   r.isPrimary(),
                   r.service,
-                  r.port)));
+                  port.getAsInt()),
+              host,
+              port.getAsInt(),
+              r.port));
     } catch (DockerEngineException e) {
       failed(a, rs, ReplicaReport.CREATE_FAILED, e.getMessage(), now);
       return;

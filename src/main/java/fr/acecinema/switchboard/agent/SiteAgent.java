@@ -176,6 +176,20 @@ public final class SiteAgent implements AutoCloseable {
       HubClient hub,
       Clock clock,
       Supplier<List<String>> localAddresses) {
+    this(settings, engine, hub, clock, localAddresses, ReplicaRunner::bindable);
+  }
+
+  /**
+   * As the public constructor, with how a port is found free on the advertise address (tests: a
+   * fake host has none of the addresses it advertises).
+   */
+  SiteAgent(
+      Settings settings,
+      DockerEngine engine,
+      HubClient hub,
+      Clock clock,
+      Supplier<List<String>> localAddresses,
+      java.util.function.BiPredicate<String, Integer> bindable) {
     this.settings = settings;
     this.engine = engine;
     this.hub = hub;
@@ -192,7 +206,14 @@ public final class SiteAgent implements AutoCloseable {
     this.syncAt = now;
     this.heartbeatAt = now;
     this.replicasAt = now;
-    this.replicas = new ReplicaRunner(settings.site(), engine, hub, this::drainedOnHub);
+    this.replicas =
+        new ReplicaRunner(
+            settings.site(),
+            engine,
+            hub,
+            this::drainedOnHub,
+            () -> address,
+            port -> address != null && bindable.test(address, port));
   }
 
   /**

@@ -10,8 +10,11 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Info;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -211,15 +214,21 @@ public final class DockerJavaEngine implements DockerEngine {
   public String create(ContainerSpec spec) throws DockerEngineException {
     String what = "create container " + spec.name();
     requireSocket(what);
+    ensureNetwork();
+    ExposedPort port = ExposedPort.tcp(spec.containerPort());
     try {
       return requests
           .createContainerCmd(spec.image())
           .withName(spec.name())
           .withEnv(spec.envList())
           .withLabels(spec.labels())
+          .withExposedPorts(port)
           .withHostConfig(
               HostConfig.newHostConfig()
-                  .withNetworkMode("host")
+                  .withNetworkMode(ContainerSpec.NETWORK)
+                  .withPortBindings(
+                      new PortBinding(
+                          Ports.Binding.bindIpAndPort(spec.hostAddress(), spec.hostPort()), port))
                   .withRestartPolicy(RestartPolicy.noRestart()))
           .exec()
           .getId();
@@ -242,6 +251,32 @@ public final class DockerJavaEngine implements DockerEngine {
               + " is taken by another container on the Docker engine at "
               + socket,
           e);
+    } catch (RuntimeException e) {
+      throw failure(what, e);
+    }
+  }
+
+  /**
+   * Creates the replicas' bridge network when the engine lacks it. Checked at every create (creates
+   * are rare): a network removed by hand is made again rather than taken for a missing image. One
+   * that exists, made by anyone, is used as it is.
+   */
+  private void ensureNetwork() throws DockerEngineException {
+    String what = "create network " + ContainerSpec.NETWORK;
+    try {
+      boolean exists =
+          requests.listNetworksCmd().withNameFilter(ContainerSpec.NETWORK).exec().stream()
+              .anyMatch(n -> ContainerSpec.NETWORK.equals(n.getName()));
+      if (!exists) {
+        requests
+            .createNetworkCmd()
+            .withName(ContainerSpec.NETWORK)
+            .withDriver("bridge")
+            .withLabels(java.util.Map.of(ReplicaLabels.PREFIX + "network", "replicas"))
+            .exec();
+      }
+    } catch (ConflictException e) {
+      // created meanwhile by another call
     } catch (RuntimeException e) {
       throw failure(what, e);
     }

@@ -41,14 +41,22 @@ import java.util.function.Predicate;
  *       nothing is removed before its replacement serves.
  *   <li><b>Primary.</b> With a primaryEnv, one replica holds it. A new holder is created only when
  *       no replica is assigned as primary and every former holder is gone: its Backend deleted by
- *       its agent, or its agent silent for longer than the holder's lease, after which the agent
- *       has stopped it on its own ({@code sbctl agent}'s fence). The duty is never held twice.
+ *       its agent, or its agent silent for longer than the holder's lease plus {@link #FENCE_STOP},
+ *       by which the agent has stopped it on its own ({@code sbctl agent}'s fence). The duty is
+ *       never held twice.
  *   <li><b>Rollback.</b> A rollout not complete within {@code progressDeadline} goes back to the
  *       previous revision, which never stopped serving (its replicas were only retired as the new
  *       ones became ready).
  * </ol>
  */
 final class DeploymentPlanner {
+  /**
+   * How long after its lease a fenced primary may still run: the agent stops it when the lease
+   * ends, with SIGTERM then SIGKILL 10 s later ({@code sbctl agent}), plus 2 s for clocks and the
+   * stop call itself. A former holder's duty is free only after lease + this.
+   */
+  static final Duration FENCE_STOP = Duration.ofSeconds(12);
+
   private DeploymentPlanner() {}
 
   /** A site as the planner sees it. */
@@ -207,7 +215,7 @@ final class DeploymentPlanner {
     for (Replica p : formerPrimaries) {
       ReplicaView seen = in.replicas().apply(p);
       SiteView site = sites.get(p.site);
-      Duration lease = lease(p, settings);
+      Duration lease = lease(p, settings).plus(FENCE_STOP);
       Duration silent = site == null ? lease : Duration.between(site.agentSeen(), now);
       if (seen.registered() && silent.compareTo(lease) < 0) {
         stillAlive.add(p);

@@ -34,7 +34,12 @@ class ReplicaRunnerTest {
   /** Names of the containers whose Backend the hub holds drained (or not at all). */
   private final Set<String> drained = new HashSet<>();
 
-  private final ReplicaRunner runner = new ReplicaRunner("dijon", engine, hub, drained::contains);
+  /** Ports something outside Docker listens on at the site's address. */
+  private final Set<Integer> taken = new HashSet<>();
+
+  private final ReplicaRunner runner =
+      new ReplicaRunner(
+          "dijon", engine, hub, drained::contains, () -> "10.200.0.5", p -> !taken.contains(p));
 
   ReplicaRunnerTest() {
     engine.images.add(IMAGE);
@@ -105,7 +110,8 @@ class ReplicaRunnerTest {
   }
 
   @Test
-  void anAssignedReplicaIsCreatedWithItsEnvAndLabelsOnTheHostNetworkAndStarted() throws Exception {
+  void anAssignedReplicaIsCreatedWithItsEnvAndLabelsPublishedOnAFreePortAndStarted()
+      throws Exception {
     assign(
         deployment(
             "api", null, replica("api-r2-7", "dijon", true), replica("api-r2-8", "thory", false)));
@@ -118,7 +124,10 @@ class ReplicaRunnerTest {
     assertThat(spec.env()).containsExactlyInAnyOrderEntriesOf(Map.of("PORT", "8080", "CRON", "on"));
     assertThat(spec.labels())
         .containsExactlyInAnyOrderEntriesOf(
-            ReplicaLabels.of("api", "api-r2-7", 2, true, "api", 8080));
+            ReplicaLabels.of("api", "api-r2-7", 2, true, "api", ReplicaRunner.FIRST_PORT));
+    assertThat(spec.hostAddress()).isEqualTo("10.200.0.5");
+    assertThat(spec.hostPort()).isEqualTo(ReplicaRunner.FIRST_PORT);
+    assertThat(spec.containerPort()).isEqualTo(8080);
     assertThat(ContainerLabels.read("api-r2-7", spec.labels()))
         .isInstanceOf(ContainerLabels.Reading.Registered.class);
     assertThat(report("api-r2-7").state()).isEqualTo(ReplicaReport.State.STARTING);
@@ -129,6 +138,29 @@ class ReplicaRunnerTest {
     runner.pass(engine.containers(), T0.plusSeconds(5));
     assertThat(engine.calls()).hasSize(2);
     assertThat(report("api-r2-7").state()).isEqualTo(ReplicaReport.State.RUNNING);
+  }
+
+  @Test
+  void replicasSharingASiteArePublishedOnPortsNoOtherReplicaOrProcessHolds() throws Exception {
+    // A replica of another deployment already holds the first port; a process holds the next.
+    engine.put(
+        container(
+            "web-r1-1",
+            RUNNING,
+            NONE,
+            ReplicaLabels.of("web", "web-r1-1", 1, false, "web", ReplicaRunner.FIRST_PORT)));
+    taken.add(ReplicaRunner.FIRST_PORT + 1);
+    assign(
+        deployment(
+            "api", null, replica("api-r2-7", "dijon", false), replica("api-r2-8", "dijon", false)),
+        deployment("web", null, replica("web-r1-1", "dijon", false)));
+
+    turn(T0);
+
+    assertThat(engine.created.get("api-r2-7").hostPort()).isEqualTo(ReplicaRunner.FIRST_PORT + 2);
+    assertThat(engine.created.get("api-r2-8").hostPort()).isEqualTo(ReplicaRunner.FIRST_PORT + 3);
+    assertThat(engine.created.get("api-r2-8").labels())
+        .containsEntry(ContainerLabels.PORT, Integer.toString(ReplicaRunner.FIRST_PORT + 3));
   }
 
   @Test

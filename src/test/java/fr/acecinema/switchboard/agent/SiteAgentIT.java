@@ -224,14 +224,19 @@ class SiteAgentIT {
       long assigned = System.nanoTime();
       await().atMost(WAIT).until(() -> writes().contains("PUT lab-api-r1-1 drain=false"));
       report("assigned -> container registered", assigned, when("PUT lab-api-r1-1 drain=false"));
-      assertThat(container("api-r1-1").orElseThrow().labels())
+      Map<String, String> labels = container("api-r1-1").orElseThrow().labels();
+      assertThat(labels)
           .containsEntry(ReplicaLabels.DEPLOYMENT, "api")
-          .containsEntry(ReplicaLabels.REPLICA, "api-r1-1")
-          .containsEntry(ContainerLabels.PORT, "18093");
-      // Its PORT from the replica's env, on the site's own loopback (host networking).
+          .containsEntry(ReplicaLabels.REPLICA, "api-r1-1");
+      // It listens on 18093 (its PORT) on the agent's bridge; the agent published that on the
+      // first free port of its range on the advertise address, and registered that port.
+      int published = Integer.parseInt(labels.get(ContainerLabels.PORT));
+      assertThat(published).isBetween(30_000, 32_767);
+      assertThat(writes()).contains("PUT lab-api-r1-1 drain=false");
       await()
           .atMost(WAIT)
-          .untilAsserted(() -> assertThat(site.fetch(18093, "/health").output()).isEqualTo("ok\n"));
+          .untilAsserted(
+              () -> assertThat(site.fetch(published, "/health").output()).isEqualTo("ok\n"));
 
       long unassigned = System.nanoTime();
       deployment(api());

@@ -44,7 +44,8 @@ class SiteAgentTest {
         engine,
         hub,
         clock,
-        () -> local);
+        () -> local,
+        (host, port) -> true); // the fake host: every port of its address is free
   }
 
   private SiteAgent agent() {

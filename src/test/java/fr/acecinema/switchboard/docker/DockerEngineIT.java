@@ -190,15 +190,21 @@ class DockerEngineIT {
   }
 
   @Test
-  void aReplicaIsCreatedOnTheHostNetworkStartedStoppedWithAKillAfterItsTimeoutAndRemoved()
+  void aReplicaIsCreatedOnTheBridgeStartedStoppedWithAKillAfterItsTimeoutAndRemoved()
       throws Exception {
-    Map<String, String> labels = ReplicaLabels.of("api", "api-r1-1", 1, true, "api", 18084);
+    Map<String, String> labels = ReplicaLabels.of("api", "api-r1-1", 1, true, "api", 30084);
     try {
       assertThat(engine.imageExists(DockerSite.IMAGE)).isTrue();
       String id =
           engine.create(
               new ContainerSpec(
-                  "api-r1-1", DockerSite.IMAGE, Map.of("PORT", "18084", "ROLE", "cron"), labels));
+                  "api-r1-1",
+                  DockerSite.IMAGE,
+                  Map.of("PORT", "18084", "ROLE", "cron"),
+                  labels,
+                  "127.0.0.1",
+                  30084,
+                  18084));
 
       DockerContainer created = listed("api-r1-1").orElseThrow();
       assertThat(created.id()).isEqualTo(id);
@@ -211,17 +217,34 @@ class DockerEngineIT {
       assertThat(
               site.inspect(
                   "api-r1-1", "{{.HostConfig.NetworkMode}} {{.HostConfig.RestartPolicy.Name}}"))
-          .isIn("host no", "host"); // "" is the engine's "no"
+          .isIn("switchboard no", "switchboard"); // "" is the engine's "no"
 
       long t0 = System.nanoTime();
       engine.start("api-r1-1");
       engine.start("api-r1-1"); // already running: not an error
       assertThat(listed("api-r1-1").orElseThrow().state()).isEqualTo(DockerContainer.State.RUNNING);
-      // Its PORT from the environment, on the site's own loopback: host networking.
+      // It listens on 18084 in its own namespace; the engine publishes that on the site's 30084.
       await()
           .atMost(WAIT)
-          .untilAsserted(() -> assertThat(site.fetch(18084, "/health").output()).isEqualTo("ok\n"));
+          .untilAsserted(() -> assertThat(site.fetch(30084, "/health").output()).isEqualTo("ok\n"));
       report("create + start -> serving", t0, System.nanoTime());
+      // A second replica of the same image, same container port, shares the site.
+      engine.create(
+          new ContainerSpec(
+              "api-r1-9",
+              DockerSite.IMAGE,
+              Map.of("PORT", "18084"),
+              ReplicaLabels.of("api", "api-r1-9", 1, false, "api", 30085),
+              "127.0.0.1",
+              30085,
+              18084));
+      engine.start("api-r1-9");
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() -> assertThat(site.fetch(30085, "/health").output()).isEqualTo("ok\n"));
+      assertThat(site.fetch(30084, "/health").output()).isEqualTo("ok\n");
+      engine.stop("api-r1-9", Duration.ZERO);
+      engine.remove("api-r1-9");
 
       // busybox httpd as pid 1 ignores SIGTERM: only the kill after the timeout stops it.
       long stopAsked = System.nanoTime();
@@ -240,25 +263,25 @@ class DockerEngineIT {
       engine.remove("api-r1-1"); // already gone: not an error
     } finally {
       removeQuietly("api-r1-1");
+      removeQuietly("api-r1-9");
     }
+  }
+
+  private static ContainerSpec spec(String name, String image) {
+    return new ContainerSpec(name, image, Map.of(), Map.of(), "127.0.0.1", 30090, 8080);
   }
 
   @Test
   void creatingFromAMissingImageOrUnderATakenNameFailsSayingWhich() throws Exception {
     assertThat(engine.imageExists("local/absent:9")).isFalse();
-    assertThatThrownBy(
-            () ->
-                engine.create(new ContainerSpec("api-r1-2", "local/absent:9", Map.of(), Map.of())))
+    assertThatThrownBy(() -> engine.create(spec("api-r1-2", "local/absent:9")))
         .isInstanceOf(DockerEngineException.class)
         .hasMessageContaining("image local/absent:9 is not on the Docker engine");
     assertThat(listed("api-r1-2")).isEmpty();
 
     try {
-      engine.create(new ContainerSpec("api-r1-3", DockerSite.IMAGE, Map.of(), Map.of()));
-      assertThatThrownBy(
-              () ->
-                  engine.create(
-                      new ContainerSpec("api-r1-3", DockerSite.IMAGE, Map.of(), Map.of())))
+      engine.create(spec("api-r1-3", DockerSite.IMAGE));
+      assertThatThrownBy(() -> engine.create(spec("api-r1-3", DockerSite.IMAGE)))
           .isInstanceOf(DockerEngineException.class)
           .hasMessageContaining("the name api-r1-3 is taken by another container");
       assertThatThrownBy(() -> engine.start("api-r1-missing"))

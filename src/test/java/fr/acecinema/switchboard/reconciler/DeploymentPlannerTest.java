@@ -28,6 +28,7 @@ class DeploymentPlannerTest {
     final Map<String, DeploymentPlanner.SiteView> sites = new LinkedHashMap<>();
     final Set<String> registered = new HashSet<>();
     final Set<String> ready = new HashSet<>();
+    final Set<String> draining = new HashSet<>();
     Instant now = Instant.parse("2026-12-02T10:00:00Z");
     DeploymentStatus status;
     DeploymentPlanner.Plan plan;
@@ -72,11 +73,23 @@ class DeploymentPlannerTest {
                   now),
               SETTINGS);
       status = plan.status();
-      // Agents: a retired replica's container and Backend go away.
+      // Agents: a retired replica's container and Backend go away; a retired primary's one step
+      // later (it drains first), unless its site is cut off and its agent cannot act.
       Set<String> assigned = names();
+      Set<String> cutOff =
+          status.retiredPrimaries.stream()
+              .filter(r -> !sites.get(r.site).ready())
+              .map(r -> r.name)
+              .collect(Collectors.toSet());
       Set<String> retiredPrimaries =
           status.retiredPrimaries.stream().map(r -> r.name).collect(Collectors.toSet());
-      registered.removeIf(n -> !assigned.contains(n) && !retiredPrimaries.contains(n));
+      registered.removeIf(
+          n ->
+              !assigned.contains(n)
+                  && !cutOff.contains(n)
+                  && (!retiredPrimaries.contains(n) || draining.contains(n)));
+      draining.clear();
+      draining.addAll(retiredPrimaries);
       ready.retainAll(assigned);
       return plan;
     }
@@ -288,7 +301,7 @@ class DeploymentPlannerTest {
   }
 
   @Test
-  void aPrimaryOnALostSiteMovesOnlyOnceItsAgentHasBeenSilentForItsLease() {
+  void aPrimaryOnALostSiteMovesOnlyOnceItsAgentHasBeenSilentForItsLeaseAndItsStop() {
     World w = new World(2, "local/api:1");
     w.spec.primaryEnv = Map.of("CRON_ENABLED", "true");
     w.rollOut(new ArrayList<>());
@@ -310,8 +323,9 @@ class DeploymentPlannerTest {
     }
     assertThat(w.status.lostSites).containsKey("dijon");
     assertThat(w.plan.heldPrimary()).isTrue();
-    // The agent falls silent too: after its lease the duty moves.
-    w.later(Duration.ofSeconds(29));
+    // The agent falls silent too: after its lease and the agent's stop (10 s, + 2 s) the duty
+    // moves.
+    w.later(Duration.ofSeconds(41));
     w.step();
     assertThat(w.primaries()).isZero();
     w.later(Duration.ofSeconds(1));
