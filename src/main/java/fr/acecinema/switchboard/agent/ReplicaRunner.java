@@ -128,9 +128,10 @@ final class ReplicaRunner {
   // Published ports of the replica containers listed in this pass, and those created in it.
   private final Set<Integer> portsInUse = new HashSet<>();
 
-  private Map<String, Assigned> assigned;
+  // Read by the fence's own thread too (fenceOverdue): replaced whole, never changed in place.
+  private volatile Map<String, Assigned> assigned;
   private Map<String, Duration> drainPeriods = Map.of();
-  private Instant listedAt;
+  private volatile Instant listedAt;
   private Instant dueAt = Instant.MAX;
   // The last pass left a fenced primary: the next listing that succeeds calls for a pass.
   private boolean fencedAny;
@@ -203,6 +204,52 @@ final class ReplicaRunner {
     drainPeriods = drainPeriods(deployments);
     listedAt = now;
     return changed || fencedAny || !now.isBefore(dueAt);
+  }
+
+  /**
+   * Stops every running primary whose lease has run out since the last successful listing. Called
+   * from a thread of its own, often: the worker may be blocked for up to a call's timeout in a
+   * request to an unreachable hub, and a fence that waited for it would let the duty run beyond the
+   * lease the hub counts on, that is twice. Idempotent with the worker's own fence.
+   *
+   * @return the containers it stopped
+   */
+  List<String> fenceOverdue(Instant now) throws DockerEngineException {
+    Map<String, Assigned> known = assigned;
+    Instant listed = listedAt;
+    if (listed == null || known == null) {
+      // Never listed since the agent started: its worker's first pass fences what it finds.
+      return List.of();
+    }
+    Duration shortest =
+        known.values().stream()
+            .filter(a -> a.replica().isPrimary())
+            .map(a -> parsed(a.replica().lease, DEFAULT_LEASE))
+            .min(Duration::compareTo)
+            .orElse(DEFAULT_LEASE);
+    if (!now.isAfter(listed.plus(shortest))) {
+      return List.of(); // no lease can have run out: no need to ask the engine
+    }
+    List<String> stopped = new ArrayList<>();
+    for (DockerContainer c : engine.containers()) {
+      Optional<ReplicaLabels.Owner> owner =
+          ReplicaLabels.read(c.labels()).filter(o -> o.replica().equals(c.name()));
+      if (owner.isEmpty() || !owner.get().primary() || c.state() != DockerContainer.State.RUNNING) {
+        continue;
+      }
+      Assigned a = known == null ? null : known.get(c.name());
+      Duration lease = a == null ? DEFAULT_LEASE : parsed(a.replica().lease, DEFAULT_LEASE);
+      if (fenced(lease, now)) {
+        LOG.warn(
+            "primary replica {} stopped: the hub has not answered for {} (its lease is {})",
+            c.name(),
+            silence(now),
+            Durations.format(lease));
+        engine.stop(c.name(), STOP_TIMEOUT);
+        stopped.add(c.name());
+      }
+    }
+    return stopped;
   }
 
   /** When {@link #refresh} should run again at the latest (a deadline of the last pass). */

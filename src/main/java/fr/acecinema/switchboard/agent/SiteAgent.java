@@ -144,6 +144,7 @@ public final class SiteAgent implements AutoCloseable {
   private Instant heartbeatAt;
   private Instant replicasAt;
   private final ReplicaRunner replicas;
+  private Thread fence;
   private final Backoff addressBackoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
   private final Backoff subscribeBackoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
   private final Backoff syncBackoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF);
@@ -221,6 +222,11 @@ public final class SiteAgent implements AutoCloseable {
    * which happens only when it cannot tell its advertise address.
    */
   public void start(Runnable onFatal) {
+    fence =
+        Thread.ofPlatform()
+            .daemon()
+            .name("site-agent-fence-" + settings.site())
+            .start(this::fenceLoop);
     worker =
         Thread.ofPlatform()
             .name("site-agent-" + settings.site())
@@ -234,6 +240,33 @@ public final class SiteAgent implements AutoCloseable {
                     onFatal.run();
                   }
                 });
+  }
+
+  /** How often the fence looks at the primaries, apart from the worker (see fenceOverdue). */
+  static final Duration FENCE_CHECK = Duration.ofMillis(500);
+
+  private void fenceLoop() {
+    while (true) {
+      synchronized (lock) {
+        if (stopped) {
+          return;
+        }
+        try {
+          lock.wait(FENCE_CHECK.toMillis());
+        } catch (InterruptedException e) {
+          return;
+        }
+        if (stopped) {
+          return;
+        }
+      }
+      try {
+        replicas.fenceOverdue(clock.instant());
+      } catch (DockerEngineException | RuntimeException e) {
+        // The worker logs the engine's outages; the next check tries again.
+        LOG.debug("fence check: {}", e.toString());
+      }
+    }
   }
 
   /** Why the agent gave up, empty while it runs or after an ordinary stop. */
@@ -251,6 +284,9 @@ public final class SiteAgent implements AutoCloseable {
       stopped = true;
       current = null;
       lock.notifyAll();
+    }
+    if (fence != null) {
+      fence.interrupt();
     }
     if (worker != null) {
       try {

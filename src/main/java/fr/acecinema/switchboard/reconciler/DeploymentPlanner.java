@@ -59,8 +59,23 @@ final class DeploymentPlanner {
 
   private DeploymentPlanner() {}
 
-  /** A site as the planner sees it. */
-  record SiteView(String name, int priority, boolean ready, Instant since, Instant agentSeen) {}
+  /**
+   * A site as the planner sees it.
+   *
+   * @param reachable whether the hub reaches the site (its heartbeat and tunnel), whatever its
+   *     backends' health
+   * @param since since when it has been (un)reachable
+   * @param agentSeen when its agent last reported to the hub
+   * @param agentInterval how often its agent reports (and lists the hub): its fence counts from its
+   *     last listing, which may come up to one interval after the last report the hub has
+   */
+  record SiteView(
+      String name,
+      int priority,
+      boolean reachable,
+      Instant since,
+      Instant agentSeen,
+      Duration agentInterval) {}
 
   /** What the planner needs to know of one replica: whether its Backend exists and serves. */
   record ReplicaView(boolean registered, boolean ready) {
@@ -155,19 +170,19 @@ final class DeploymentPlanner {
     for (SiteView s : sites.values()) {
       Duration inState = Duration.between(s.since(), now);
       boolean lost = st.lostSites.containsKey(s.name());
-      if (!s.ready() && !lost && inState.compareTo(grace) >= 0) {
+      if (!s.reachable() && !lost && inState.compareTo(grace) >= 0) {
         st.lostSites.put(s.name(), s.since().toString());
         lost = true;
-      } else if (s.ready() && lost && inState.compareTo(grace) >= 0) {
+      } else if (s.reachable() && lost && inState.compareTo(grace) >= 0) {
         st.lostSites.remove(s.name());
         lost = false;
       }
       if (!lost) {
         eligible.add(s.name());
-        if (!s.ready()) {
+        if (!s.reachable()) {
           deadlines.add(grace.minus(inState));
         }
-      } else if (s.ready()) {
+      } else if (s.reachable()) {
         deadlines.add(grace.minus(inState));
       }
     }
@@ -215,7 +230,10 @@ final class DeploymentPlanner {
     for (Replica p : formerPrimaries) {
       ReplicaView seen = in.replicas().apply(p);
       SiteView site = sites.get(p.site);
-      Duration lease = lease(p, settings).plus(FENCE_STOP);
+      Duration lease =
+          lease(p, settings)
+              .plus(FENCE_STOP)
+              .plus(site == null ? Duration.ZERO : site.agentInterval());
       Duration silent = site == null ? lease : Duration.between(site.agentSeen(), now);
       if (seen.registered() && silent.compareTo(lease) < 0) {
         stillAlive.add(p);
@@ -307,7 +325,11 @@ final class DeploymentPlanner {
                 site, d, on.size(), (int) on.stream().filter(ready).count()));
       }
     }
-    boolean complete = complete(assigned, desired, cur, ready) && !primaryHeld;
+    // Nowhere to place them is not done: the count asked must be placed.
+    boolean complete =
+        complete(assigned, desired, cur, ready)
+            && !primaryHeld
+            && desiredTotal == spec.replicasOrDefault();
     if (complete) {
       st.rolloutStarted = null;
     }

@@ -8,6 +8,8 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ROLLED_BACK;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVICE_NOT_FOUND;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_NOT_FOUND;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_DOWN;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
 
 import fr.acecinema.switchboard.agent.AgentRegistry;
 import fr.acecinema.switchboard.api.BackendNames;
@@ -63,11 +65,15 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   static final String NOT_ROLLED_BACK = "NotRolledBack";
 
   private static final Duration WHILE_MOVING = Duration.ofSeconds(1);
+  private static final Duration UNHEARD_AGENT_INTERVAL = Duration.ofSeconds(30);
 
   private final Clock clock;
   private final ResourceStore store;
   private final AgentRegistry agents;
   private final Instant started;
+  // Per site, since when this process has seen it reachable or not (shared by every Deployment).
+  private final java.util.concurrent.ConcurrentMap<String, SiteState> siteStates =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param agents what the sites' agents reported to this hub (when each was last heard); null when
@@ -139,7 +145,10 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
                 deployment.getMetadata().getName(),
                 spec,
                 previous,
-                sites.stream().filter(DeploymentReconciler::hasAgent).map(this::view).toList(),
+                sites.stream()
+                    .filter(DeploymentReconciler::hasAgent)
+                    .map(s -> view(s, now))
+                    .toList(),
                 r -> replica(r.site, r.name),
                 now),
             settings);
@@ -307,23 +316,38 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     return site.getStatus() != null && site.getStatus().agent != null;
   }
 
-  private DeploymentPlanner.SiteView view(Site site) {
+  /**
+   * A site for the planner: reachable unless its {@code Ready} says the hub lost it ({@code
+   * Unreachable}: the heartbeat; {@code TunnelDown}: WireGuard), whatever its backends' health (a
+   * site whose backends all fail is still there to run replicas). Since when is this process's own
+   * observation: a condition's lastTransitionTime does not move when only its reason changes
+   * (backends failing, then the site cut), and after a restart the grace counts from the first
+   * look, which only delays a reschedule.
+   */
+  private DeploymentPlanner.SiteView view(Site site, Instant now) {
     String name = site.getMetadata().getName();
     Optional<Condition> ready =
         site.getStatus() == null ? Optional.empty() : site.getStatus().condition(READY);
-    Instant since =
-        ready.map(c -> c.lastTransitionTime).map(Instant::parse).orElse(clock.instant());
-    Instant seen =
-        agents == null
-            ? started
-            : agents.last(name).map(AgentRegistry.Seen::receivedAt).orElse(started);
+    boolean reachable =
+        ready
+            .map(c -> c.isTrue() || !(UNREACHABLE.equals(c.reason) || TUNNEL_DOWN.equals(c.reason)))
+            .orElse(true);
+    SiteState state =
+        siteStates.compute(
+            name,
+            (k, v) -> v == null || v.reachable() != reachable ? new SiteState(reachable, now) : v);
+    Optional<AgentRegistry.Seen> last = agents == null ? Optional.empty() : agents.last(name);
     return new DeploymentPlanner.SiteView(
         name,
         site.getSpec().priorityOrDefault(),
-        ready.map(Condition::isTrue).orElse(false),
-        since,
-        seen);
+        reachable,
+        state.since(),
+        last.map(AgentRegistry.Seen::receivedAt).orElse(started),
+        // Not heard since this process started: the longest interval an agent is likely to use.
+        last.map(s -> s.report().interval()).orElse(UNHEARD_AGENT_INTERVAL));
   }
+
+  private record SiteState(boolean reachable, Instant since) {}
 
   private DeploymentPlanner.ReplicaView replica(String site, String name) {
     return store

@@ -296,6 +296,22 @@ class ReplicaRunnerTest {
   }
 
   @Test
+  void theFenceStopsAnOverduePrimaryWithoutWaitingForAPassOrTheHub() throws Exception {
+    assign(
+        deployment(
+            "api", null, replica("api-r2-7", "dijon", true), replica("api-r2-8", "dijon", false)));
+    turn(T0);
+    // The worker is now stuck in a call to a hub that does not answer: only the fence acts.
+    assertThat(runner.fenceOverdue(T0.plusSeconds(30))).isEmpty();
+    assertThat(engine.calls()).doesNotContain("stop api-r2-7 10s");
+    assertThat(runner.fenceOverdue(T0.plusSeconds(30).plusMillis(1))).containsExactly("api-r2-7");
+    assertThat(engine.calls()).endsWith("stop api-r2-7 10s");
+    assertThat(engine.calls()).doesNotContain("stop api-r2-8 10s");
+    // Stopped already: nothing more to stop.
+    assertThat(runner.fenceOverdue(T0.plusSeconds(40))).isEmpty();
+  }
+
+  @Test
   void aPrimaryIsFencedWhenTheHubIsSilentLongerThanItsLeaseAndStartedAgainWhenItAnswers()
       throws Exception {
     assign(

@@ -4,32 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.docker.ContainerLabels;
-import fr.acecinema.switchboard.reconciler.RouterSettings;
-import fr.acecinema.switchboard.server.ApiServer;
 import fr.acecinema.switchboard.server.ManifestDirectoryTarget;
-import fr.acecinema.switchboard.server.Scope;
-import fr.acecinema.switchboard.server.TokenStore;
-import fr.acecinema.switchboard.testbed.CaddyProcess;
 import fr.acecinema.switchboard.testbed.DockerSite;
-import fr.acecinema.switchboard.testbed.OpenLoad;
-import fr.acecinema.switchboard.validation.SubnetPolicy;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,216 +29,49 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SiteAgentsFleetIT {
   private static final Duration WAIT = Duration.ofSeconds(40);
-  private static final String PREFIX = "/apis/switchboard.acecinema.fr/v1alpha1/";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String DIJON = "169.254.81.2";
-  private static final String THORY = "169.254.82.2";
+  private static final String DIJON = AgentFleet.DIJON;
+  private static final String THORY = AgentFleet.THORY;
+  private static final Path JAR = AgentFleet.JAR;
 
   @TempDir static Path dir;
-  private static final List<AutoCloseable> closeables = new ArrayList<>();
+  private static AgentFleet fleet;
   private static DockerSite dijon;
   private static DockerSite thory;
-  private static CaddyProcess caddy;
-  private static int caddyPort;
-  private static Switchboard hub;
-  private static ApiServer api;
-  private static TokenStore tokens;
   private static Path manifests;
-  private static final HttpClient http = HttpClient.newHttpClient();
-  private static String reader;
-  private static fr.acecinema.switchboard.operator.OperatorSettings settings;
 
   @BeforeAll
   static void up() throws Exception {
-    DockerSite.requireRoot();
-    dijon = started(DockerSite.start());
-    dijon.link("169.254.81.1", DIJON, 24);
-    dijon.importImages();
-    thory = started(DockerSite.start());
-    thory.link("169.254.82.1", THORY, 24);
-    thory.importImages();
-
-    manifests = Files.createDirectories(dir.resolve("manifests"));
-    new ManifestDir(manifests)
-        .write(
-            "fleet.yaml",
-            ManifestDir.site("dijon", "169.254.81.0/24")
-                + "---\n"
-                + ManifestDir.site("thory", "169.254.82.0/24")
-                + "---\n"
-                + ManifestDir.service("api"));
-    caddyPort = CaddyProcess.freePort();
-    caddy = started(CaddyProcess.startOnLoopback(null));
-    settings =
-        OperatorITSupport.loopbackFleet(manifests)
-            // The sites are the test's namespaces, on link-local blocks the policy must allow.
-            .withSubnets(
-                SubnetPolicy.allowing(List.of("127.0.0.0/8", "169.254.81.0/24", "169.254.82.0/24")))
-            .withRouting(
-                RouterSettings.caddy(caddy.adminUrl(), List.of("127.0.0.1:" + caddyPort), false)
-                    // A fixed port, as the product's default: a restarted hub answers where
-                    // Caddy already asks, so the restart changes nothing in Caddy's config.
-                    .withResolver("127.0.0.1:" + stablePort(), Duration.ofMillis(100)));
-    hub = Switchboard.start(settings, new SimpleMeterRegistry());
-    tokens = TokenStore.in(dir.resolve("data"));
-    reader = tokens.create("reader", Scope.read).secret();
-    hub.withApi(tokens, new ManifestDirectoryTarget(manifests, settings.subnets()), () -> "");
-    api =
-        ApiServer.start(
-            ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", stablePort())),
-            hub::readiness,
-            hub.api());
-  }
-
-  /**
-   * A free port below the kernel's ephemeral range, as the product's defaults (7053, 7070) are: a
-   * port the hub binds again after a restart must not be handed meanwhile to one of the many
-   * outgoing connections (probes, load) as its source port, which a port from the ephemeral range
-   * can be (seen once in CI: the restarted API could not bind).
-   */
-  private static int stablePort() throws java.io.IOException {
-    int first = 20_000 + (int) (ProcessHandle.current().pid() % 10_000);
-    for (int port = first; port < first + 2_000; port++) {
-      try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-        s.bind(new InetSocketAddress("127.0.0.1", port));
-        return port;
-      } catch (java.io.IOException taken) {
-        // try the next one
-      }
-    }
-    throw new java.io.IOException("no free port in " + first + "-" + (first + 2_000));
-  }
-
-  private static <T extends AutoCloseable> T started(T closeable) {
-    closeables.add(0, closeable);
-    return closeable;
+    fleet = new AgentFleet(dir, "SiteAgentsFleetIT", AgentFleet.sites());
+    dijon = fleet.dijon;
+    thory = fleet.thory;
+    manifests = fleet.manifests;
   }
 
   @AfterAll
   static void down() {
-    if (api != null) {
-      api.close();
-    }
-    if (hub != null) {
-      hub.close();
-    }
-    for (AutoCloseable c : closeables) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        System.err.println("[SiteAgentsFleetIT] cleanup: " + e);
-      }
+    if (fleet != null) {
+      fleet.close();
     }
   }
 
-  /** The jar under test: failsafe runs after {@code package}. */
-  private static final Path JAR = Path.of("target", "switchboard.jar").toAbsolutePath();
-
-  /**
-   * {@code sbctl agent} of {@code name}, as a site runs it: the jar in a process of its own, with a
-   * token bound to the site, talking to the engine's socket and to the hub's API.
-   */
   private static Process agent(String name, DockerSite site, String address) throws Exception {
-    String token = tokens.create(name + "-agent-" + System.nanoTime(), Scope.agent, name).secret();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                JAR.toString(),
-                "agent")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + "-agent-" + System.nanoTime() + ".log").toFile());
-    pb.environment().clear();
-    pb.environment()
-        .putAll(
-            Map.of(
-                "SWITCHBOARD_HUB",
-                "http://127.0.0.1:" + api.port(),
-                "SWITCHBOARD_SITE",
-                name,
-                "SWITCHBOARD_TOKEN",
-                token,
-                "SWITCHBOARD_DOCKER_SOCKET",
-                site.socket().toString(),
-                "SWITCHBOARD_ADVERTISE_ADDRESS",
-                address,
-                "SWITCHBOARD_AGENT_INTERVAL",
-                "1s"));
-    Process p = pb.start();
-    closeables.add(0, () -> stopped(p));
-    return p;
+    return fleet.agent(name, site, address);
   }
 
-  /** SIGTERM, as systemd stops it; killed if it has not exited within 10 s. */
-  private static void stopped(Process p) throws InterruptedException {
-    p.destroy();
-    if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-    }
-  }
-
-  /** The status code of GET {@code path} on the hub's API; -1 without an answer. */
   private static int status(String path) {
-    try {
-      return http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + PREFIX + path))
-                  .header("Authorization", "Bearer " + reader)
-                  .timeout(Duration.ofSeconds(10))
-                  .build(),
-              HttpResponse.BodyHandlers.discarding())
-          .statusCode();
-    } catch (java.io.IOException | InterruptedException e) {
-      return -1;
-    }
+    return fleet.status(path);
   }
 
-  /**
-   * The resource as the hub's API serves it; empty when it does not (not found, or no answer: the
-   * client's pooled connection to the API from before a hub restart is closed, so the first call
-   * after one may fail, which a wait then simply retries).
-   */
   private static JsonNode get(String path) throws Exception {
-    HttpResponse<String> r;
-    try {
-      r =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + PREFIX + path))
-                  .header("Authorization", "Bearer " + reader)
-                  .timeout(Duration.ofSeconds(10))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException e) {
-      return JSON.createObjectNode();
-    }
-    return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createObjectNode();
+    return fleet.get(path);
   }
 
   private static String condition(String path, String type) throws Exception {
-    for (JsonNode c : get(path).at("/status/conditions")) {
-      if (type.equals(c.path("type").asText())) {
-        return c.path("status").asText() + "/" + c.path("reason").asText();
-      }
-    }
-    return "none";
+    return fleet.condition(path, type);
   }
 
-  /**
-   * One request through Caddy to the service; its status code, -1 when it failed. OkHttp: the JDK's
-   * client refuses to set a Host header.
-   */
   private static int throughCaddy() {
-    try (okhttp3.Response r =
-        LOAD_CLIENT
-            .newCall(
-                new okhttp3.Request.Builder()
-                    .url("http://127.0.0.1:" + caddyPort + "/health")
-                    .header("Host", "api.acecinema.test")
-                    .build())
-            .execute()) {
-      return r.code();
-    } catch (java.io.IOException e) {
-      return -1;
-    }
+    return fleet.throughCaddy("/health");
   }
 
   private static Map<String, String> labels(int port) {
@@ -263,48 +79,23 @@ class SiteAgentsFleetIT {
   }
 
   private static void print(String what, long fromNanos) {
-    System.out.printf(
-        "[SiteAgentsFleetIT] %-52s %6d ms%n",
-        what, Duration.ofNanos(System.nanoTime() - fromNanos).toMillis());
+    fleet.print(what, fromNanos);
   }
 
   /**
    * Open-loop load through Caddy (50 requests/s, at most 2 minutes) while {@code during} runs;
    * returns the failed requests (answered other than 2xx, or not at all).
    */
-  private static long failuresWhile(ThrowingRunnable during) throws Exception {
-    OpenLoad load =
-        OpenLoad.start(
-            LOAD_CLIENT,
-            "http://127.0.0.1:" + caddyPort + "/health",
-            "api.acecinema.test",
-            50,
-            Duration.ofMinutes(2));
-    List<OpenLoad.Sample> samples;
-    try {
-      during.run(load);
-    } finally {
-      // Stopped whatever happened; a failure of the action itself propagates (no return here).
-      samples = load.stop(Duration.ofSeconds(10));
-    }
-    LAST_LOAD.set(samples.size());
-    LAST_FAILURES.set(
-        samples.stream()
-            .filter(OpenLoad.Sample::failed)
-            .map(x -> x.code() + " " + x.backend())
-            .toList());
-    return samples.stream().filter(OpenLoad.Sample::failed).count();
+  private static long failuresWhile(AgentFleet.ThrowingConsumer during) throws Exception {
+    AgentFleet.Load load = fleet.loadWhile(50, "/health", Duration.ofMinutes(2), during);
+    LAST_LOAD.set(load.samples().size());
+    LAST_FAILURES.set(load.failures());
+    return load.failed();
   }
 
-  private static final OkHttpClient LOAD_CLIENT = OpenLoad.client(Duration.ofSeconds(5));
   private static final AtomicInteger LAST_LOAD = new AtomicInteger();
   private static final java.util.concurrent.atomic.AtomicReference<List<String>> LAST_FAILURES =
       new java.util.concurrent.atomic.AtomicReference<>(List.of());
-
-  @FunctionalInterface
-  private interface ThrowingRunnable {
-    void run(OpenLoad load) throws Exception;
-  }
 
   @Test
   void containersRegisterServeLeaveAndAgentsComeAndGoWithoutFlapping() throws Exception {
@@ -416,26 +207,16 @@ class SiteAgentsFleetIT {
 
     // The hub restarts under load: the Backends the agents registered are files like any other,
     // read back before the first push; Caddy keeps serving; the agents report again.
-    int port = api.port();
     long failedOnRestart =
         failuresWhile(
             load -> {
-              api.close();
-              hub.close();
-              hub = Switchboard.start(settings, new SimpleMeterRegistry());
-              hub.withApi(
-                  tokens, new ManifestDirectoryTarget(manifests, settings.subnets()), () -> "");
-              api =
-                  ApiServer.start(
-                      ApiServer.Settings.of(new InetSocketAddress("127.0.0.1", port)),
-                      hub::readiness,
-                      hub.api());
+              fleet.restartHub();
               await()
                   .atMost(WAIT)
                   .until(
                       () ->
-                          hub.routing().map(r -> r.current()).isPresent()
-                              && hub.routing().orElseThrow().current() != null
+                          fleet.hub.routing().map(r -> r.current()).isPresent()
+                              && fleet.hub.routing().orElseThrow().current() != null
                               && condition("sites/thory", "AgentConnected")
                                   .equals("True/Heartbeating")
                               && condition("sites/dijon", "AgentConnected")

@@ -22,6 +22,8 @@ class DeploymentPlannerTest {
       new DeploymentPlanner.Settings(
           Duration.ofMinutes(2), Duration.ofSeconds(60), Duration.ofSeconds(30));
 
+  private static final Duration INTERVAL = Duration.ofSeconds(5);
+
   /** A fleet the planner is run against, step by step, as the reconciler would. */
   private static final class World {
     final DeploymentSpec spec = new DeploymentSpec();
@@ -43,20 +45,24 @@ class DeploymentPlannerTest {
     }
 
     void site(String name, int priority, boolean up) {
-      sites.put(name, new DeploymentPlanner.SiteView(name, priority, up, now, now));
+      sites.put(name, new DeploymentPlanner.SiteView(name, priority, up, now, now, INTERVAL));
     }
 
     void siteState(String name, boolean up) {
       var s = sites.get(name);
-      if (s.ready() != up) {
-        sites.put(name, new DeploymentPlanner.SiteView(name, s.priority(), up, now, s.agentSeen()));
+      if (s.reachable() != up) {
+        sites.put(
+            name,
+            new DeploymentPlanner.SiteView(name, s.priority(), up, now, s.agentSeen(), INTERVAL));
       }
     }
 
     void agentHeard(String name) {
       var s = sites.get(name);
       sites.put(
-          name, new DeploymentPlanner.SiteView(name, s.priority(), s.ready(), s.since(), now));
+          name,
+          new DeploymentPlanner.SiteView(
+              name, s.priority(), s.reachable(), s.since(), now, INTERVAL));
     }
 
     DeploymentPlanner.Plan step() {
@@ -78,7 +84,7 @@ class DeploymentPlannerTest {
       Set<String> assigned = names();
       Set<String> cutOff =
           status.retiredPrimaries.stream()
-              .filter(r -> !sites.get(r.site).ready())
+              .filter(r -> !sites.get(r.site).reachable())
               .map(r -> r.name)
               .collect(Collectors.toSet());
       Set<String> retiredPrimaries =
@@ -98,7 +104,7 @@ class DeploymentPlannerTest {
     void allServe() {
       for (Replica r : status.replicas) {
         registered.add(r.name);
-        if (sites.get(r.site).ready()) {
+        if (sites.get(r.site).reachable()) {
           ready.add(r.name);
         }
       }
@@ -323,9 +329,9 @@ class DeploymentPlannerTest {
     }
     assertThat(w.status.lostSites).containsKey("dijon");
     assertThat(w.plan.heldPrimary()).isTrue();
-    // The agent falls silent too: after its lease and the agent's stop (10 s, + 2 s) the duty
-    // moves.
-    w.later(Duration.ofSeconds(41));
+    // The agent falls silent too: after its lease, the agent's stop (10 s, + 2 s) and one agent
+    // interval (5 s) the duty moves.
+    w.later(Duration.ofSeconds(46));
     w.step();
     assertThat(w.primaries()).isZero();
     w.later(Duration.ofSeconds(1));
@@ -354,5 +360,6 @@ class DeploymentPlannerTest {
     assertThat(w.status.replicas).isEmpty();
     assertThat(w.plan.desired()).isEmpty();
     assertThat(w.plan.available()).isFalse();
+    assertThat(w.plan.complete()).isFalse();
   }
 }

@@ -133,6 +133,69 @@ class DeploymentReconcilerTest {
   }
 
   @Test
+  void aSiteIsRescheduledOnlyWhenTheHubLostItNotWhenItsBackendsFail() {
+    var now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
+    Clock moving =
+        new Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    var store = ReconcilerHarness.indexedStore();
+    var h =
+        new ReconcilerHarness<>(new DeploymentReconciler(moving, store, null).controller(), store);
+    Site dijon = siteWithAgent("dijon", "10.200.0.0/24", 10);
+    Site thory = siteWithAgent("thory", "10.200.1.0/24", 20);
+    // Dijon has had no healthy backend for an hour: Ready=False, but the hub reaches it.
+    dijon.getStatus().conditions.clear();
+    dijon
+        .getStatus()
+        .setCondition(
+            new Condition("Ready", Condition.FALSE, "NoHealthyBackends", ""),
+            1,
+            NOW.minusSeconds(3600));
+    h.put(dijon, thory, Fleet.service("api", "api.example"), deployment("api", "api", "i:1", 2));
+    var r = h.reconcile("api");
+    assertThat(r.resource().getStatus().replicas).extracting(x -> x.site).contains("dijon");
+    h.put(r.resource());
+    now.set(NOW.plusSeconds(120));
+    r = h.reconcile("api");
+    assertThat(r.resource().getStatus().lostSites).isEmpty();
+    h.put(r.resource());
+
+    // Then the hub loses it: the condition keeps its old lastTransitionTime (still False), the
+    // grace counts from now.
+    Site cut = h.store().get(Site.class, "Site", "dijon").orElseThrow();
+    cut.getStatus().conditions.clear();
+    cut.getStatus()
+        .setCondition(
+            new Condition("Ready", Condition.FALSE, "Unreachable", ""), 1, NOW.minusSeconds(3600));
+    h.put(cut);
+    r = h.reconcile("api");
+    assertThat(r.resource().getStatus().lostSites).isEmpty();
+    h.put(r.resource());
+    now.set(NOW.plusSeconds(120 + 59));
+    r = h.reconcile("api");
+    assertThat(r.resource().getStatus().lostSites).isEmpty();
+    h.put(r.resource());
+    now.set(NOW.plusSeconds(120 + 60));
+    r = h.reconcile("api");
+    assertThat(r.resource().getStatus().lostSites).containsKey("dijon");
+    assertThat(r.resource().getStatus().replicas).extracting(x -> x.site).containsOnly("thory");
+  }
+
+  @Test
   void aBackendOfItsServiceEnqueuesItAndOneOfAnotherServiceDoesNot() {
     var h = fleet();
     h.put(Fleet.service("api", "api.example"), deployment("api", "api", "local/api:1", 1));

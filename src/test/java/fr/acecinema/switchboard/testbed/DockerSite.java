@@ -215,6 +215,42 @@ public final class DockerSite implements AutoCloseable {
     return Duration.ofNanos(System.nanoTime() - t0);
   }
 
+  /** An app that serves its {@code VERSION} at {@code /version}, and {@code /health}. */
+  public static final String APP_1 = "local/app:1";
+
+  /** As {@link #APP_1}, version 2. */
+  public static final String APP_2 = "local/app:2";
+
+  /** An app that never gets healthy: it listens on port 9, not on {@code $PORT}. */
+  public static final String APP_BROKEN = "local/app:broken";
+
+  /**
+   * Imports {@link #APP_1}, {@link #APP_2} and {@link #APP_BROKEN} from the root filesystem of
+   * {@link #importImages} (which must run first); returns how long the imports took.
+   */
+  public Duration importAppImages() {
+    Path root = dir.resolve("rootfs");
+    // Unlike busybox httpd as pid 1, which ignores SIGTERM, the app stops on it as a real service
+    // does: a retired replica is gone once drained, not 10 s later at the SIGKILL.
+    String serve =
+        "CMD [\"/bin/sh\",\"-c\",\"echo $VERSION > /www/version; trap 'exit 0' TERM;"
+            + " /bin/httpd -f -p $PORT -h /www & wait\"]";
+    long t0 = System.nanoTime();
+    importRoot(root, APP_1, List.of("ENV PORT=8080", "ENV VERSION=1", serve));
+    importRoot(root, APP_2, List.of("ENV PORT=8080", "ENV VERSION=2", serve));
+    importRoot(
+        root,
+        APP_BROKEN,
+        List.of("ENV PORT=8080", "CMD [\"/bin/httpd\",\"-f\",\"-p\",\"9\",\"-h\",\"/www\"]"));
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  /** The names of the running containers. */
+  public List<String> running() {
+    String out = dockerChecked("ps", "--format", "{{.Names}}").strip();
+    return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+  }
+
   private void importRoot(Path root, String tag, List<String> changes) {
     List<String> cmd = new ArrayList<>(List.of("import"));
     changes.forEach(c -> cmd.addAll(List.of("-c", c)));
