@@ -8,6 +8,7 @@ import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
+import fr.acecinema.switchboard.postgres.Migrations;
 import fr.acecinema.switchboard.postgres.ProbeMinute;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.postgres.ResourceTable;
@@ -54,7 +55,7 @@ class BackupRestoreIT {
 
     var b = run(hubEnv, "backup", "-o", backup.toString());
     assertThat(b.code()).as(b.err()).isZero();
-    assertThat(b.out()).contains("backup written to", "schema version 1");
+    assertThat(b.out()).contains("backup written to", "schema version " + Migrations.latest());
     assertThat(Files.list(files).map(p -> p.getFileName().toString()))
         .as("no partial file left beside the backup")
         .containsExactly("records.sbbackup");
@@ -70,7 +71,7 @@ class BackupRestoreIT {
               url);
       var r = run(externalEnv, "restore", backup.toString());
       assertThat(r.code()).as(r.err()).isZero();
-      assertThat(r.out()).contains("restored", "schema version 1");
+      assertThat(r.out()).contains("restored", "schema version " + Migrations.latest());
 
       try (Database db = Database.open(url, files.resolve("var"))) {
         assertThat(dump(db)).isEqualTo(before);
@@ -108,10 +109,15 @@ class BackupRestoreIT {
     assertThat(notZip.err()).contains("notes.txt is not a Switchboard backup");
 
     Path newer = files.resolve("newer.sbbackup");
-    rewriteHeader(backup, newer, "\"schemaVersion\" : \"1\"", "\"schemaVersion\" : \"99\"");
+    rewriteHeader(
+        backup,
+        newer,
+        "\"schemaVersion\" : \"" + Migrations.latest() + "\"",
+        "\"schemaVersion\" : \"99\"");
     var future = run(env, "restore", "--replace", newer.toString());
     assertThat(future.code()).isEqualTo(1);
-    assertThat(future.err()).contains("schema version 99, newer than this build's 1");
+    assertThat(future.err())
+        .contains("schema version 99, newer than this build's " + Migrations.latest());
 
     try (Database db = Database.open(null, hub)) {
       assertThat(dump(db)).isEqualTo(before);
