@@ -58,6 +58,21 @@ final class DescribeCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * {@link #find} as the pollers of {@code wait} and {@code rollout status} read it again and
+   * again.
+   */
+  static java.util.function.Supplier<Optional<ResourceRow>> finder(
+      FleetView view, ResourceKey key) {
+    return () -> {
+      try {
+        return find(view, key);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+  }
+
   static Optional<ResourceRow> find(FleetView view, ResourceKey key) throws java.io.IOException {
     List<ResourceRow> matches =
         view.list().stream().filter(r -> r.key().filter(key::equals).isPresent()).toList();

@@ -6,9 +6,7 @@ import fr.acecinema.switchboard.config.DurationConverter;
 import fr.acecinema.switchboard.fleet.FleetView;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.util.Durations;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -180,13 +178,7 @@ final class RolloutCommand implements Runnable {
       FleetView view = root.fleets().view(root.config());
       return follow(
           key,
-          () -> {
-            try {
-              return DescribeCommand.find(view, key);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          },
+          DescribeCommand.finder(view, key),
           timeout,
           WaitCommand.INTERVAL,
           ticker,

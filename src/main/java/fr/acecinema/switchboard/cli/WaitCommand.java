@@ -3,8 +3,6 @@ package fr.acecinema.switchboard.cli;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.config.DurationConverter;
 import fr.acecinema.switchboard.fleet.FleetView;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,19 +59,7 @@ final class WaitCommand implements Callable<Integer> {
     root.setUpLogging(false);
     FleetView view = root.fleets().view(root.config());
     Waiter.Result result =
-        Waiter.await(
-            key,
-            () -> {
-              try {
-                return DescribeCommand.find(view, key);
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            },
-            target,
-            timeout,
-            INTERVAL,
-            ticker);
+        Waiter.await(key, DescribeCommand.finder(view, key), target, timeout, INTERVAL, ticker);
     (result.exitCode() == 0 ? spec.commandLine().getOut() : spec.commandLine().getErr())
         .println(result.exitCode() == 0 ? result.message() : "error: " + result.message());
     return result.exitCode();
