@@ -12,8 +12,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param name the replica's (and its container's) name, e.g. {@code api-r2-7}
  * @param state what it does now
  * @param reason one CamelCase word for why, absent when it runs as it should: {@link
- *     #IMAGE_NOT_FOUND}, {@link #CREATE_FAILED}, {@link #START_FAILED}, {@link #EXITED}, {@link
- *     #FENCED}, {@link #NAME_CONFLICT}
+ *     #IMAGE_NOT_FOUND}, {@link #CREATE_FAILED}, {@link #START_FAILED}, {@link #PORT_IN_USE},
+ *     {@link #EXITED}, {@link #FENCED}, {@link #NAME_CONFLICT}
  * @param message what happened and, where there is one, the fix
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -27,6 +27,12 @@ public record ReplicaReport(String name, State state, String reason, String mess
 
   /** The engine refused to create the container. */
   public static final String CREATE_FAILED = "CreateFailed";
+
+  /**
+   * The port the replica was published on was taken when it started; it is created again on
+   * another.
+   */
+  public static final String PORT_IN_USE = "PortInUse";
 
   /** The engine refused to start the container. */
   public static final String START_FAILED = "StartFailed";

@@ -632,6 +632,24 @@ final class ReplicaRunner {
     try {
       engine.start(a.name());
     } catch (DockerEngineException e) {
+      if (portTaken(e.getMessage())) {
+        // Taken between our check and the start (a process outside Docker): a container keeps the
+        // port it was created with, so it is created again on another free port.
+        failed(
+            a,
+            rs,
+            ReplicaReport.PORT_IN_USE,
+            "its published port was taken by another process when it started ("
+                + e.getMessage()
+                + "); it is created again on another free port",
+            now);
+        try {
+          engine.remove(a.name());
+        } catch (DockerEngineException gone) {
+          LOG.warn("cannot remove container {}: {}", a.name(), gone.getMessage());
+        }
+        return;
+      }
       failed(a, rs, ReplicaReport.START_FAILED, e.getMessage(), now);
       return;
     }
@@ -650,6 +668,13 @@ final class ReplicaRunner {
         ReplicaReport.State.STARTING,
         null,
         restart ? "started again after an exit; " + rs.count + " restart(s) so far" : null);
+  }
+
+  /** Docker's words when a published port cannot be bound (userland proxy, or its own table). */
+  static boolean portTaken(String engineMessage) {
+    return engineMessage != null
+        && (engineMessage.contains("address already in use")
+            || engineMessage.contains("port is already allocated"));
   }
 
   private void failed(Assigned a, Restarts rs, String reason, String message, Instant now) {

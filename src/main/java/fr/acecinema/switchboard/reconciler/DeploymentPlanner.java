@@ -68,6 +68,8 @@ final class DeploymentPlanner {
    * @param agentSeen when its agent last reported to the hub
    * @param agentInterval how often its agent reports (and lists the hub): its fence counts from its
    *     last listing, which may come up to one interval after the last report the hub has
+   * @param room how many replicas of this Deployment the site may run: its {@code maxReplicas} less
+   *     the replicas other Deployments have there ({@link Integer#MAX_VALUE}: no limit)
    */
   record SiteView(
       String name,
@@ -75,7 +77,18 @@ final class DeploymentPlanner {
       boolean reachable,
       Instant since,
       Instant agentSeen,
-      Duration agentInterval) {}
+      Duration agentInterval,
+      int room) {
+    SiteView(
+        String name,
+        int priority,
+        boolean reachable,
+        Instant since,
+        Instant agentSeen,
+        Duration agentInterval) {
+      this(name, priority, reachable, since, agentSeen, agentInterval, Integer.MAX_VALUE);
+    }
+  }
 
   /** What the planner needs to know of one replica: whether its Backend exists and serves. */
   record ReplicaView(boolean registered, boolean ready) {
@@ -99,7 +112,9 @@ final class DeploymentPlanner {
    * @param status the new status (conditions not set: the reconciler words them)
    * @param desired the newest revision's desired replicas per eligible site
    * @param rolledBack whether this step rolled back
+   * @param eligible the sites that may take replicas now, in priority order
    * @param complete every desired replica of the newest revision is ready and nothing else runs
+   * @param placedComplete as complete, except that some replicas may have found no room
    * @param available ready replicas reach the desired count less maxUnavailable
    * @param heldPrimary a primary is wanted but waits for its former holder to be gone
    * @param lookAgainIn when a deadline (progress, reschedule, lease) falls, if any
@@ -107,8 +122,10 @@ final class DeploymentPlanner {
   record Plan(
       DeploymentStatus status,
       Map<String, Integer> desired,
+      List<String> eligible,
       boolean rolledBack,
       boolean complete,
+      boolean placedComplete,
       boolean available,
       boolean heldPrimary,
       int readyReplicas,
@@ -186,7 +203,9 @@ final class DeploymentPlanner {
         deadlines.add(grace.minus(inState));
       }
     }
-    Map<String, Integer> desired = desired(spec, eligible, sites.keySet());
+    Map<String, Integer> room = new LinkedHashMap<>();
+    eligible.forEach(name -> room.put(name, Math.max(0, sites.get(name).room())));
+    Map<String, Integer> desired = desired(spec, room, sites.keySet());
     int desiredTotal = desired.values().stream().mapToInt(Integer::intValue).sum();
 
     // 3. What stays assigned: replicas of sites still eligible.
@@ -326,11 +345,10 @@ final class DeploymentPlanner {
       }
     }
     // Nowhere to place them is not done: the count asked must be placed.
-    boolean complete =
-        complete(assigned, desired, cur, ready)
-            && !primaryHeld
-            && desiredTotal == spec.replicasOrDefault();
-    if (complete) {
+    boolean placedComplete = complete(assigned, desired, cur, ready) && !primaryHeld;
+    boolean complete = placedComplete && desiredTotal == spec.replicasOrDefault();
+    if (placedComplete && desiredTotal > 0) {
+      // Done as far as room allows: a later failure of a replica is not this rollout's to judge.
       st.rolloutStarted = null;
     }
     boolean available =
@@ -343,13 +361,30 @@ final class DeploymentPlanner {
             .min(Comparator.naturalOrder())
             .map(d -> d.plusMillis(100));
     return new Plan(
-        st, desired, rolledBack, complete, available, primaryHeld, readyCount, updated, lookAgain);
+        st,
+        desired,
+        List.copyOf(eligible),
+        rolledBack,
+        complete,
+        placedComplete,
+        available,
+        primaryHeld,
+        readyCount,
+        updated,
+        lookAgain);
   }
 
-  /** The replicas each eligible site should run of the newest revision. */
+  /**
+   * The replicas each eligible site should run of the newest revision: never more than its room;
+   * what a site cannot take goes to the others with room left, and what none can take is left out
+   * (the plan's caller reports it).
+   *
+   * @param room the eligible sites in priority order, with how many replicas each may run
+   */
   static Map<String, Integer> desired(
-      DeploymentSpec spec, List<String> eligible, java.util.Set<String> allowed) {
+      DeploymentSpec spec, Map<String, Integer> room, java.util.Set<String> allowed) {
     Map<String, Integer> out = new LinkedHashMap<>();
+    List<String> eligible = List.copyOf(room.keySet());
     if (eligible.isEmpty()) {
       return out;
     }
@@ -359,14 +394,30 @@ final class DeploymentPlanner {
       for (Map.Entry<String, Integer> e : spec.perSite.entrySet()) {
         int n = e.getValue() == null ? 0 : e.getValue();
         if (eligible.contains(e.getKey())) {
-          out.merge(e.getKey(), n, Integer::sum);
+          int placed = Math.min(n, room.get(e.getKey()) - out.getOrDefault(e.getKey(), 0));
+          out.merge(e.getKey(), placed, Integer::sum);
+          spread += n - placed; // beyond its room: the others take it if they can
         } else if (allowed.contains(e.getKey())) {
           spread += n; // a lost site's share goes to the others
         }
       }
     }
-    for (int i = 0; i < spread; i++) {
-      out.merge(eligible.get(i % eligible.size()), 1, Integer::sum);
+    // Round robin over the sites with room left, in priority order.
+    int next = 0;
+    while (spread > 0) {
+      String site = null;
+      for (int k = 0; k < eligible.size() && site == null; k++) {
+        String candidate = eligible.get((next + k) % eligible.size());
+        if (out.getOrDefault(candidate, 0) < room.get(candidate)) {
+          site = candidate;
+          next = (next + k + 1) % eligible.size();
+        }
+      }
+      if (site == null) {
+        break; // every site is full
+      }
+      out.merge(site, 1, Integer::sum);
+      spread--;
     }
     // In site order (priority), sites with nothing left out.
     Map<String, Integer> ordered = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.AVAILABLE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.INVALID_SPEC;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.PROGRESSING;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.READY;
+import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.REPLICA_FAILURE;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.ROLLED_BACK;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SERVICE_NOT_FOUND;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.SITE_NOT_FOUND;
@@ -12,6 +13,7 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.TUNNEL_DOWN;
 import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
 
 import fr.acecinema.switchboard.agent.AgentRegistry;
+import fr.acecinema.switchboard.agent.ReplicaReport;
 import fr.acecinema.switchboard.api.BackendNames;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
@@ -31,7 +33,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -44,13 +48,20 @@ import java.util.stream.Collectors;
  * create, drain and remove the containers and register them as Backends ({@code sbctl agent}).
  * Conditions: {@code Accepted} ({@code Valid}; False {@code ServiceNotFound}, {@code SiteNotFound},
  * {@code InvalidSpec}, not retried until the spec changes), {@code Progressing} (True {@code
- * RollingOut}; False {@code RolloutComplete}, {@code ProgressDeadlineExceeded}), {@code Available}
+ * RollingOut}; False {@code RolloutComplete}, {@code ProgressDeadlineExceeded}, {@code
+ * InsufficientCapacity}: every replica with room runs, the others have none), {@code Available}
  * ({@code MinimumReplicasReady}, {@code MinimumReplicasUnavailable}, {@code NoEligibleSites}),
  * {@code RolledBack} (True {@code ProgressDeadlineExceeded} while the spec asks for the revision
  * that failed), {@code Ready} (as Available). Only sites whose agent has reported take replicas.
- * Requeue: every second while a rollout, a retirement or a held primary is under way; at the next
- * deadline (progress, reschedule, lease) otherwise; and on any change of a Site, of its Service, or
- * of a Backend of its Service.
+ * {@code ReplicaFailure} (True with the agent's reason, e.g. {@code ImageNotFound}, {@code
+ * PortInUse}, {@code Exited}, for replicas its sites' agents report failing; True {@code
+ * InsufficientCapacity} when the sites' {@code maxReplicas} leave no room for some replicas; False
+ * {@code ReplicasRunning} once neither holds). A Site's {@code maxReplicas} counts the replicas of
+ * every Deployment: Deployments place one at a time against each other's last plan. Requeue: every
+ * second while a rollout, a retirement or a held primary is under way; every 10 s while replicas
+ * have no room (another Deployment freeing some does not enqueue this one); at the next deadline
+ * (progress, reschedule, lease) otherwise; and on any change of a Site, of its Service, or of a
+ * Backend of its Service.
  */
 public final class DeploymentReconciler implements Reconciler<Deployment> {
   /** Shortest rescheduleAfter: a primary's lease is half of it and must cover agent heartbeats. */
@@ -63,8 +74,14 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   static final String MINIMUM_REPLICAS_UNAVAILABLE = "MinimumReplicasUnavailable";
   static final String NO_ELIGIBLE_SITES = "NoEligibleSites";
   static final String NOT_ROLLED_BACK = "NotRolledBack";
+  static final String INSUFFICIENT_CAPACITY = "InsufficientCapacity";
+  static final String REPLICAS_RUNNING = "ReplicasRunning";
+
+  /** Longest list of failing replicas a condition message names. */
+  private static final int FAILURES_NAMED = 5;
 
   private static final Duration WHILE_MOVING = Duration.ofSeconds(1);
+  private static final Duration WHILE_SHORT_OF_ROOM = Duration.ofSeconds(10);
   private static final Duration UNHEARD_AGENT_INTERVAL = Duration.ofSeconds(30);
 
   private final Clock clock;
@@ -74,6 +91,8 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   // Per site, since when this process has seen it reachable or not (shared by every Deployment).
   private final java.util.concurrent.ConcurrentMap<String, SiteState> siteStates =
       new java.util.concurrent.ConcurrentHashMap<>();
+  // Per Deployment, its replicas per site as last planned here; guarded by itself.
+  private final Map<String, Map<String, Integer>> placed = new HashMap<>();
 
   /**
    * @param agents what the sites' agents reported to this hub (when each was last heard); null when
@@ -139,28 +158,37 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
             duration(spec.progressDeadline, DeploymentSpec.DEFAULT_PROGRESS_DEADLINE),
             grace,
             grace.dividedBy(2));
-    var plan =
-        DeploymentPlanner.plan(
-            new DeploymentPlanner.Input(
-                deployment.getMetadata().getName(),
-                spec,
-                previous,
-                sites.stream()
-                    .filter(DeploymentReconciler::hasAgent)
-                    .map(s -> view(s, now))
-                    .toList(),
-                r -> replica(r.site, r.name),
-                now),
-            settings);
+    String name = deployment.getMetadata().getName();
+    DeploymentPlanner.Plan plan;
+    // Deployments share the sites' room: one places at a time, against what the others placed
+    // (their last plans in this process, which their status may not show yet).
+    synchronized (placed) {
+      Map<String, Integer> taken = takenByOthers(name);
+      plan =
+          DeploymentPlanner.plan(
+              new DeploymentPlanner.Input(
+                  name,
+                  spec,
+                  previous,
+                  sites.stream()
+                      .filter(DeploymentReconciler::hasAgent)
+                      .map(s -> view(s, now, taken))
+                      .toList(),
+                  r -> replica(r.site, r.name),
+                  now),
+              settings);
+      placed.put(name, bySite(plan.status().replicas));
+    }
     DeploymentStatus status = plan.status();
     status.observedGeneration = Conditions.generation(deployment);
     deployment.setStatus(status);
-    writeConditions(deployment, status, plan, settings, now);
-    boolean moving = !plan.complete() || !status.retiredPrimaries.isEmpty();
+    writeConditions(deployment, status, plan, settings, failures(status), now);
+    boolean moving = !plan.placedComplete() || !status.retiredPrimaries.isEmpty();
     Optional<Duration> lookAgain = plan.lookAgainIn();
-    if (moving) {
-      lookAgain =
-          Optional.of(lookAgain.filter(d -> d.compareTo(WHILE_MOVING) < 0).orElse(WHILE_MOVING));
+    if (moving || !plan.complete()) {
+      // Short of room (another Deployment may free some, and does not enqueue this one): slower.
+      Duration every = moving ? WHILE_MOVING : WHILE_SHORT_OF_ROOM;
+      lookAgain = Optional.of(lookAgain.filter(d -> d.compareTo(every) < 0).orElse(every));
     }
     UpdateControl<Deployment> control = UpdateControl.patchStatus(deployment);
     return lookAgain.map(d -> control.rescheduleAfter(d.toMillis())).orElse(control);
@@ -171,6 +199,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
       DeploymentStatus status,
       DeploymentPlanner.Plan plan,
       DeploymentPlanner.Settings settings,
+      List<Failure> failures,
       Instant now) {
     var conditions = Conditions.on(status, deployment, now);
     conditions.accepted();
@@ -181,6 +210,20 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
             .map(s -> s.site + " " + s.ready + "/" + s.desired)
             .collect(Collectors.joining(", "));
     int desired = plan.desired().values().stream().mapToInt(Integer::intValue).sum();
+    int asked = spec.replicasOrDefault();
+    int unplaced = plan.eligible().isEmpty() ? 0 : asked - desired;
+    String failing =
+        failures.isEmpty()
+            ? ""
+            : "; failing: "
+                + failures.stream()
+                    .limit(FAILURES_NAMED)
+                    .map(f -> f.replica() + " on " + f.site() + " (" + f.reason() + ")")
+                    .collect(Collectors.joining(", "))
+                + (failures.size() > FAILURES_NAMED
+                    ? " and " + (failures.size() - FAILURES_NAMED) + " more"
+                    : "");
+    writeReplicaFailure(conditions, status, failures, unplaced, asked, plan);
     boolean failedAsked =
         status.failedTemplate != null
             && status.failedTemplate.equals(DeploymentPlanner.template(spec, 0).hash);
@@ -201,6 +244,17 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     }
     if (plan.complete()) {
       conditions.set(PROGRESSING, false, ROLLOUT_COMPLETE, revision + " runs: " + perSite);
+    } else if (plan.placedComplete() && desired > 0 && unplaced > 0) {
+      conditions.set(
+          PROGRESSING,
+          false,
+          INSUFFICIENT_CAPACITY,
+          revision
+              + " runs: "
+              + perSite
+              + "; "
+              + unplaced
+              + " more have no room (see ReplicaFailure)");
     } else if (status.previous == null
         && status.rolloutStarted != null
         && !Instant.parse(status.rolloutStarted).plus(settings.progressDeadline()).isAfter(now)) {
@@ -231,10 +285,20 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
               + " ready ("
               + perSite
               + ")"
-              + (plan.heldPrimary() ? "; the primary starts once its former holder is gone" : ""));
+              + (plan.heldPrimary() ? "; the primary starts once its former holder is gone" : "")
+              + failing);
     }
     Condition available;
-    if (desired == 0 && spec.replicasOrDefault() > 0) {
+    if (desired == 0 && asked > 0 && !plan.eligible().isEmpty()) {
+      available =
+          new Condition(
+              AVAILABLE,
+              Condition.FALSE,
+              INSUFFICIENT_CAPACITY,
+              "no site has room for a replica: every eligible site ("
+                  + String.join(", ", plan.eligible())
+                  + ") runs its spec.maxReplicas already; raise one or add a site");
+    } else if (desired == 0 && asked > 0) {
       available =
           new Condition(
               AVAILABLE,
@@ -264,6 +328,98 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     }
     conditions.set(available);
     conditions.set(new Condition(READY, available.status, available.reason, available.message));
+  }
+
+  /**
+   * {@code ReplicaFailure}: replicas without room, and replicas the agents report failing (by
+   * name); False once there are none, absent until there were some.
+   */
+  private static void writeReplicaFailure(
+      Conditions.Writer conditions,
+      DeploymentStatus status,
+      List<Failure> failures,
+      int unplaced,
+      int asked,
+      DeploymentPlanner.Plan plan) {
+    List<String> parts = new ArrayList<>();
+    if (unplaced > 0) {
+      parts.add(
+          unplaced
+              + " of "
+              + asked
+              + " replicas have no room: the eligible sites take "
+              + plan.eligible().stream()
+                  .map(s -> s + " " + plan.desired().getOrDefault(s, 0))
+                  .collect(Collectors.joining(", "))
+              + " (a Site's spec.maxReplicas, less what other Deployments run there); raise"
+              + " spec.maxReplicas of a Site, add a site or lower spec.replicas");
+    }
+    failures.stream()
+        .limit(FAILURES_NAMED)
+        .forEach(f -> parts.add(f.replica() + " on " + f.site() + ": " + f.message()));
+    if (failures.size() > FAILURES_NAMED) {
+      parts.add((failures.size() - FAILURES_NAMED) + " more replicas failing");
+    }
+    if (!parts.isEmpty()) {
+      String reason = unplaced > 0 ? INSUFFICIENT_CAPACITY : failures.get(0).reason();
+      conditions.set(REPLICA_FAILURE, true, reason, String.join("; ", parts));
+    } else if (status.condition(REPLICA_FAILURE).isPresent()) {
+      conditions.set(
+          REPLICA_FAILURE, false, REPLICAS_RUNNING, "every replica has room and none is failing");
+    }
+  }
+
+  /** A replica its site's agent reports as failed or stopped, with the agent's reason. */
+  record Failure(String site, String replica, String reason, String message) {}
+
+  /** The replicas of {@code status} their agents last reported failed or stopped, by name. */
+  private List<Failure> failures(DeploymentStatus status) {
+    if (agents == null) {
+      return List.of();
+    }
+    Map<String, Map<String, ReplicaReport>> bySite = new HashMap<>();
+    List<Failure> out = new ArrayList<>();
+    for (DeploymentStatus.Replica r : status.replicas) {
+      ReplicaReport report = bySite.computeIfAbsent(r.site, agents::replicas).get(r.name);
+      if (report != null
+          && report.reason() != null
+          && (report.state() == ReplicaReport.State.FAILED
+              || report.state() == ReplicaReport.State.STOPPED)) {
+        out.add(
+            new Failure(
+                r.site,
+                r.name,
+                report.reason(),
+                report.message() == null ? report.reason() : report.message()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per site, how many replicas the other declared Deployments have there: as last planned here, or
+   * as their status says for those not planned since this process started.
+   */
+  private Map<String, Integer> takenByOthers(String self) {
+    Map<String, Integer> out = new HashMap<>();
+    for (Deployment d : store.list(Deployment.class, "Deployment")) {
+      String name = d.getMetadata().getName();
+      if (name.equals(self)) {
+        continue;
+      }
+      Map<String, Integer> theirs = placed.get(name);
+      if (theirs == null) {
+        theirs = d.getStatus() == null ? Map.of() : bySite(d.getStatus().replicas);
+      }
+      theirs.forEach((site, n) -> out.merge(site, n, Integer::sum));
+    }
+    return out;
+  }
+
+  private static Map<String, Integer> bySite(List<DeploymentStatus.Replica> replicas) {
+    Map<String, Integer> out = new HashMap<>();
+    replicas.forEach(r -> out.merge(r.site, 1, Integer::sum));
+    return out;
   }
 
   /** {@code "REASON message"} when the spec cannot be planned, null otherwise. */
@@ -324,7 +480,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
    * (backends failing, then the site cut), and after a restart the grace counts from the first
    * look, which only delays a reschedule.
    */
-  private DeploymentPlanner.SiteView view(Site site, Instant now) {
+  private DeploymentPlanner.SiteView view(Site site, Instant now, Map<String, Integer> taken) {
     String name = site.getMetadata().getName();
     Optional<Condition> ready =
         site.getStatus() == null ? Optional.empty() : site.getStatus().condition(READY);
@@ -344,7 +500,12 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
         state.since(),
         last.map(AgentRegistry.Seen::receivedAt).orElse(started),
         // Not heard since this process started: the longest interval an agent is likely to use.
-        last.map(s -> s.report().interval()).orElse(UNHEARD_AGENT_INTERVAL));
+        last.map(s -> s.report().interval()).orElse(UNHEARD_AGENT_INTERVAL),
+        room(site.getSpec().maxReplicasOrUnlimited(), taken.getOrDefault(name, 0)));
+  }
+
+  private static int room(int max, int taken) {
+    return max == Integer.MAX_VALUE ? max : Math.max(0, max - taken);
   }
 
   private record SiteState(boolean reachable, Instant since) {}

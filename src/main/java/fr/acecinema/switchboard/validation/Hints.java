@@ -69,6 +69,7 @@ final class Hints {
           "port", "a TCP port",
           "weight", "a weight",
           "priority", "a priority",
+          "maxReplicas", "a count",
           "healthyThreshold", "a count",
           "unhealthyThreshold", "a count");
 

@@ -36,6 +36,9 @@ final class FakeDockerEngine implements DockerEngine {
   /** Images the engine has. */
   final Set<String> images = new HashSet<>();
 
+  /** The engine's error for the next start of a container, by name (once each). */
+  final java.util.Map<String, String> failNextStart = new java.util.HashMap<>();
+
   /** "create NAME", "start NAME", "stop NAME 10s", "remove NAME", in order. */
   final List<String> calls = new ArrayList<>();
 
@@ -172,6 +175,10 @@ final class FakeDockerEngine implements DockerEngine {
   public synchronized void start(String name) throws DockerEngineException {
     failIfDown();
     calls.add("start " + name);
+    String failure = failNextStart.remove(name);
+    if (failure != null) {
+      throw new DockerEngineException(failure);
+    }
     DockerContainer c = existing(name);
     replace(c, DockerContainer.State.RUNNING, Optional.of(now), c.exitCode());
   }

@@ -110,6 +110,27 @@ class ReplicaRunnerTest {
   }
 
   @Test
+  void aReplicaWhosePortIsTakenWhenItStartsIsCreatedAgainOnAnotherPort() throws Exception {
+    engine.failNextStart.put(
+        "api-r2-7",
+        "driver failed programming external connectivity: listen tcp4 10.200.0.5:"
+            + ReplicaRunner.FIRST_PORT
+            + ": bind: address already in use");
+    runOne(null);
+    assertThat(engine.calls())
+        .containsExactly("create api-r2-7", "start api-r2-7", "remove api-r2-7");
+    ReplicaReport r = report("api-r2-7");
+    assertThat(r.reason()).isEqualTo(ReplicaReport.PORT_IN_USE);
+    assertThat(r.message()).contains("address already in use", "another free port");
+
+    // The process outside Docker keeps the port: the next create takes the next one.
+    taken.add(ReplicaRunner.FIRST_PORT);
+    turn(T0.plusSeconds(60));
+    assertThat(engine.created.get("api-r2-7").hostPort()).isEqualTo(ReplicaRunner.FIRST_PORT + 1);
+    assertThat(engine.calls()).endsWith("create api-r2-7", "start api-r2-7");
+  }
+
+  @Test
   void anAssignedReplicaIsCreatedWithItsEnvAndLabelsPublishedOnAFreePortAndStarted()
       throws Exception {
     assign(

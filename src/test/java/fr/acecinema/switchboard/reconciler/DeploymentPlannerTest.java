@@ -48,6 +48,14 @@ class DeploymentPlannerTest {
       sites.put(name, new DeploymentPlanner.SiteView(name, priority, up, now, now, INTERVAL));
     }
 
+    void room(String name, int room) {
+      var s = sites.get(name);
+      sites.put(
+          name,
+          new DeploymentPlanner.SiteView(
+              name, s.priority(), s.reachable(), s.since(), s.agentSeen(), INTERVAL, room));
+    }
+
     void siteState(String name, boolean up) {
       var s = sites.get(name);
       if (s.reachable() != up) {
@@ -163,6 +171,30 @@ class DeploymentPlannerTest {
     w.spec.perSite = Map.of("thory", 2, "dijon", 1);
     w.step();
     assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 2L));
+  }
+
+  @Test
+  void aSiteTakesNoMoreThanItsRoomTheOthersTakeTheRestAndWhatNoneCanTakeIsLeftOut() {
+    World w = new World(5, "local/api:1");
+    w.room("dijon", 1);
+    w.room("thory", 2);
+    w.step();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 2L));
+    assertThat(w.plan.eligible()).containsExactly("dijon", "thory");
+    w.allServe();
+    w.step();
+    assertThat(w.plan.complete()).isFalse();
+    assertThat(w.plan.placedComplete()).isTrue();
+  }
+
+  @Test
+  void aPerSiteCountBeyondASitesRoomGoesToTheOthers() {
+    World w = new World(1, "local/api:1");
+    w.spec.perSite = Map.of("dijon", 3);
+    w.room("dijon", 1);
+    w.step();
+    assertThat(w.perSite(1)).containsExactly(Map.entry("dijon", 1L), Map.entry("thory", 2L));
+    assertThat(w.plan.desired().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
   }
 
   @Test

@@ -2,6 +2,8 @@ package fr.acecinema.switchboard.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import fr.acecinema.switchboard.agent.AgentRegistry;
+import fr.acecinema.switchboard.agent.ReplicaReport;
 import fr.acecinema.switchboard.api.BackendNames;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
@@ -25,10 +27,14 @@ class DeploymentReconcilerTest {
   private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
 
   private ReconcilerHarness<Deployment> fleet() {
+    return fleet(null);
+  }
+
+  private ReconcilerHarness<Deployment> fleet(AgentRegistry agents) {
     // The reconciler reads sites and backends through the harness's store.
     var store = ReconcilerHarness.indexedStore();
     return new ReconcilerHarness<>(
-        new DeploymentReconciler(clock, store, null).controller(), store);
+        new DeploymentReconciler(clock, store, agents).controller(), store);
   }
 
   private static Site siteWithAgent(String name, String subnet, int priority) {
@@ -49,6 +55,27 @@ class DeploymentReconcilerTest {
     d.getSpec().port = 8080;
     d.getSpec().replicas = replicas;
     return d;
+  }
+
+  /**
+   * The agents ran every assigned replica: each registered as a Backend of its site that serves.
+   */
+  private static void serve(ReconcilerHarness<Deployment> h, Deployment d) {
+    int i = 5;
+    for (Replica x : d.getStatus().replicas) {
+      String subnet = x.site.equals("dijon") ? "0" : "1";
+      h.put(
+          Fleet.withHealth(
+              Fleet.backend(
+                  BackendNames.of(x.site, x.name),
+                  "api",
+                  x.site,
+                  "10.200." + subnet + "." + i++,
+                  8080),
+              true,
+              true,
+              null));
+    }
   }
 
   @Test
@@ -83,6 +110,91 @@ class DeploymentReconcilerTest {
   }
 
   @Test
+  void replicasTheAgentsReportFailingAreNamedWithTheirReasonAndTheRolloutWaits() {
+    AgentRegistry agents = new AgentRegistry(clock);
+    var h = fleet(agents);
+    h.put(
+        siteWithAgent("dijon", "10.200.0.0/24", 10),
+        Fleet.service("api", "api.example"),
+        deployment("api", "api", "local/api:9", 1));
+    var first = h.reconcile("api");
+    assertThat(first.resource().getStatus().replicas)
+        .extracting(x -> x.name)
+        .containsExactly("api-r1-1");
+    h.put(first.resource());
+    String missing =
+        "image local/api:9 is not on the Docker engine of site dijon; load or import it there";
+    heartbeat(
+        agents,
+        NOW,
+        new ReplicaReport(
+            "api-r1-1", ReplicaReport.State.FAILED, ReplicaReport.IMAGE_NOT_FOUND, missing));
+
+    var r = h.reconcile("api");
+
+    assertThat(r.state("ReplicaFailure")).isEqualTo("True/ImageNotFound");
+    assertThat(r.condition("ReplicaFailure").message).isEqualTo("api-r1-1 on dijon: " + missing);
+    assertThat(r.state("Progressing")).isEqualTo("True/RollingOut");
+    assertThat(r.condition("Progressing").message)
+        .endsWith("; failing: api-r1-1 on dijon (ImageNotFound)");
+
+    // The agent runs it after all: the condition says so once, instead of disappearing.
+    heartbeat(
+        agents,
+        NOW.plusSeconds(5),
+        new ReplicaReport("api-r1-1", ReplicaReport.State.RUNNING, null, null));
+    h.put(r.resource());
+    assertThat(h.reconcile("api").state("ReplicaFailure")).isEqualTo("False/ReplicasRunning");
+  }
+
+  @Test
+  void replicasBeyondTheSitesMaxReplicasAreReportedAndTheRestRollsOut() {
+    var h = fleet();
+    Site dijon = siteWithAgent("dijon", "10.200.0.0/24", 10);
+    dijon.getSpec().maxReplicas = 2;
+    Site thory = siteWithAgent("thory", "10.200.1.0/24", 20);
+    thory.getSpec().maxReplicas = 2;
+    // Another Deployment already runs one replica on thory.
+    Deployment other = deployment("web", "api", "local/web:1", 1);
+    other.setStatus(new fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus());
+    Replica web = new Replica();
+    web.name = "web-r1-1";
+    web.site = "thory";
+    other.getStatus().replicas = new java.util.ArrayList<>(java.util.List.of(web));
+    h.put(dijon, thory, Fleet.service("api", "api.example"), other);
+    h.put(deployment("api", "api", "local/api:1", 5));
+
+    var r = h.reconcile("api");
+
+    assertThat(r.resource().getStatus().replicas)
+        .extracting(x -> x.site)
+        .containsExactly("dijon", "dijon", "thory");
+    assertThat(r.state("ReplicaFailure")).isEqualTo("True/InsufficientCapacity");
+    assertThat(r.condition("ReplicaFailure").message)
+        .startsWith("2 of 5 replicas have no room: the eligible sites take dijon 2, thory 1")
+        .contains("spec.maxReplicas");
+    h.put(r.resource());
+    serve(h, r.resource());
+    var placed = h.reconcile("api");
+    assertThat(placed.state("Progressing")).isEqualTo("False/InsufficientCapacity");
+    assertThat(placed.condition("Progressing").message).contains("2 more have no room");
+    assertThat(placed.state("Available")).isEqualTo("True/MinimumReplicasReady");
+    assertThat(placed.resource().getStatus().rolloutStarted).isNull();
+  }
+
+  @Test
+  void aDeploymentNoSiteHasRoomForIsNotAvailableForThatReason() {
+    var h = fleet();
+    Site dijon = siteWithAgent("dijon", "10.200.0.0/24", 10);
+    dijon.getSpec().maxReplicas = 0;
+    h.put(dijon, Fleet.service("api", "api.example"), deployment("api", "api", "local/api:1", 1));
+    var r = h.reconcile("api");
+    assertThat(r.state("Available")).isEqualTo("False/InsufficientCapacity");
+    assertThat(r.condition("Available").message).contains("dijon", "spec.maxReplicas");
+    assertThat(r.resource().getStatus().replicas).isEmpty();
+  }
+
+  @Test
   void sitesWithoutAnAgentTakeNoReplicas() {
     var h = fleet();
     h.put(
@@ -114,16 +226,7 @@ class DeploymentReconcilerTest {
     h.put(r.resource());
 
     // The agents ran them; they registered and serve.
-    int i = 0;
-    for (Replica x : r.resource().getStatus().replicas) {
-      h.put(
-          Fleet.withHealth(
-              Fleet.backend(
-                  BackendNames.of(x.site, x.name), "api", x.site, "10.200." + i++ + ".5", 8080),
-              true,
-              true,
-              null));
-    }
+    serve(h, r.resource());
     var done = h.reconcile("api");
     assertThat(done.state("Progressing")).isEqualTo("False/RolloutComplete");
     assertThat(done.condition("Progressing").message).contains("dijon 1/1, thory 1/1");

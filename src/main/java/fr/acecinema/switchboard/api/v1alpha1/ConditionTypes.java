@@ -33,6 +33,12 @@ public final class ConditionTypes {
   /** A Deployment's newest rollout failed and it went back to the previous revision. */
   public static final String ROLLED_BACK = "RolledBack";
 
+  /**
+   * Some of a Deployment's replicas cannot run: the sites' agents report why (an image missing on a
+   * site, a port taken, a container that exits), or the sites have no room for them.
+   */
+  public static final String REPLICA_FAILURE = "ReplicaFailure";
+
   /** The resource's records are in PostgreSQL. */
   public static final String RECORDS_SYNCED = "RecordsSynced";
 
@@ -47,6 +53,7 @@ public final class ConditionTypes {
           PROGRESSING,
           AVAILABLE,
           ROLLED_BACK,
+          REPLICA_FAILURE,
           RECORDS_SYNCED);
 
   static int order(String type) {

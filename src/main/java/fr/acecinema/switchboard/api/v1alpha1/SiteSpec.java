@@ -36,8 +36,25 @@ public class SiteSpec {
       "The site's WireGuard peer on the hub, used to judge the tunnel; optional.")
   public WireGuardPeer wireguard;
 
+  /**
+   * The most Deployment replicas the site runs, all Deployments together; absent: no limit. A
+   * rolling update may run its {@code maxSurge} more for its duration. Replicas the sites cannot
+   * place are reported on the Deployment ({@code ReplicaFailure}, {@code InsufficientCapacity}).
+   */
+  @JsonPropertyDescription(
+      "The most Deployment replicas the site runs, all Deployments together; absent: no limit. A"
+          + " rolling update may run its maxSurge more for its duration.")
+  @Min(0)
+  @Max(10000)
+  public Integer maxReplicas;
+
   public int priorityOrDefault() {
     return priority == null ? 100 : priority;
+  }
+
+  /** {@link #maxReplicas}, or {@link Integer#MAX_VALUE} when the site sets no limit. */
+  public int maxReplicasOrUnlimited() {
+    return maxReplicas == null ? Integer.MAX_VALUE : maxReplicas;
   }
 
   public boolean inMaintenance() {
