@@ -14,6 +14,7 @@ import fr.acecinema.switchboard.docker.DockerEngine;
 import fr.acecinema.switchboard.docker.DockerEngineException;
 import fr.acecinema.switchboard.docker.EngineInfo;
 import fr.acecinema.switchboard.docker.HealthStatus;
+import fr.acecinema.switchboard.docker.ReplicaLabels;
 import fr.acecinema.switchboard.util.LogThrottle;
 import java.time.Clock;
 import java.time.Duration;
@@ -714,11 +715,27 @@ public final class SiteAgent implements AutoCloseable {
     return true;
   }
 
+  /** Who manages the Backend, and for a Deployment replica whose it is and whether primary. */
+  private Map<String, String> labels(DockerContainer c) {
+    Map<String, String> labels = new java.util.TreeMap<>();
+    labels.put(ManagedBy.LABEL, managedBy);
+    ReplicaLabels.read(c.labels())
+        .filter(o -> o.replica().equals(c.name()))
+        .ifPresent(
+            o -> {
+              labels.put(ManagedBy.DEPLOYMENT, o.deployment());
+              if (o.primary()) {
+                labels.put(ManagedBy.PRIMARY, "true");
+              }
+            });
+    return labels;
+  }
+
   private boolean put(Entry e) {
     String name = e.backend();
     boolean existed = actual.containsKey(name);
     try {
-      hub.putBackend(new HubBackend(name, Map.of(ManagedBy.LABEL, managedBy), e.spec()));
+      hub.putBackend(new HubBackend(name, labels(e.container()), e.spec()));
       hubOutage.succeeded();
     } catch (HubException x) {
       if (x.kind() == HubException.Kind.REFUSED) {

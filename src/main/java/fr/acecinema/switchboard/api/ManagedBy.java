@@ -14,6 +14,16 @@ public final class ManagedBy {
   /** The label key. */
   public static final String LABEL = "switchboard.acecinema.fr/managed-by";
 
+  /**
+   * On a Backend an agent registers for a Deployment replica: the Deployment's name. With {@link
+   * #PRIMARY} it tells the hub of every replica that may still run, even one its Deployment's
+   * status no longer lists (deleted and declared again, or a status lost while the hub was down).
+   */
+  public static final String DEPLOYMENT = "switchboard.acecinema.fr/deployment";
+
+  /** On such a Backend: {@code "true"} when the replica's container holds the primary duty. */
+  public static final String PRIMARY = "switchboard.acecinema.fr/primary";
+
   private static final String AGENT = "agent/";
 
   private ManagedBy() {}

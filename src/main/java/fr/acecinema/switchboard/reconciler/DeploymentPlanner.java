@@ -99,6 +99,10 @@ final class DeploymentPlanner {
    * @param deployment the deployment's name (replica names start with it)
    * @param sites every Site of the fleet
    * @param replicas what the hub sees of a replica, by replica name
+   * @param registered the replicas of this Deployment whose Backends its sites' agents registered
+   *     (name, site and whether primary only), listed or not in its status: a primary among them
+   *     that the status does not list (the Deployment was deleted and declared again, or its status
+   *     was lost) is a former holder like any other, and their numbers are not used again
    */
   record Input(
       String deployment,
@@ -106,7 +110,18 @@ final class DeploymentPlanner {
       DeploymentStatus previous,
       List<SiteView> sites,
       java.util.function.Function<Replica, ReplicaView> replicas,
-      Instant now) {}
+      List<Replica> registered,
+      Instant now) {
+    Input(
+        String deployment,
+        DeploymentSpec spec,
+        DeploymentStatus previous,
+        List<SiteView> sites,
+        java.util.function.Function<Replica, ReplicaView> replicas,
+        Instant now) {
+      this(deployment, spec, previous, sites, replicas, List.of(), now);
+    }
+  }
 
   /**
    * @param status the new status (conditions not set: the reconciler words them)
@@ -155,6 +170,10 @@ final class DeploymentPlanner {
     st.failedTemplate = prev.failedTemplate;
     st.rolloutStarted = prev.rolloutStarted;
     st.nextReplica = prev.nextReplica == null ? 1 : prev.nextReplica;
+    // A name never comes back: a container of that name may still run with another template.
+    for (Replica r : in.registered()) {
+      st.nextReplica = Math.max(st.nextReplica, number(r.name) + 1);
+    }
     st.lostSites = new TreeMap<>(prev.lostSites);
     Instant now = in.now();
     List<Duration> deadlines = new ArrayList<>();
@@ -245,6 +264,12 @@ final class DeploymentPlanner {
     // 5. Primary: who holds it, and whether a new holder may be created.
     boolean wantPrimary = !spec.primaryEnvOrEmpty().isEmpty();
     formerPrimaries.addAll(prev.retiredPrimaries);
+    java.util.Set<String> known = new java.util.HashSet<>();
+    prev.replicas.forEach(r -> known.add(r.name));
+    prev.retiredPrimaries.forEach(r -> known.add(r.name));
+    in.registered().stream()
+        .filter(r -> r.isPrimary() && !known.contains(r.name))
+        .forEach(formerPrimaries::add);
     List<Replica> stillAlive = new ArrayList<>();
     for (Replica p : formerPrimaries) {
       ReplicaView seen = in.replicas().apply(p);
@@ -478,6 +503,16 @@ final class DeploymentPlanner {
     }
     r.env = env.isEmpty() ? null : env;
     return r;
+  }
+
+  /** The number a replica's name ends with ({@code api-r2-7}: 7), 0 when it ends otherwise. */
+  static int number(String replica) {
+    int dash = replica.lastIndexOf('-');
+    try {
+      return dash < 0 ? 0 : Integer.parseInt(replica.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static Duration lease(Replica primary, Settings settings) {

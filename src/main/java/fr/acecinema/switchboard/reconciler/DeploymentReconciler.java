@@ -15,6 +15,7 @@ import static fr.acecinema.switchboard.api.v1alpha1.ConditionTypes.UNREACHABLE;
 import fr.acecinema.switchboard.agent.AgentRegistry;
 import fr.acecinema.switchboard.agent.ReplicaReport;
 import fr.acecinema.switchboard.api.BackendNames;
+import fr.acecinema.switchboard.api.ManagedBy;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Backend;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
@@ -175,6 +176,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
                       .map(s -> view(s, now, taken))
                       .toList(),
                   r -> replica(r.site, r.name),
+                  registered(name, spec.service),
                   now),
               settings);
       placed.put(name, bySite(plan.status().replicas));
@@ -509,6 +511,29 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   }
 
   private record SiteState(boolean reachable, Instant since) {}
+
+  /** The replicas of {@code deployment} its sites' agents registered as Backends of its Service. */
+  private List<DeploymentStatus.Replica> registered(String deployment, String service) {
+    List<DeploymentStatus.Replica> out = new ArrayList<>();
+    for (Backend b : store.byIndex(Backend.class, Indexes.BACKENDS_BY_SERVICE, service)) {
+      Map<String, String> labels = b.getMetadata().getLabels();
+      Optional<String> site = ManagedBy.agentSite(b);
+      String name = b.getMetadata().getName();
+      if (labels == null
+          || site.isEmpty()
+          || !deployment.equals(labels.get(ManagedBy.DEPLOYMENT))
+          || !name.startsWith(site.get() + "-")) {
+        continue;
+      }
+      DeploymentStatus.Replica r = new DeploymentStatus.Replica();
+      r.name = name.substring(site.get().length() + 1);
+      r.site = site.get();
+      r.service = service;
+      r.primary = "true".equals(labels.get(ManagedBy.PRIMARY)) ? Boolean.TRUE : null;
+      out.add(r);
+    }
+    return out;
+  }
 
   private DeploymentPlanner.ReplicaView replica(String site, String name) {
     return store

@@ -84,6 +84,29 @@ class SiteAgentTest {
   }
 
   @Test
+  void aPrimaryReplicasBackendSaysWhichDeploymentItServesAndThatItIsPrimary() {
+    hub.deployments.add(
+        ReplicaRunnerTest.deployment(
+            "api", null, ReplicaRunnerTest.replica("api-r2-7", "dijon", true)));
+    engine.put(
+        container(
+            "api-r2-7",
+            RUNNING,
+            HEALTHY,
+            fr.acecinema.switchboard.docker.ReplicaLabels.of(
+                "api", "api-r2-7", 2, true, "api", 30000)));
+
+    agent().step();
+
+    assertThat(hub.puts.getFirst().labels())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                ManagedBy.LABEL, "agent/dijon",
+                ManagedBy.DEPLOYMENT, "api",
+                ManagedBy.PRIMARY, "true"));
+  }
+
+  @Test
   void aHealthyContainerBecomesOneBackendNamedAfterSiteAndContainer() {
     engine.put(container("Web_1", RUNNING, HEALTHY, API));
     SiteAgent agent = agent();

@@ -31,6 +31,10 @@ class DeploymentPlannerTest {
     final Set<String> registered = new HashSet<>();
     final Set<String> ready = new HashSet<>();
     final Set<String> draining = new HashSet<>();
+
+    /** Replicas whose Backends the agents registered but that the status may not list. */
+    final List<Replica> strangers = new ArrayList<>();
+
     Instant now = Instant.parse("2026-12-02T10:00:00Z");
     DeploymentStatus status;
     DeploymentPlanner.Plan plan;
@@ -84,6 +88,7 @@ class DeploymentPlannerTest {
                   r ->
                       new DeploymentPlanner.ReplicaView(
                           registered.contains(r.name), ready.contains(r.name)),
+                  List.copyOf(strangers),
                   now),
               SETTINGS);
       status = plan.status();
@@ -371,6 +376,34 @@ class DeploymentPlannerTest {
     assertThat(w.primaries()).isEqualTo(1);
     assertThat(w.status.replicas.stream().filter(Replica::isPrimary).findFirst().orElseThrow().site)
         .isEqualTo("thory");
+  }
+
+  @Test
+  void aRegisteredPrimaryTheStatusDoesNotListHoldsTheDutyUntilItsBackendIsGone() {
+    // The Deployment was deleted and declared again: its status starts empty while the agent of
+    // dijon still drains the former primary, api-r4-9.
+    World w = new World(2, "local/api:1");
+    w.spec.primaryEnv = Map.of("CRON_ENABLED", "true");
+    Replica former = new Replica();
+    former.name = "api-r4-9";
+    former.site = "dijon";
+    former.primary = true;
+    w.strangers.add(former);
+    w.registered.add("api-r4-9");
+    w.step();
+    assertThat(w.plan.heldPrimary()).isTrue();
+    assertThat(w.primaries()).isZero();
+    assertThat(w.status.retiredPrimaries).extracting(r -> r.name).containsExactly("api-r4-9");
+    // Numbers go on after the highest registered one: api-r1-9 could be mistaken for it.
+    assertThat(w.names()).allSatisfy(n -> assertThat(DeploymentPlanner.number(n)).isGreaterThan(9));
+
+    // Its container stopped and its Backend is gone: now the duty may start.
+    w.strangers.clear();
+    w.registered.remove("api-r4-9");
+    w.later(Duration.ofSeconds(1));
+    w.step();
+    assertThat(w.primaries()).isEqualTo(1);
+    assertThat(w.plan.heldPrimary()).isFalse();
   }
 
   @Test

@@ -3,8 +3,10 @@ package fr.acecinema.switchboard.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import fr.acecinema.switchboard.agent.AgentRegistry;
+import fr.acecinema.switchboard.agent.AgentReport;
 import fr.acecinema.switchboard.agent.ReplicaReport;
 import fr.acecinema.switchboard.api.BackendNames;
+import fr.acecinema.switchboard.api.ManagedBy;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.Deployment;
@@ -55,6 +57,20 @@ class DeploymentReconcilerTest {
     d.getSpec().port = 8080;
     d.getSpec().replicas = replicas;
     return d;
+  }
+
+  /** A heartbeat of dijon's agent reporting one replica. */
+  private static void heartbeat(AgentRegistry agents, Instant sentAt, ReplicaReport replica) {
+    agents.report(
+        "dijon",
+        new AgentReport(
+            "test",
+            "24.0",
+            "dijon-1",
+            sentAt,
+            Duration.ofSeconds(5),
+            java.util.List.of(),
+            java.util.List.of(replica)));
   }
 
   /**
@@ -192,6 +208,35 @@ class DeploymentReconcilerTest {
     assertThat(r.state("Available")).isEqualTo("False/InsufficientCapacity");
     assertThat(r.condition("Available").message).contains("dijon", "spec.maxReplicas");
     assertThat(r.resource().getStatus().replicas).isEmpty();
+  }
+
+  @Test
+  void aDeclaredAgainDeploymentWaitsForThePrimaryItsAgentStillRegisters() {
+    var h = fleet();
+    var former = Fleet.backend("dijon-api-r4-9", "api", "dijon", "10.200.0.9", 30000);
+    former
+        .getMetadata()
+        .setLabels(
+            Map.of(
+                ManagedBy.LABEL, "agent/dijon",
+                ManagedBy.DEPLOYMENT, "api",
+                ManagedBy.PRIMARY, "true"));
+    Deployment d = deployment("api", "api", "local/api:1", 1);
+    d.getSpec().primaryEnv = Map.of("CRON_ENABLED", "true");
+    h.put(
+        siteWithAgent("dijon", "10.200.0.0/24", 10),
+        Fleet.service("api", "api.example"),
+        former,
+        d);
+
+    var r = h.reconcile("api");
+
+    assertThat(r.resource().getStatus().replicas).isEmpty();
+    assertThat(r.resource().getStatus().retiredPrimaries)
+        .extracting(x -> x.name)
+        .containsExactly("api-r4-9");
+    assertThat(r.condition("Progressing").message)
+        .contains("the primary starts once its former holder is gone");
   }
 
   @Test
