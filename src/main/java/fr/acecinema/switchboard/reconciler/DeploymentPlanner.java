@@ -178,6 +178,22 @@ final class DeploymentPlanner {
     Instant now = in.now();
     List<Duration> deadlines = new ArrayList<>();
 
+    // 0. A Deployment without a status whose replicas still run (it was deleted and declared again,
+    // or its status was lost while the hub was down) adopts them as an older revision: they keep
+    // serving, the primary keeps its duty, and they retire as the new replicas become ready.
+    List<Replica> previousReplicas = new ArrayList<>(prev.replicas);
+    if (st.current == null) {
+      for (Replica r : in.registered()) {
+        Replica adopted = new Replica();
+        adopted.name = r.name;
+        adopted.site = r.site;
+        adopted.service = r.service;
+        adopted.revision = 0;
+        adopted.primary = r.primary;
+        previousReplicas.add(adopted);
+      }
+    }
+
     // 1. Revisions.
     Template wanted = template(spec, 0);
     if (st.current == null) {
@@ -230,7 +246,7 @@ final class DeploymentPlanner {
     // 3. What stays assigned: replicas of sites still eligible.
     List<Replica> assigned = new ArrayList<>();
     List<Replica> formerPrimaries = new ArrayList<>();
-    for (Replica r : prev.replicas) {
+    for (Replica r : previousReplicas) {
       if (eligible.contains(r.site)) {
         assigned.add(r);
       } else if (r.isPrimary()) {
@@ -265,7 +281,7 @@ final class DeploymentPlanner {
     boolean wantPrimary = !spec.primaryEnvOrEmpty().isEmpty();
     formerPrimaries.addAll(prev.retiredPrimaries);
     java.util.Set<String> known = new java.util.HashSet<>();
-    prev.replicas.forEach(r -> known.add(r.name));
+    previousReplicas.forEach(r -> known.add(r.name));
     prev.retiredPrimaries.forEach(r -> known.add(r.name));
     in.registered().stream()
         .filter(r -> r.isPrimary() && !known.contains(r.name))

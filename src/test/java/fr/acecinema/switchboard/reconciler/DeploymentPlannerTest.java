@@ -88,7 +88,8 @@ class DeploymentPlannerTest {
                   r ->
                       new DeploymentPlanner.ReplicaView(
                           registered.contains(r.name), ready.contains(r.name)),
-                  List.copyOf(strangers),
+                  // Registered as long as their Backend exists, as the reconciler lists them.
+                  strangers.stream().filter(r -> registered.contains(r.name)).toList(),
                   now),
               SETTINGS);
       status = plan.status();
@@ -404,6 +405,25 @@ class DeploymentPlannerTest {
     w.step();
     assertThat(w.primaries()).isEqualTo(1);
     assertThat(w.plan.heldPrimary()).isFalse();
+  }
+
+  @Test
+  void replicasStillServingWhenTheStatusWasLostAreAdoptedAndReplacedWithoutLosingReadiness() {
+    World w = new World(2, "local/api:1");
+    for (String[] r : new String[][] {{"api-r3-4", "dijon"}, {"api-r3-5", "thory"}}) {
+      Replica running = new Replica();
+      running.name = r[0];
+      running.site = r[1];
+      running.service = "api";
+      w.strangers.add(running);
+      w.registered.add(r[0]);
+      w.ready.add(r[0]);
+    }
+    List<Long> readyPerStep = new ArrayList<>();
+    w.rollOut(readyPerStep);
+    assertThat(readyPerStep).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(2));
+    assertThat(w.names()).hasSize(2).doesNotContain("api-r3-4", "api-r3-5");
+    assertThat(w.names()).allSatisfy(n -> assertThat(DeploymentPlanner.number(n)).isGreaterThan(5));
   }
 
   @Test
