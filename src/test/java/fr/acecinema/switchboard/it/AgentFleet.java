@@ -132,12 +132,18 @@ final class AgentFleet implements AutoCloseable {
   }
 
   /** Stops the hub and its API and starts them again on the same ports, as an upgrade does. */
-  void restartHub() throws java.io.IOException {
+  void restartHub() throws Exception {
+    restartHub(() -> {});
+  }
+
+  /** As {@link #restartHub()}, doing {@code whileDown} while no hub runs. */
+  void restartHub(Action whileDown) throws Exception {
     int port = api.port();
     api.close();
     linkApis.forEach(ApiServer::close);
     linkApis.clear();
     hub.close();
+    whileDown.run();
     startHub(port);
   }
 
@@ -338,6 +344,12 @@ final class AgentFleet implements AutoCloseable {
       samples = load.stop(Duration.ofSeconds(10));
     }
     return new Load(samples);
+  }
+
+  /** Something a test does, which may throw. */
+  @FunctionalInterface
+  interface Action {
+    void run() throws Exception;
   }
 
   /** An action under load. */

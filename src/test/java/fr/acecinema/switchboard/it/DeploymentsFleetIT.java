@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import fr.acecinema.switchboard.testbed.DockerSite;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,6 +86,11 @@ class DeploymentsFleetIT {
 
   /** The Deployment, every default but a short reschedule and deadline (the test's time). */
   private static String deployment(String image) {
+    return deployment(image, "");
+  }
+
+  /** As {@link #deployment(String)}, with {@code more} lines (indented) at the end of its spec. */
+  private static String deployment(String image, String more) {
     return """
         apiVersion: switchboard.acecinema.fr/v1alpha1
         kind: Deployment
@@ -100,11 +106,17 @@ class DeploymentsFleetIT {
           rescheduleAfter: 10s
           progressDeadline: 45s
         """
-        .formatted(image);
+            .formatted(image)
+        + more;
   }
 
   private static void apply(String image) throws Exception {
     new ManifestDir(fleet.manifests).write("deploy.yaml", deployment(image));
+  }
+
+  private static void applyBlueGreen(String image) throws Exception {
+    new ManifestDir(fleet.manifests)
+        .write("deploy.yaml", deployment(image, "  strategy:\n    type: BlueGreen\n"));
   }
 
   /** Reads every running replica's environment on both engines; keeps the most primaries seen. */
@@ -183,6 +195,17 @@ class DeploymentsFleetIT {
    */
   private static void applyUnderLoad(String what, String image, Callable<Boolean> done)
       throws Exception {
+    underLoad(what, () -> apply(image), done, "2");
+  }
+
+  /**
+   * Does {@code change} under open load ({@value #RATE} requests/s to {@code /version}) and waits
+   * until {@code done}; prints how long that took and what the load saw, and checks that no request
+   * failed, only {@code version} serves after and the primary duty never ran twice.
+   */
+  private static void underLoad(
+      String what, AgentFleet.Action change, Callable<Boolean> done, String version)
+      throws Exception {
     long[] took = new long[1];
     AgentFleet.Load load =
         fleet.loadWhile(
@@ -191,7 +214,7 @@ class DeploymentsFleetIT {
             Duration.ofMinutes(3),
             l -> {
               long applied = System.nanoTime();
-              apply(image);
+              change.run();
               await().atMost(WAIT).until(done);
               took[0] = System.nanoTime() - applied;
               // A few seconds more: the retired replicas drain and stop under the load.
@@ -202,7 +225,7 @@ class DeploymentsFleetIT {
         "[DeploymentsFleetIT] %s: %d ms, load %s%n",
         what, Duration.ofNanos(took[0]).toMillis(), load);
     assertThat(load.failed()).as("failed requests %s", load.failures()).isZero();
-    assertThat(versions()).containsOnly("2");
+    assertThat(versions()).containsOnly(version);
     assertThat(mostPrimaries.get()).as("primaries running at once %s", overlaps).isEqualTo(1);
   }
 
@@ -275,5 +298,56 @@ class DeploymentsFleetIT {
             + " engines %s%n",
         mostPrimaries.get(), primaryReads.get(), overlaps);
     assertThat(mostPrimaries.get()).as("primaries running at once %s", overlaps).isEqualTo(1);
+  }
+
+  @Test
+  @Order(5)
+  void aBlueGreenRolloutSwitchesEveryReplicaAtOnceWithoutAFailedRequest() throws Exception {
+    underLoad(
+        "rollout local/app:2 -> local/app:1 (3 replicas, BlueGreen)",
+        () -> applyBlueGreen(DockerSite.APP_1),
+        () -> rolledOut(DockerSite.APP_1),
+        "1");
+    assertThat(perSite()).containsExactly(Map.entry("dijon", "2/2/2"), Map.entry("thory", "1/1/1"));
+  }
+
+  /** The replicas of revision 0 in the hub's status: those it adopted. */
+  private static List<String> adopted() throws Exception {
+    List<String> out = new ArrayList<>();
+    for (JsonNode r : status().path("replicas")) {
+      if (r.path("revision").asInt() == 0) {
+        out.add(r.path("name").asText());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  @Order(6)
+  void aStatusLostWhileTheHubWasDownAdoptsTheRunningReplicasWithoutAFailedRequest()
+      throws Exception {
+    Path file = fleet.manifests.resolve("deploy.yaml");
+    assertThat(Files.readString(file)).contains("status:");
+    List<String> running = new ArrayList<>();
+    for (JsonNode r : status().path("replicas")) {
+      running.add(r.path("name").asText());
+    }
+    underLoad(
+        "hub down, deploy.yaml rewritten without status, hub up -> replaced",
+        () -> {
+          fleet.restartHub(() -> applyBlueGreen(DockerSite.APP_1));
+          // The first status lists the replicas that ran as revision 0 while new ones start.
+          await()
+              .atMost(WAIT)
+              .pollInterval(Duration.ofMillis(50))
+              .until(() -> adopted().containsAll(running));
+        },
+        () ->
+            rolledOut(DockerSite.APP_1)
+                && status().path("replicas").findValues("revision").stream()
+                    .allMatch(r -> r.asInt() == 1),
+        "1");
+    // The adopted replicas (revision 0) were replaced by revision 1's, numbered after them.
+    assertThat(status().path("current").path("revision").asInt()).isEqualTo(1);
   }
 }
