@@ -61,6 +61,31 @@ public record JdbcTarget(String jdbcUrl, String user, String password) {
     return new JdbcTarget(jdbc.toString(), user, password);
   }
 
+  /**
+   * A connection of its own, outside the pool: for work that must not wait behind the pool's other
+   * users (a LISTEN, a lease's renewal).
+   *
+   * @param applicationName what {@code pg_stat_activity} shows for it
+   * @param socketTimeoutSeconds longest wait for an answer (0: none), so a half-open connection
+   *     fails instead of blocking its thread
+   */
+  public java.sql.Connection connect(String applicationName, int socketTimeoutSeconds)
+      throws java.sql.SQLException {
+    java.util.Properties p = new java.util.Properties();
+    if (user != null) {
+      p.setProperty("user", user);
+    }
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    p.setProperty("connectTimeout", "2");
+    p.setProperty("loginTimeout", "2");
+    p.setProperty("tcpKeepAlive", "true");
+    p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
+    p.setProperty("ApplicationName", applicationName);
+    return java.sql.DriverManager.getConnection(jdbcUrl, p);
+  }
+
   /** The URL with any password replaced, for error messages and logs. */
   static String redact(String url) {
     return url.replaceAll("(://[^:/@]+:)[^@]*@", "$1***@").replaceAll("(password=)[^&]*", "$1***");

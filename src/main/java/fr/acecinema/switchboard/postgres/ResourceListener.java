@@ -3,10 +3,8 @@ package fr.acecinema.switchboard.postgres;
 import com.fasterxml.jackson.databind.JsonNode;
 import fr.acecinema.switchboard.postgres.ResourceTable.Notification;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -151,18 +149,8 @@ public final class ResourceListener implements AutoCloseable {
   }
 
   private Connection connect() throws SQLException {
-    Properties p = new Properties();
-    if (target.user() != null) {
-      p.setProperty("user", target.user());
-    }
-    if (target.password() != null) {
-      p.setProperty("password", target.password());
-    }
-    p.setProperty("connectTimeout", "2");
-    p.setProperty("loginTimeout", "2");
-    p.setProperty("tcpKeepAlive", "true");
-    p.setProperty("ApplicationName", "switchboard-listener");
-    return DriverManager.getConnection(target.jdbcUrl(), p);
+    // No socket timeout: a LISTEN connection waits for notifications as long as there are none.
+    return target.connect("switchboard-listener", 0);
   }
 
   private void pause(long ms) {
