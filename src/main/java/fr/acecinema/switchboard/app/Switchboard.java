@@ -15,6 +15,7 @@ import fr.acecinema.switchboard.notify.Notifier;
 import fr.acecinema.switchboard.notify.Transitions;
 import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.operator.HostVerdicts;
+import fr.acecinema.switchboard.operator.Leadership;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.ProcessConditions;
 import fr.acecinema.switchboard.operator.Readiness;
@@ -128,8 +129,14 @@ public final class Switchboard implements Running {
   private final AgentRegistry agents = new AgentRegistry(clock);
   private final Deque<AutoCloseable> owned = new ArrayDeque<>();
   private volatile Notifier notifyTo = Notifier.NONE;
-  // Handed out once (to the router, the transitions); forwards to what setNotifier installs later.
-  private final Notifier notifier = event -> notifyTo.publish(event);
+  // Handed out once (to the router, the transitions); forwards to what setNotifier installs later,
+  // while this hub leads (hubs sharing a database: one webhook per transition, from the leader).
+  private final Notifier notifier =
+      event -> {
+        if (leading()) {
+          notifyTo.publish(event);
+        }
+      };
   private volatile ApiServer.Api api;
   private volatile ApiServer health;
   private volatile InetSocketAddress healthListen;
@@ -166,6 +173,19 @@ public final class Switchboard implements Running {
     declarations.onWriteFailure((key, e) -> runtime.statusWriteFailed(key));
     declarations.onContestChange(runtime::republish);
     recordsRuntime = records == null ? null : recordsRuntime(settings, records);
+    if (records != null && records.leadership().isPresent()) {
+      Leadership leadership = records.leadership().get();
+      declarations.publishOnlyWhile(leadership::leading);
+      // Leading again (or for the first time): every status, inventory row and Deployment decision
+      // is this hub's to make now, from what it sees.
+      leadership.onChange(
+          () -> {
+            if (leadership.leading()) {
+              store.keys().forEach(runtime::republish);
+              recordsRuntime.resyncAll();
+            }
+          });
+    }
 
     probes =
         new ProbeScheduler(
@@ -219,7 +239,7 @@ public final class Switchboard implements Running {
     runtime.register(
         new SiteReconciler(clock, tunnels, heartbeat, agents, settings.probeStatusRefresh())
             .controller());
-    runtime.register(new DeploymentReconciler(clock, store, agents).controller());
+    runtime.register(new DeploymentReconciler(clock, store, agents, this::leading).controller());
     router = routing == null ? null : router(settings);
 
     declarations.registerWriter(
@@ -471,7 +491,12 @@ public final class Switchboard implements Running {
         OperatorSettings.WireGuardSettings.defaults(),
         config.records()
             ? new RecordsSettings(
-                config.databaseUrl(), config.dataDir(), config.recordsBuffer(), true)
+                    config.databaseUrl(), config.dataDir(), config.recordsBuffer(), true)
+                .withLeader(
+                    config.leaderElection()
+                        ? new RecordsSettings.LeaderSettings(
+                            config.hubName(), config.leaseDuration())
+                        : null)
             : null,
         config.caddySync()
             ? RouterSettings.caddy(
@@ -539,6 +564,14 @@ public final class Switchboard implements Running {
     return runtime;
   }
 
+  /**
+   * Whether this hub does what happens once per fleet (status write-back, records, webhooks,
+   * Deployment decisions): always, unless hubs share a database and another holds the lease.
+   */
+  public boolean leading() {
+    return records == null || records.leadership().map(Leadership::leading).orElse(true);
+  }
+
   /** The records runtime instance; empty when records are off. */
   public Optional<StandaloneRuntime> recordsRuntime() {
     return Optional.ofNullable(recordsRuntime);
@@ -602,6 +635,9 @@ public final class Switchboard implements Running {
     conditions.add(transitions.stamp(declarations.statusWriteHealth().condition()));
     if (records != null) {
       conditions.add(records.condition());
+      records
+          .leadership()
+          .ifPresent(l -> conditions.add(transitions.stamp(ProcessConditions.leader(l))));
     }
     if (routing != null) {
       conditions.add(transitions.stamp(ProcessConditions.routed(routing.current())));

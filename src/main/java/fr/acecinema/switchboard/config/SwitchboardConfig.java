@@ -294,6 +294,38 @@ public class SwitchboardConfig {
   int recordsBuffer;
 
   @Option(
+      names = "--leader-election",
+      paramLabel = "on|off",
+      defaultValue = "off",
+      scope = ScopeType.INHERIT,
+      description =
+          "Share the fleet with other hubs through one database (--database-url): only the hub"
+              + " holding the lease writes statuses, records and webhooks and decides"
+              + " Deployments; every hub probes and routes its own Caddy. Off: this hub does all.")
+  Switch leaderElection;
+
+  @Option(
+      names = "--hub-name",
+      paramLabel = "NAME",
+      defaultValue = "",
+      scope = ScopeType.INHERIT,
+      description =
+          "This hub's name among the fleet's hubs (the lease's holder, shown in statuses);"
+              + " unique and stable across restarts. Empty: the host name.")
+  String hubName;
+
+  @Option(
+      names = "--lease-duration",
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "How long the leader's lease runs without renewal (renewed every fifth of it): another"
+              + " hub takes over at most this plus a fifth after the leader stops or is cut off.")
+  Duration leaseDuration;
+
+  @Option(
       names = "--tls-cert",
       paramLabel = "FILE",
       defaultValue = "",
@@ -541,6 +573,27 @@ public class SwitchboardConfig {
   }
 
   /** Empty when an embedded PostgreSQL should be started in {@link #dataDir()}. */
+  /** Whether hubs share the fleet and elect a leader through the database. */
+  public boolean leaderElection() {
+    return leaderElection == Switch.on;
+  }
+
+  /** This hub's name: {@code --hub-name}, else the host name. */
+  public String hubName() {
+    if (hubName != null && !hubName.isBlank()) {
+      return hubName.strip();
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return System.getenv().getOrDefault("HOSTNAME", "hub");
+    }
+  }
+
+  public Duration leaseDuration() {
+    return leaseDuration == null ? Duration.ofSeconds(10) : leaseDuration;
+  }
+
   public String databaseUrl() {
     return databaseUrl == null ? "" : databaseUrl.trim();
   }
@@ -775,6 +828,25 @@ public class SwitchboardConfig {
           "--api-target / SWITCHBOARD_API_TARGET is table but --records / SWITCHBOARD_RECORDS is"
               + " off: the resources table lives in PostgreSQL; turn records on, or use"
               + " --api-target file");
+    }
+    if (leaderElection() && (!records() || databaseUrl().isEmpty())) {
+      out.add(
+          "--leader-election / SWITCHBOARD_LEADER_ELECTION is on without a shared database: give"
+              + " every hub the same --database-url / SWITCHBOARD_DATABASE_URL (records on), or"
+              + " turn it off for a single hub");
+    }
+    if (leaseDuration().compareTo(Duration.ofSeconds(2)) < 0
+        || leaseDuration().compareTo(Duration.ofMinutes(5)) > 0) {
+      out.add(
+          "--lease-duration / SWITCHBOARD_LEASE_DURATION is "
+              + leaseDuration
+              + "; use between 2s and 5m (10s: another hub takes over within 12 s)");
+    }
+    if (hubName != null && !hubName.isBlank() && !hubName.strip().matches("[A-Za-z0-9._-]{1,63}")) {
+      out.add(
+          "--hub-name / SWITCHBOARD_HUB_NAME is '"
+              + hubName
+              + "'; use 1 to 63 letters, digits, '.', '_' or '-', e.g. hub-paris");
     }
     if (tlsCert().isPresent() != tlsKey().isPresent()) {
       out.add(

@@ -1,5 +1,6 @@
 package fr.acecinema.switchboard.operator;
 
+import fr.acecinema.switchboard.postgres.Fence;
 import fr.acecinema.switchboard.postgres.LeaseTable;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -149,6 +150,22 @@ public final class Leadership implements AutoCloseable {
   /** The term to write under, while this hub leads. */
   public Optional<Term> term() {
     return leading() ? Optional.of(new Term(hub, epoch)) : Optional.empty();
+  }
+
+  /**
+   * The fence of this hub's writes as leader: checked in each write's own transaction against the
+   * lease row, so a write of a term that ended changes nothing.
+   */
+  public Fence fence() {
+    return c -> {
+      Term t =
+          term()
+              .orElseThrow(
+                  () ->
+                      new Fence.DeposedException(
+                          hub + " does not lead the fleet (its lease ran out)"));
+      LeaseTable.hold(c, LeaseTable.FLEET, t.hub(), t.epoch());
+    };
   }
 
   /** The hub that held the lease at the last request (this one or another); null before any. */

@@ -47,6 +47,37 @@ public final class ProcessConditions {
   }
 
   /**
+   * {@code Leader} of a hub sharing its fleet (leader election on): True {@code Leading} while it
+   * holds the lease, False {@code Following} (naming the leader) or {@code NoLeader} otherwise.
+   */
+  public static Condition leader(Leadership l) {
+    if (l.leading()) {
+      return new Condition(
+          ConditionTypes.LEADER,
+          Condition.TRUE,
+          "Leading",
+          l.hub()
+              + " leads the fleet: it writes statuses, records and webhooks and decides"
+              + " Deployments");
+    }
+    String leader = l.leader();
+    return leader == null || leader.equals(l.hub())
+        ? new Condition(
+            ConditionTypes.LEADER,
+            Condition.FALSE,
+            "NoLeader",
+            "no hub is known to lead (the database cannot be reached, or the lease is being taken"
+                + " over); "
+                + l.hub()
+                + " probes and routes on its own meanwhile")
+        : new Condition(
+            ConditionTypes.LEADER,
+            Condition.FALSE,
+            "Following",
+            leader + " leads the fleet; " + l.hub() + " probes and routes its own Caddy");
+  }
+
+  /**
    * {@code Routed} of the process: the outcome of the Caddy router's last attempt (null before the
    * first). Services carry their own {@code Routed}; this one says whether Caddy as a whole runs
    * what Switchboard wants.

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.operator;
 
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.Fence;
 import fr.acecinema.switchboard.probe.ProbeListener;
 import fr.acecinema.switchboard.reconciler.records.DatabaseHandle;
 import fr.acecinema.switchboard.reconciler.records.HealthRecorder;
@@ -38,7 +39,8 @@ public final class RecordsPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecordsPlane.class);
 
   private final RecordsSettings settings;
-  private final DatabaseHandle handle = new DatabaseHandle();
+  private final DatabaseHandle handle;
+  private final Leadership leadership;
   private final RecordsHealth health;
   private final ProbeMinutes minutes = new ProbeMinutes();
   private final RecordsJournal journal;
@@ -55,12 +57,32 @@ public final class RecordsPlane implements AutoCloseable {
       Clock clock,
       MeterRegistry meters) {
     this.settings = settings;
+    this.leadership =
+        settings.leader() == null
+            ? null
+            : new Leadership(
+                () ->
+                    database()
+                        .orElseThrow(
+                            () -> new java.sql.SQLException("the database is not open yet"))
+                        .target()
+                        .connect(
+                            "switchboard-lease " + settings.leader().hub(),
+                            (int) Math.max(1, settings.leader().lease().toSeconds())),
+                settings.leader().hub(),
+                settings.leader().lease(),
+                Leadership.Ticker.SYSTEM);
+    this.handle = new DatabaseHandle(leadership == null ? Fence.NONE : leadership.fence());
     this.health = new RecordsHealth(clock, meters);
     this.journal =
         new RecordsJournal(handle, health, minutes, clock, settings.bufferCapacity(), meters);
+    if (leadership != null) {
+      journal.onlyWhile(leadership::leading);
+    }
     this.healthRecorder = new HealthRecorder(journal, minutes);
     if (settings.tableSource()) {
-      declarations.registerWriter(ResourceTableSource.SOURCE, new TableStatusWriter(handle::table));
+      declarations.registerWriter(
+          ResourceTableSource.SOURCE, new TableStatusWriter(handle::statusTable));
       this.table =
           new ResourceTableSource(
               handle::table,
@@ -75,6 +97,9 @@ public final class RecordsPlane implements AutoCloseable {
 
   public void start() {
     opener.start();
+    if (leadership != null) {
+      leadership.start();
+    }
     journal.start();
     if (table != null) {
       table.start();
@@ -163,6 +188,11 @@ public final class RecordsPlane implements AutoCloseable {
         : table.listed();
   }
 
+  /** The fleet's leader election, when hubs share the database. */
+  public Optional<Leadership> leadership() {
+    return Optional.ofNullable(leadership);
+  }
+
   /** The database once opened (tests stop and start its embedded server). */
   public Optional<Database> database() {
     return handle.database();
@@ -184,6 +214,10 @@ public final class RecordsPlane implements AutoCloseable {
       table.close();
     }
     journal.close(2_000);
+    if (leadership != null) {
+      // After the journal's last writes, before the database goes: the other hub takes over now.
+      leadership.close();
+    }
     handle.database().ifPresent(Database::close);
     if (settings.embeddedDatabase()) {
       try {

@@ -30,12 +30,32 @@ public final class Database implements AutoCloseable {
   private final JdbcTarget target;
   private final HikariDataSource pool;
   private final EmbeddedPostgresServer embedded;
+  private final Database base;
+  private final Fence fence;
   private volatile boolean migrated;
 
   private Database(JdbcTarget target, EmbeddedPostgresServer embedded) {
     this.target = target;
     this.embedded = embedded;
     this.pool = new HikariDataSource(poolConfig(target));
+    this.base = null;
+    this.fence = Fence.NONE;
+  }
+
+  private Database(Database base, Fence fence) {
+    this.target = base.target;
+    this.embedded = base.embedded;
+    this.pool = base.pool;
+    this.base = base;
+    this.fence = fence;
+  }
+
+  /**
+   * The same database (same pool) for writes only the fleet's leader may make: every piece of work
+   * runs in a transaction that {@code fence} checks first. Closing the view closes nothing.
+   */
+  public Database fenced(Fence fence) {
+    return fence == Fence.NONE ? this : new Database(base == null ? this : base, fence);
   }
 
   /**
@@ -72,6 +92,9 @@ public final class Database implements AutoCloseable {
 
   /** Runs {@code work} on a pooled connection, translating failures. */
   public <T> T withConnection(String what, SqlWork<T> work) {
+    if (fence != Fence.NONE) {
+      return inFencedTransaction(what, work);
+    }
     ensureMigrated();
     try (Connection c = pool.getConnection()) {
       return work.run(c);
@@ -84,6 +107,19 @@ public final class Database implements AutoCloseable {
    * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
    */
   public <T> T inTransaction(String what, SqlWork<T> work) {
+    return fence != Fence.NONE ? inFencedTransaction(what, work) : transaction(what, work);
+  }
+
+  private <T> T inFencedTransaction(String what, SqlWork<T> work) {
+    return base.transaction(
+        what,
+        c -> {
+          fence.check(c);
+          return work.run(c);
+        });
+  }
+
+  private <T> T transaction(String what, SqlWork<T> work) {
     return withConnection(
         what,
         c -> {
@@ -148,6 +184,9 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    if (base != null) {
+      return; // a view: its base owns the pool
+    }
     pool.close();
     if (embedded != null) {
       embedded.stop();

@@ -104,6 +104,31 @@ public final class LeaseTable {
   }
 
   /**
+   * Checks, inside the caller's transaction, that {@code holder} holds {@code name} in {@code
+   * epoch}, and keeps the lease row locked (shared) until the transaction ends: no other hub can
+   * take the lease while the transaction writes.
+   *
+   * @throws Fence.DeposedException when it does not hold it (any more)
+   */
+  public static void hold(Connection c, String name, String holder, long epoch)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT 1 FROM leases WHERE name = ? AND holder = ? AND epoch = ?"
+                + " AND expires_at > now() FOR SHARE")) {
+      s.setString(1, name);
+      s.setString(2, holder);
+      s.setLong(3, epoch);
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new Fence.DeposedException(
+              holder + " no longer leads the fleet (epoch " + epoch + " ended)");
+        }
+      }
+    }
+  }
+
+  /**
    * A condition for the WHERE clause of a write only the leader may make: true only while the lease
    * {@code ?} is held by {@code ?} in epoch {@code ?} (three parameters, in that order). Checked in
    * the write's own statement, so a hub deposed meanwhile writes nothing.

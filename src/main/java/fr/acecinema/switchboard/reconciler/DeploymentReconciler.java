@@ -89,6 +89,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   private final ResourceStore store;
   private final AgentRegistry agents;
   private final Instant started;
+  private final java.util.function.BooleanSupplier leading;
   // Per site, since when this process has seen it reachable or not (shared by every Deployment).
   private final java.util.concurrent.ConcurrentMap<String, SiteState> siteStates =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -100,9 +101,22 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
    *     the hub takes no agent reports
    */
   public DeploymentReconciler(Clock clock, ResourceStore store, AgentRegistry agents) {
+    this(clock, store, agents, () -> true);
+  }
+
+  /**
+   * @param leading whether this hub decides (hubs sharing a database: only the leader does; the
+   *     others leave the status as it is, and the new leader reconciles everything again)
+   */
+  public DeploymentReconciler(
+      Clock clock,
+      ResourceStore store,
+      AgentRegistry agents,
+      java.util.function.BooleanSupplier leading) {
     this.clock = clock;
     this.store = store;
     this.agents = agents;
+    this.leading = leading;
     this.started = clock.instant();
   }
 
@@ -131,6 +145,9 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
 
   @Override
   public UpdateControl<Deployment> reconcile(Deployment deployment, Context<Deployment> context) {
+    if (!leading.getAsBoolean()) {
+      return UpdateControl.noUpdate();
+    }
     DeploymentSpec spec = deployment.getSpec();
     DeploymentStatus previous = deployment.getStatus();
     Instant now = clock.instant();

@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Declarations implements DeclarationSink, StatusPublisher {
   private static final Logger log = LoggerFactory.getLogger(Declarations.class);
+  private volatile java.util.function.BooleanSupplier leading = () -> true;
 
   private record Location(String source, String location) {}
 
@@ -96,6 +97,15 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
    */
   public void onContestChange(java.util.function.Consumer<ResourceKey> listener) {
     this.contestChanged = listener;
+  }
+
+  /**
+   * Writes statuses only while {@code leading} (hubs sharing a database: the leader writes them);
+   * meanwhile every status counts as unchanged, and the composition root has every status published
+   * again when this hub starts leading.
+   */
+  public void publishOnlyWhile(java.util.function.BooleanSupplier leading) {
+    this.leading = leading;
   }
 
   /** Writes every queued status before returning (SIGTERM finishes in-flight writes). */
@@ -243,6 +253,9 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
 
   @Override
   public Outcome publish(ResourceKey key, long generation, ObjectNode status) {
+    if (!leading.getAsBoolean()) {
+      return Outcome.UNCHANGED;
+    }
     Optional<Origin> origin;
     Contest contest;
     synchronized (this) {

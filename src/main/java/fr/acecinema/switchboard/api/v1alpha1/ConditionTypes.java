@@ -39,6 +39,9 @@ public final class ConditionTypes {
    */
   public static final String REPLICA_FAILURE = "ReplicaFailure";
 
+  /** This hub leads the fleet it shares with other hubs (a process condition). */
+  public static final String LEADER = "Leader";
+
   /** The resource's records are in PostgreSQL. */
   public static final String RECORDS_SYNCED = "RecordsSynced";
 

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.reconciler.records;
 
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
+import fr.acecinema.switchboard.postgres.Fence;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import java.util.Optional;
@@ -12,14 +13,30 @@ import java.util.Optional;
  * buffer and retry exactly as they do during an outage.
  */
 public final class DatabaseHandle {
+  private final Fence fence;
   private volatile Database database;
   private volatile RecordsRepository records;
   private volatile ResourceTable table;
+  private volatile ResourceTable statusTable;
+
+  /** A handle whose writers write unconditionally (no leader election). */
+  public DatabaseHandle() {
+    this(Fence.NONE);
+  }
+
+  /**
+   * @param fence what the records and status writes check first (the fleet's lease), so that only
+   *     the leading hub's land
+   */
+  public DatabaseHandle(Fence fence) {
+    this.fence = fence;
+  }
 
   /** Binds the opened database. */
   public void bind(Database db) {
-    this.records = new RecordsRepository(db);
+    this.records = new RecordsRepository(db.fenced(fence));
     this.table = new ResourceTable(db);
+    this.statusTable = new ResourceTable(db.fenced(fence));
     this.database = db;
   }
 
@@ -30,7 +47,22 @@ public final class DatabaseHandle {
     return h;
   }
 
-  /** The records repository; throws {@link DatabaseUnavailableException} until bound. */
+  /**
+   * The resources table for status writes (fenced like the records); throws {@link
+   * DatabaseUnavailableException} until bound.
+   */
+  public ResourceTable statusTable() {
+    ResourceTable t = statusTable;
+    if (t == null) {
+      throw notYet();
+    }
+    return t;
+  }
+
+  /**
+   * The records repository, for writes (fenced: only the leading hub writes records); throws {@link
+   * DatabaseUnavailableException} until bound.
+   */
   public RecordsRepository records() {
     RecordsRepository r = records;
     if (r == null) {
@@ -39,7 +71,7 @@ public final class DatabaseHandle {
     return r;
   }
 
-  /** The resources table; throws {@link DatabaseUnavailableException} until bound. */
+  /** The resources table, to read; throws {@link DatabaseUnavailableException} until bound. */
   public ResourceTable table() {
     ResourceTable t = table;
     if (t == null) {

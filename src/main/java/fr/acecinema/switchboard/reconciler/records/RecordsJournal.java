@@ -6,6 +6,7 @@ import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
 import fr.acecinema.switchboard.postgres.EventType;
+import fr.acecinema.switchboard.postgres.Fence;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.ProbeMinute;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
@@ -83,6 +84,7 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
   private final Thread thread;
   private boolean warnedFull;
   private volatile boolean closed;
+  private volatile java.util.function.BooleanSupplier leading = () -> true;
 
   public RecordsJournal(
       DatabaseHandle db,
@@ -119,6 +121,15 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
     thread.start();
   }
 
+  /**
+   * Records only while {@code leading} (hubs sharing a database: the leader records, the others
+   * would repeat it); what is appended meanwhile is dropped. The writes are fenced too ({@link
+   * DatabaseHandle}): an entry written after the lease ended is dropped by the database.
+   */
+  public void onlyWhile(java.util.function.BooleanSupplier leading) {
+    this.leading = leading;
+  }
+
   /** Appends a health transition. */
   public void transition(HealthTransition t) {
     append(new Transition(t));
@@ -150,6 +161,9 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
   }
 
   void append(Entry e) {
+    if (!leading.getAsBoolean()) {
+      return;
+    }
     synchronized (this) {
       if (closed) {
         return;
@@ -212,6 +226,11 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
     } catch (DatabaseUnavailableException e) {
       health.failed(e.getMessage());
       return Outcome.UNAVAILABLE;
+    } catch (Fence.DeposedException e) {
+      // Another hub leads now and records what it sees; this entry is not the fleet's any more.
+      log.debug("record not written, {}: {}", e.getMessage(), next);
+      remove(next);
+      return Outcome.OK;
     } catch (DatabaseException | IllegalArgumentException e) {
       // The database refused this entry itself (e.g. a constraint): retrying cannot help.
       log.error("dropping a record the database refuses: {}: {}", next, e.getMessage());

@@ -7,6 +7,7 @@ import fr.acecinema.switchboard.api.v1alpha1.Service;
 import fr.acecinema.switchboard.api.v1alpha1.Site;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
+import fr.acecinema.switchboard.postgres.Fence;
 import fr.acecinema.switchboard.runtime.Controller;
 import fr.acecinema.switchboard.runtime.StandaloneRuntime;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -216,6 +217,9 @@ public final class RecordsReconciler {
         // One key probes the database again after the backoff; its success resyncs the others.
         return Optional.of(wait);
       }
+    } catch (Fence.DeposedException e) {
+      // Another hub leads and keeps the inventory; this one resyncs if it leads again.
+      return Optional.empty();
     } catch (DatabaseException e) {
       log.warn("recording {} failed: {}; retrying at the next resync", key, e.getMessage());
       return Optional.empty();
