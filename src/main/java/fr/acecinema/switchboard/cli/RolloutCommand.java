@@ -20,11 +20,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code sbctl rollout status|history deployment/NAME}: a Deployment's rollouts, as kubectl's. */
+/**
+ * {@code sbctl rollout status|history|undo deployment/NAME}: a Deployment's rollouts, as kubectl's.
+ */
 @Command(
     name = "rollout",
-    description = "Follow a Deployment's rollout, list its revisions.",
-    subcommands = {RolloutCommand.Status.class, RolloutHistoryCommand.class})
+    description = "Follow a Deployment's rollout, list its revisions, roll it back.",
+    subcommands = {
+      RolloutCommand.Status.class,
+      RolloutHistoryCommand.class,
+      RolloutUndoCommand.class
+    })
 final class RolloutCommand implements Runnable {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;
@@ -32,7 +38,7 @@ final class RolloutCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "name a subcommand: sbctl rollout status|history deployment/NAME");
+        spec.commandLine(), "name a subcommand: sbctl rollout status|history|undo deployment/NAME");
   }
 
   /** The Deployment {@code words} name; a usage error naming {@code command} for another kind. */
