@@ -37,6 +37,7 @@ import fr.acecinema.switchboard.reconciler.RoutingState;
 import fr.acecinema.switchboard.reconciler.ServiceReconciler;
 import fr.acecinema.switchboard.reconciler.SiteReconciler;
 import fr.acecinema.switchboard.reconciler.records.ConditionEvents;
+import fr.acecinema.switchboard.reconciler.records.DeploymentRevisions;
 import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.reconciler.records.RecordsReconciler;
 import fr.acecinema.switchboard.runtime.ResourceStore;
@@ -164,6 +165,7 @@ public final class Switchboard implements Running {
     EventRecorder events = records == null ? EventRecorder.NONE : records.journal();
     if (records != null) {
       store.addListener(new ConditionEvents(events));
+      store.addListener(new DeploymentRevisions(records.journal(), clock));
     }
     store.addListener(new Transitions(notifier, events, clock));
 

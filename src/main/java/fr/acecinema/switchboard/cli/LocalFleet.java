@@ -10,6 +10,7 @@ import fr.acecinema.switchboard.fleet.ManifestFleet;
 import fr.acecinema.switchboard.fleet.ResourceRow;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ResourceTable;
+import fr.acecinema.switchboard.server.ResourceTarget;
 import fr.acecinema.switchboard.server.TableTarget;
 import fr.acecinema.switchboard.source.Origin;
 import fr.acecinema.switchboard.source.file.DocumentAdmission;
@@ -221,6 +222,38 @@ final class LocalFleet implements FleetView, FleetWriter {
       return true;
     }
     return files.delete(key);
+  }
+
+  /**
+   * Replaces the row declaring {@code key} if there is one (through the API's own {@link
+   * TableTarget}: same admission, a file of the same name refused), else its file's document.
+   */
+  @Override
+  public boolean replace(ResourceKey key, String yaml, long generation) throws IOException {
+    String by = managedByAgents().get(key);
+    if (by != null) {
+      throw new IllegalStateException(managedMessage(key, by));
+    }
+    Optional<ResourceTable> table = table();
+    Optional<ResourceTable.Row> row = table.flatMap(t -> t.get(key.kind(), key.name()));
+    if (row.isEmpty()) {
+      return files.replace(key, yaml, generation);
+    }
+    if (row.get().generation() != generation) {
+      throw FleetWriter.changedSince(key, generation, row.get().generation());
+    }
+    TableTarget target = new TableTarget(table::get, config.manifests(), config.subnetPolicy());
+    try {
+      Check check = target.check(key, yaml);
+      if (!check.valid()) {
+        throw new IllegalArgumentException(
+            key + " is invalid: " + String.join("; ", check.problems()));
+      }
+      target.write(key, yaml);
+    } catch (ResourceTarget.ConflictException | ResourceTarget.UnavailableException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    return true;
   }
 
   /**

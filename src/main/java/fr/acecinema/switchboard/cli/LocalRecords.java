@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EventRecord;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
@@ -30,6 +31,11 @@ final class LocalRecords implements RecordsReader {
   @Override
   public List<ConfigRevision> revisions(int limit) {
     return records.revisions(limit);
+  }
+
+  @Override
+  public List<DeploymentRevision> rollouts(String deployment, int limit) {
+    return records.deploymentRevisions(deployment, limit);
   }
 
   @Override

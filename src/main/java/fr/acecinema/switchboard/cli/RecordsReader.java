@@ -1,14 +1,15 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.postgres.ConfigRevision;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EventRecord;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import java.io.IOException;
 import java.util.List;
 
 /**
- * The PostgreSQL records as {@code sbctl events/history/revisions/describe} read them: from the
- * database itself ({@link LocalRecords}) or through a remote Switchboard's API ({@link
+ * The PostgreSQL records as {@code sbctl events/history/revisions/describe/rollout} read them: from
+ * the database itself ({@link LocalRecords}) or through a remote Switchboard's API ({@link
  * RemoteRecords}); both give the same records, so the commands print the same text.
  */
 interface RecordsReader extends AutoCloseable {
@@ -20,6 +21,9 @@ interface RecordsReader extends AutoCloseable {
 
   /** The latest revisions pushed to Caddy, newest first. */
   List<ConfigRevision> revisions(int limit) throws IOException;
+
+  /** A Deployment's latest revisions, newest (highest number) first. */
+  List<DeploymentRevision> rollouts(String deployment, int limit) throws IOException;
 
   @Override
   void close();

@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.ApiObjects;
 import fr.acecinema.switchboard.fleet.FleetView;
@@ -34,7 +35,11 @@ import okhttp3.Response;
 public final class RemoteFleet implements FleetView, FleetWriter {
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   private static final ObjectMapper JSON = ApiClient.JSON;
-  private static final List<String> PLURALS = List.of("sites", "services", "backends");
+  // Every kind the API serves (Deployments too: get, describe and rollout read them remotely).
+  private static final List<String> PLURALS =
+      fr.acecinema.switchboard.api.Kinds.TYPES.stream()
+          .map(io.fabric8.kubernetes.api.model.HasMetadata::getPlural)
+          .toList();
 
   private final ApiClient api;
   private final ManifestParser parser = new ManifestParser();
@@ -155,6 +160,34 @@ public final class RemoteFleet implements FleetView, FleetWriter {
       return true;
     }
   }
+
+  /**
+   * PUTs the document with {@code metadata.resourceVersion} set to the generation read: the API
+   * answers 409 when the resource changed since (or was deleted), and nothing is written.
+   */
+  @Override
+  public boolean replace(ResourceKey key, String yaml, long generation) throws IOException {
+    if (list().stream().noneMatch(r -> r.key().filter(key::equals).isPresent())) {
+      return false;
+    }
+    JsonNode document = YAML.readTree(yaml);
+    if (!(document instanceof ObjectNode tree)) {
+      throw new IllegalArgumentException(key + ": the replacement is not a YAML mapping");
+    }
+    ObjectNode metadata =
+        tree.get("metadata") instanceof ObjectNode m ? m : tree.putObject("metadata");
+    metadata.put("resourceVersion", Long.toString(generation));
+    Request request =
+        api.request(url(ApiObjects.plural(key.kind()), key.name(), null))
+            .put(RequestBody.create(JSON.writeValueAsBytes(tree), JSON_TYPE))
+            .build();
+    try (Response response = api.execute(request)) {
+      api.body(response, "replace " + key);
+      return true;
+    }
+  }
+
+  private static final ObjectMapper YAML = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
 
   private record Reply(int code, String message, Change change) {}
 

@@ -20,11 +20,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code sbctl rollout status deployment/NAME}: a Deployment's rollout, as kubectl's. */
+/**
+ * {@code sbctl rollout status|history|undo deployment/NAME}: a Deployment's rollouts, as kubectl's.
+ */
 @Command(
     name = "rollout",
-    description = "Follow a Deployment's rollout.",
-    subcommands = {RolloutCommand.Status.class})
+    description = "Follow a Deployment's rollout, list its revisions, roll it back.",
+    subcommands = {
+      RolloutCommand.Status.class,
+      RolloutHistoryCommand.class,
+      RolloutUndoCommand.class
+    })
 final class RolloutCommand implements Runnable {
   @ParentCommand Sbctl root;
   @Spec CommandSpec spec;
@@ -32,7 +38,17 @@ final class RolloutCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "name a subcommand: sbctl rollout status deployment/NAME");
+        spec.commandLine(), "name a subcommand: sbctl rollout status|history|undo deployment/NAME");
+  }
+
+  /** The Deployment {@code words} name; a usage error naming {@code command} for another kind. */
+  static ResourceKey deployment(CommandSpec spec, List<String> words, String command) {
+    ResourceKey key = ResourceRef.parse(spec, words);
+    if (!"Deployment".equals(key.kind())) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), command + " is for Deployments; write deployment/NAME");
+    }
+    return key;
   }
 
   /** What one read of the Deployment says. */
@@ -168,11 +184,7 @@ final class RolloutCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ResourceKey key = ResourceRef.parse(spec, resource);
-      if (!"Deployment".equals(key.kind())) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "rollout status follows Deployments; write deployment/NAME");
-      }
+      ResourceKey key = deployment(spec, resource, "rollout status");
       Sbctl root = parent.root;
       root.setUpLogging(false);
       FleetView view = root.fleets().view(root.config());

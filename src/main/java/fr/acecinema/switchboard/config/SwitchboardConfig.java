@@ -266,8 +266,9 @@ public class SwitchboardConfig {
       defaultValue = "on",
       scope = ScopeType.INHERIT,
       description =
-          "Keep records in PostgreSQL (inventory, health history, Caddy revisions, events) and read"
-              + " declarations from its resources table; off runs without any database.")
+          "Keep records in PostgreSQL (inventory, health history, Caddy revisions, events,"
+              + " Deployment revisions) and read declarations from its resources table; off runs"
+              + " without any database.")
   Switch records;
 
   @Option(

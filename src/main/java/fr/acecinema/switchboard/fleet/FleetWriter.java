@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * What {@code sbctl apply/validate/delete} change: manifests in the watched directory. Implemented
- * over the manifest parser and validator.
+ * What {@code sbctl apply/validate/delete/rollout undo} change: manifests in the watched directory.
+ * Implemented over the manifest parser and validator.
  */
 public interface FleetWriter {
   /**
@@ -55,4 +55,31 @@ public interface FleetWriter {
    * @return false when nothing declares {@code key}
    */
   boolean delete(ResourceKey key) throws IOException;
+
+  /**
+   * Replaces the declaration of {@code key} by {@code yaml} (one document, no status) where it is
+   * declared, as the API's PUT does: its document rewritten in place in its file (every other
+   * document, separator and comment of a shared file kept byte for byte), or its row of the
+   * resources table. Metadata the document does not give (annotations, a creationTimestamp) is kept
+   * where the declaration holds it. Never creates: {@code sbctl rollout undo} uses it.
+   *
+   * @param generation the generation the caller read the resource at: a declaration changed since
+   *     is not overwritten (an exception says so; read it again and retry)
+   * @return false when nothing declares {@code key}
+   * @throws IllegalArgumentException when {@code yaml} is not a valid declaration (the messages of
+   *     {@link #check})
+   * @throws IllegalStateException when the declaration changed since {@code generation}, or cannot
+   *     be written where it lives
+   */
+  boolean replace(ResourceKey key, String yaml, long generation) throws IOException;
+
+  /** What {@link #replace} throws when the declaration moved on from {@code read} ({@code now}). */
+  static IllegalStateException changedSince(ResourceKey key, long read, long now) {
+    return new IllegalStateException(
+        key
+            + " was changed since it was read (generation "
+            + read
+            + (now == 0 ? ", now gone" : ", now " + now)
+            + "); nothing was written, run the command again");
+  }
 }

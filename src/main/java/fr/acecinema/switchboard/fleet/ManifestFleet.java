@@ -1,5 +1,9 @@
 package fr.acecinema.switchboard.fleet;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.manifest.AtomicFiles;
@@ -328,14 +332,7 @@ public final class ManifestFleet implements FleetView, FleetWriter {
    */
   public Optional<String> withDocumentReplaced(String fileName, ResourceKey key, String document)
       throws IOException {
-    Path file = target(fileName);
-    if (!(ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside inside)) {
-      throw outside(root.relativize(file));
-    }
-    byte[] bytes;
-    try (ConfinedDirectory dir = inside.openParent()) {
-      bytes = AtomicFiles.readOrNull(dir.resolve(inside.name()));
-    }
+    byte[] bytes = read(fileName);
     if (bytes == null) {
       return Optional.empty();
     }
@@ -360,6 +357,93 @@ public final class ManifestFleet implements FleetView, FleetWriter {
     }
     return Optional.empty();
   }
+
+  /** The bytes of {@code fileName}, read without following a link out; null when it is gone. */
+  private byte[] read(String fileName) throws IOException {
+    Path file = target(fileName);
+    if (!(ConfinedDirectory.locate(root, file) instanceof ConfinedDirectory.Inside inside)) {
+      throw outside(root.relativize(file));
+    }
+    try (ConfinedDirectory dir = inside.openParent()) {
+      return AtomicFiles.readOrNull(dir.resolve(inside.name()));
+    }
+  }
+
+  /**
+   * Rewrites the document declaring {@code key} in its file (alone in it, or in place among the
+   * others, see {@link #withDocumentReplaced}); metadata the new document does not give is kept
+   * from the old one.
+   */
+  @Override
+  public boolean replace(ResourceKey key, String yaml, long generation) throws IOException {
+    List<ResourceRow> declaring =
+        list().stream().filter(r -> r.key().filter(key::equals).isPresent()).toList();
+    if (declaring.isEmpty()) {
+      return false;
+    }
+    if (declaring.size() > 1) {
+      throw new IllegalStateException(
+          key
+              + " is declared "
+              + declaring.size()
+              + " times ("
+              + String.join(", ", declaring.stream().map(r -> r.origin().describe()).toList())
+              + "); delete the extra declarations first");
+    }
+    ResourceRow current = declaring.get(0);
+    if (current.generation() != generation) {
+      throw FleetWriter.changedSince(key, generation, current.generation());
+    }
+    String fileName = current.origin().location();
+    byte[] bytes = read(fileName);
+    ParsedFile parsed = parser.parse(bytes == null ? new byte[0] : bytes);
+    Optional<ParsedDocument> old = parsed.document(current.origin().document());
+    if (old.isEmpty() || old.get().generation() != generation) {
+      throw FleetWriter.changedSince(
+          key, generation, old.map(ParsedDocument::generation).orElse(0L));
+    }
+    String document = withMetadataOf(old.get().document(), yaml);
+    Check check = check(fileName, document);
+    if (!check.valid()) {
+      throw new IllegalArgumentException(
+          key + " is invalid: " + String.join("; ", check.problems()));
+    }
+    String text =
+        parsed.documents().size() > 1
+            ? withDocumentReplaced(fileName, key, document)
+                .orElseThrow(() -> FleetWriter.changedSince(key, generation, 0))
+            : document;
+    apply(fileName, text);
+    return true;
+  }
+
+  /** {@code yaml} with the metadata fields it lacks taken from {@code old} (e.g. annotations). */
+  private static String withMetadataOf(JsonNode old, String yaml) throws IOException {
+    JsonNode oldMetadata = old.path("metadata");
+    if (!oldMetadata.isObject()) {
+      return yaml;
+    }
+    JsonNode tree = YAML.readTree(yaml);
+    if (!(tree instanceof ObjectNode document)) {
+      return yaml;
+    }
+    ObjectNode metadata =
+        document.get("metadata") instanceof ObjectNode m ? m : document.putObject("metadata");
+    boolean added = false;
+    for (var field : oldMetadata.properties()) {
+      if (!metadata.has(field.getKey())) {
+        metadata.set(field.getKey(), field.getValue());
+        added = true;
+      }
+    }
+    return added ? YAML.writeValueAsString(document) : yaml;
+  }
+
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder()
+          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .build();
 
   /** Same number of documents, and every one but {@code replaced} declares the same thing. */
   private static boolean othersKept(ParsedFile before, ParsedFile after, int replaced) {

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EventRecord;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -129,6 +132,52 @@ public final class RecordItems {
         time(o.path("time").asText()),
         ConfigRevision.Result.valueOf(o.path("result").asText()),
         o.path("message").isTextual() ? o.path("message").asText() : null);
+  }
+
+  /**
+   * A Deployment's revision: its template ({@code image}, {@code port}, {@code env}, {@code
+   * primaryEnv}, {@code hash}) and {@code state} ({@code RollingOut}, {@code Complete}, {@code
+   * RolledBack}) since {@code stateChanged}; {@code time} is when its rollout started.
+   */
+  public static ObjectNode rollout(DeploymentRevision r) {
+    ObjectNode o = NODES.objectNode();
+    o.put("time", r.createdAt().toString());
+    o.put("kind", "Deployment");
+    o.put("name", r.deployment());
+    o.put("revision", r.revision());
+    o.put("hash", r.hash());
+    o.put("image", r.image());
+    if (r.port() == null) {
+      o.putNull("port");
+    } else {
+      o.put("port", r.port());
+    }
+    r.env().forEach(o.putObject("env")::put);
+    r.primaryEnv().forEach(o.putObject("primaryEnv")::put);
+    o.put("state", r.state().stored());
+    o.put("stateChanged", r.stateChangedAt().toString());
+    return o;
+  }
+
+  public static DeploymentRevision rollout(JsonNode o) {
+    JsonNode port = o.path("port");
+    return new DeploymentRevision(
+        o.path("name").asText(),
+        o.path("revision").asInt(),
+        o.path("hash").asText(),
+        o.path("image").asText(),
+        port.isNumber() ? port.asInt() : null,
+        strings(o.path("env")),
+        strings(o.path("primaryEnv")),
+        DeploymentRevision.State.fromStored(o.path("state").asText()),
+        time(o.path("time").asText()),
+        time(o.path("stateChanged").asText()));
+  }
+
+  private static Map<String, String> strings(JsonNode object) {
+    Map<String, String> out = new TreeMap<>();
+    object.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+    return out;
   }
 
   /** Healthy → True, Unhealthy → False, anything else → Unknown. */

@@ -11,11 +11,14 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Platform records written by the reconcilers and read by the CLI: inventory, health transitions,
- * per-minute probe aggregates, Caddy config revisions and events. Every method throws {@link
- * DatabaseUnavailableException} within the pool's connection timeout when the database is down.
+ * per-minute probe aggregates, Caddy config revisions, events and Deployment revisions. Every
+ * method throws {@link DatabaseUnavailableException} within the pool's connection timeout when the
+ * database is down.
  */
 public final class RecordsRepository {
   private final Database db;
@@ -330,6 +333,75 @@ public final class RecordsRepository {
     return prune("prune_events", keep);
   }
 
+  // ---- deployment revisions ----------------------------------------------------------------
+
+  /**
+   * Records a Deployment's revision, or moves its state. A row's state only moves on from {@code
+   * RollingOut} (a finished rollout stays as it ended, whatever a later write from a restarted
+   * operator says), except when the template differs: the name was deleted and declared again, its
+   * numbers started over, and the new revision replaces the old lifetime's row.
+   */
+  public void upsertDeploymentRevision(DeploymentRevision r) {
+    Jdbc.update(
+        db,
+        "upsertDeploymentRevision " + r.deployment() + "/" + r.revision(),
+        """
+                  INSERT INTO deployment_revisions AS d
+                      (deployment, revision, hash, image, port, env, primary_env, state,
+                       created_at, state_changed_at)
+                  VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)
+                  ON CONFLICT (deployment, revision) DO UPDATE SET
+                      hash = EXCLUDED.hash, image = EXCLUDED.image, port = EXCLUDED.port,
+                      env = EXCLUDED.env, primary_env = EXCLUDED.primary_env,
+                      state = EXCLUDED.state,
+                      created_at = CASE WHEN d.hash = EXCLUDED.hash THEN d.created_at
+                                        ELSE EXCLUDED.created_at END,
+                      state_changed_at = EXCLUDED.state_changed_at
+                   WHERE d.hash <> EXCLUDED.hash
+                      OR (d.state = 'RollingOut' AND EXCLUDED.state <> 'RollingOut')
+                  """,
+        ps -> {
+          ps.setString(1, r.deployment());
+          ps.setInt(2, r.revision());
+          ps.setString(3, r.hash());
+          ps.setString(4, r.image());
+          if (r.port() == null) {
+            ps.setNull(5, Types.INTEGER);
+          } else {
+            ps.setInt(5, r.port());
+          }
+          Json.set(ps, 6, Json.MAPPER.valueToTree(r.env()));
+          Json.set(ps, 7, Json.MAPPER.valueToTree(r.primaryEnv()));
+          ps.setString(8, r.state().stored());
+          ps.setTimestamp(9, Timestamp.from(r.createdAt()));
+          ps.setTimestamp(10, Timestamp.from(r.stateChangedAt()));
+        });
+  }
+
+  /** A Deployment's latest {@code limit} revisions, newest (highest number) first. */
+  public List<DeploymentRevision> deploymentRevisions(String deployment, int limit) {
+    return Jdbc.query(
+        db,
+        "deploymentRevisions " + deployment,
+        "SELECT * FROM deployment_revisions WHERE deployment = ? ORDER BY revision DESC LIMIT ?",
+        ps -> {
+          ps.setString(1, deployment);
+          ps.setInt(2, limit);
+        },
+        rs ->
+            new DeploymentRevision(
+                rs.getString("deployment"),
+                rs.getInt("revision"),
+                rs.getString("hash"),
+                rs.getString("image"),
+                (Integer) rs.getObject("port"),
+                stringMap(Json.get(rs, "env")),
+                stringMap(Json.get(rs, "primary_env")),
+                DeploymentRevision.State.fromStored(rs.getString("state")),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("state_changed_at").toInstant()));
+  }
+
   // ---- helpers -----------------------------------------------------------------------------
 
   private long prune(String function, Duration keep) {
@@ -339,6 +411,14 @@ public final class RecordsRepository {
         "SELECT " + function + "(make_interval(secs => ?))",
         ps -> ps.setDouble(1, keep.toMillis() / 1000.0),
         rs -> rs.getLong(1));
+  }
+
+  private static Map<String, String> stringMap(JsonNode node) {
+    Map<String, String> out = new TreeMap<>();
+    if (node != null) {
+      node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+    }
+    return out;
   }
 
   private static Array intArray(Connection c, int[] values) throws SQLException {

@@ -6,6 +6,7 @@ import fr.acecinema.switchboard.fleet.Rfc3339;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
@@ -16,9 +17,10 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * The PostgreSQL records, read-only, under {@code /records/v1alpha1/}: {@code events}, {@code
- * history} and {@code revisions}, the data of {@code sbctl events/history/revisions} as JSON
- * ({@link RecordItems}). Read scope; 503 with {@code Retry-After} while the database cannot be
- * reached, 404 when the process keeps no records.
+ * history}, {@code revisions} and {@code rollouts} (a Deployment's revisions), the data of {@code
+ * sbctl events/history/revisions/rollout history} as JSON ({@link RecordItems}). Read scope; 503
+ * with {@code Retry-After} while the database cannot be reached, 404 when the process keeps no
+ * records.
  */
 final class RecordRoutes {
   private final Optional<Supplier<RecordsRepository>> records;
@@ -42,7 +44,7 @@ final class RecordRoutes {
     }
     String what =
         path.startsWith(RecordItems.PREFIX) ? path.substring(RecordItems.PREFIX.length()) : "";
-    if (!what.equals("events") && !what.equals("history") && !what.equals("revisions")) {
+    if (!List.of("events", "history", "revisions", "rollouts").contains(what)) {
       JsonReplies.failure(
           response,
           callback,
@@ -52,9 +54,11 @@ final class RecordRoutes {
               + RecordItems.PREFIX
               + "events, "
               + RecordItems.PREFIX
-              + "history or "
+              + "history, "
               + RecordItems.PREFIX
-              + "revisions");
+              + "revisions or "
+              + RecordItems.PREFIX
+              + "rollouts");
       return;
     }
     if (records.isEmpty()) {
@@ -69,7 +73,14 @@ final class RecordRoutes {
     Fields query = Request.extractQueryParameters(request);
     Query q;
     try {
-      q = Query.of(query, what.equals("revisions") ? 20 : what.equals("history") ? 50 : 100);
+      q =
+          Query.of(
+              query,
+              switch (what) {
+                case "revisions" -> 20;
+                case "history", "rollouts" -> 50;
+                default -> 100;
+              });
     } catch (IllegalArgumentException e) {
       JsonReplies.failure(response, callback, 400, "BadRequest", e.getMessage());
       return;
@@ -83,6 +94,18 @@ final class RecordRoutes {
           "kind: history is kept for backends only; use " + RecordItems.PREFIX + "events");
       return;
     }
+    if (what.equals("rollouts")
+        && (q.name() == null || (q.kind() != null && !q.kind().equals("Deployment")))) {
+      JsonReplies.failure(
+          response,
+          callback,
+          400,
+          "BadRequest",
+          "rollouts are kept per Deployment; use "
+              + RecordItems.PREFIX
+              + "rollouts?kind=Deployment&name=NAME");
+      return;
+    }
     try {
       RecordsRepository repo = records.get().get();
       var body =
@@ -94,6 +117,10 @@ final class RecordRoutes {
                 RecordItems.list(
                     repo.healthHistory(q.name(), q.since(), q.limit()).reversed(),
                     RecordItems::transition);
+            // Newest first, as the repository lists them; sbctl prints them oldest first.
+            case "rollouts" ->
+                RecordItems.list(
+                    repo.deploymentRevisions(q.name(), q.limit()), RecordItems::rollout);
             default -> RecordItems.list(repo.revisions(q.limit()), RecordItems::revision);
           };
       JsonReplies.send(response, callback, 200, body);
@@ -113,7 +140,8 @@ final class RecordRoutes {
     static Query of(Fields query, int defaultLimit) {
       String kind = query.getValue("kind");
       if (kind != null && !ApiObjects.KINDS.containsValue(kind)) {
-        throw new IllegalArgumentException("kind: '" + kind + "' is not Site, Service or Backend");
+        throw new IllegalArgumentException(
+            "kind: '" + kind + "' is not Site, Service, Backend or Deployment");
       }
       String name = query.getValue("name");
       if (name != null && !ApiObjects.validName(name)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
@@ -158,6 +159,18 @@ class BackupRestoreIT {
             600,
             40,
             new int[] {50, 8, 2, 0, 0, 0, 0, 0, 0, 0}));
+    records.upsertDeploymentRevision(
+        new DeploymentRevision(
+            "api",
+            1,
+            "c3f1",
+            "local/api:1",
+            8080,
+            Map.of("GREETING", "tab\there, quote ' and café"),
+            Map.of("CRON", "on"),
+            DeploymentRevision.State.COMPLETE,
+            Instant.parse("2026-03-01T11:00:00Z"),
+            Instant.parse("2026-03-01T11:01:00Z")));
     new ResourceTable(db)
         .upsert(
             "Service",

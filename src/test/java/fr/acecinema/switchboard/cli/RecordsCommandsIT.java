@@ -146,6 +146,8 @@ class RecordsCommandsIT {
         "history backend/api-dijon",
         "history backend/api-dijon --limit 1",
         "revisions",
+        "rollout history deployment/api",
+        "rollout history deploy/api --revision 3",
         "describe backend/api-dijon",
         "get all",
         "get backend api-dijon -o wide",

@@ -1,9 +1,12 @@
 package fr.acecinema.switchboard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.fleet.ResourceRow;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
+import fr.acecinema.switchboard.postgres.DeploymentRevision.State;
 import fr.acecinema.switchboard.source.Origin;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,7 +14,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -133,5 +138,72 @@ class RolloutCommandTest {
     assertThat(err.toString())
         .contains("timed out after 30s; last seen: Waiting for deployment \"api\" rollout");
     assertThat(ticker.slept).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  private static DeploymentRevision revision(
+      int n, String image, int port, Map<String, String> env, DeploymentRevision.State state) {
+    return new DeploymentRevision(
+        "api",
+        n,
+        "h" + image.substring(image.indexOf(':') + 1) + port + new TreeMap<>(env),
+        image,
+        port,
+        env,
+        null,
+        state,
+        Rows.NOW.minusSeconds(600 - 60L * n),
+        Rows.NOW.minusSeconds(590 - 60L * n));
+  }
+
+  @Test
+  void historyListsRevisionsOldestFirstWithStateAgeAndWhatEachChanged() {
+    var r1 = revision(1, "local/api:1", 8080, Map.of("LOG", "info"), State.COMPLETE);
+    var r2 = revision(2, "local/api:2", 9090, Map.of("LOG", "debug", "X", "1"), State.ROLLED_BACK);
+    var r3 = revision(3, "local/api:1", 8080, Map.of("LOG", "info"), State.ROLLING_OUT);
+
+    String table = RecordsPrinter.rollouts("api", List.of(r3, r2, r1), Rows.NOW);
+
+    assertThat(table.lines())
+        .containsExactly(
+            "REVISION   IMAGE         STATE        CREATED   CHANGE",
+            "1          local/api:1   Complete     9m        -",
+            "2          local/api:2   RolledBack   8m        image, port 8080->9090, env ~LOG +X",
+            "3          local/api:1   RollingOut   7m        template of revision 1");
+  }
+
+  @Test
+  void oneRevisionShowsItsWholeTemplate() {
+    var r2 = revision(2, "local/api:2", 9090, Map.of("LOG", "debug", "X", "1"), State.ROLLED_BACK);
+
+    assertThat(RecordsPrinter.rollout(r2, Rows.NOW))
+        .isEqualTo(
+            """
+            deployment "api" revision 2
+              State:      RolledBack (7m50s ago)
+              Created:    2026-11-21T11:52:00Z (8m ago)
+              Hash:       h29090{LOG=debug, X=1}
+              Image:      local/api:2
+              Port:       9090
+              Env:        LOG=debug
+                          X=1
+              PrimaryEnv: <none>
+            """);
+  }
+
+  @Test
+  void anUnrecordedRevisionIsRefusedNamingTheRecordedOnes() {
+    var r1 = revision(1, "local/api:1", 8080, Map.of(), State.COMPLETE);
+    var r2 = revision(2, "local/api:2", 8080, Map.of(), State.COMPLETE);
+
+    assertThatThrownBy(() -> RolloutHistoryCommand.recorded(List.of(r2, r1), KEY, 5))
+        .hasMessage("deployment \"api\" has no revision 5 recorded; known: 1, 2");
+  }
+
+  @Test
+  void anEmptyHistorySaysSoAndHowToCheckTheName() {
+    assertThat(RecordsPrinter.rollouts("api", List.of(), Rows.NOW))
+        .isEqualTo(
+            "No revisions recorded for deployment \"api\" (is it declared? sbctl get"
+                + " deployments).\n");
   }
 }

@@ -72,6 +72,12 @@ class SbctlTest {
     }
 
     @Override
+    public boolean replace(ResourceKey key, String yaml, long generation) {
+      written.put(key.toString(), yaml);
+      return rows.stream().anyMatch(r -> r.key().filter(key::equals).isPresent());
+    }
+
+    @Override
     public FleetView view(SwitchboardConfig config) {
       seenConfig = config;
       return this;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.it.OperatorITSupport.Running;
 import fr.acecinema.switchboard.postgres.Database;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EmbeddedPostgresServer;
 import fr.acecinema.switchboard.postgres.EventRecord;
 import fr.acecinema.switchboard.postgres.EventType;
@@ -100,6 +101,45 @@ class RecordsIT {
     List<InventoryRecord> history = repo.inventoryHistory("Backend", "web-1");
     assertThat(history).hasSize(1);
     assertThat(history.get(0).deletedAt()).isNotNull();
+  }
+
+  @Test
+  void recordsEveryRevisionOfADeploymentTheHubPlans() throws Exception {
+    running = OperatorITSupport.startWithEmbeddedDatabase(manifests, dataDir);
+    RecordsRepository repo = running.repository();
+    String deployment =
+        """
+        apiVersion: switchboard.acecinema.fr/v1alpha1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          service: web
+          image: local/web:1
+          port: 8080
+          env:
+            LOG: info
+        """;
+    files.write("deploy.yaml", deployment);
+    await()
+        .until(
+            () ->
+                repo.deploymentRevisions("web", 10).stream()
+                    .anyMatch(r -> r.revision() == 1 && r.image().equals("local/web:1")));
+
+    files.write("deploy.yaml", deployment.replace("local/web:1", "local/web:2"));
+
+    await()
+        .until(
+            () ->
+                repo.deploymentRevisions("web", 10).stream()
+                    .map(DeploymentRevision::image)
+                    .toList()
+                    .equals(List.of("local/web:2", "local/web:1")));
+    DeploymentRevision second = repo.deploymentRevisions("web", 1).get(0);
+    assertThat(second.revision()).isEqualTo(2);
+    assertThat(second.port()).isEqualTo(8080);
+    assertThat(second.env()).containsEntry("LOG", "info");
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -204,6 +205,72 @@ class RecordsRepositoryIT {
             }
           });
     }
+  }
+
+  @Test
+  void keepsEveryDeploymentRevisionWithItsTemplateAndTheStateItsRolloutEndedIn() {
+    Instant t0 = Instant.parse("2026-05-01T10:00:00Z");
+    DeploymentRevision r1 =
+        new DeploymentRevision(
+            "hist",
+            1,
+            "h1",
+            "local/api:1",
+            8080,
+            Map.of("LOG", "info"),
+            Map.of("CRON", "on"),
+            DeploymentRevision.State.ROLLING_OUT,
+            t0,
+            t0);
+    records.upsertDeploymentRevision(r1);
+    records.upsertDeploymentRevision(
+        r1.withState(DeploymentRevision.State.COMPLETE, t0.plusSeconds(30)));
+    // A restarted operator that sees revision 1 again as rolling out must not undo its outcome.
+    records.upsertDeploymentRevision(r1.withState(DeploymentRevision.State.ROLLING_OUT, t0));
+    DeploymentRevision r2 = rollingOut("hist", 2, "h2", "local/api:2", t0.plusSeconds(60));
+    records.upsertDeploymentRevision(r2);
+    records.upsertDeploymentRevision(
+        r2.withState(DeploymentRevision.State.ROLLED_BACK, t0.plusSeconds(180)));
+    records.upsertDeploymentRevision(rollingOut("other", 1, "x", "local/other:1", t0));
+
+    List<DeploymentRevision> history = records.deploymentRevisions("hist", 10);
+
+    assertThat(history)
+        .containsExactly(
+            r2.withState(DeploymentRevision.State.ROLLED_BACK, t0.plusSeconds(180)),
+            r1.withState(DeploymentRevision.State.COMPLETE, t0.plusSeconds(30)));
+    assertThat(history.get(1).env()).containsEntry("LOG", "info");
+    assertThat(history.get(1).primaryEnv()).containsEntry("CRON", "on");
+    assertThat(records.deploymentRevisions("hist", 1))
+        .extracting(DeploymentRevision::revision)
+        .containsExactly(2);
+  }
+
+  @Test
+  void aDeploymentDeclaredAgainUnderItsNameStartsItsRevisionsOver() {
+    Instant t0 = Instant.parse("2026-05-01T10:00:00Z");
+    records.upsertDeploymentRevision(
+        rollingOut("again", 1, "old", "local/api:1", t0)
+            .withState(DeploymentRevision.State.COMPLETE, t0.plusSeconds(30)));
+    DeploymentRevision fresh = rollingOut("again", 1, "new", "local/api:9", t0.plusSeconds(3600));
+    records.upsertDeploymentRevision(fresh);
+
+    assertThat(records.deploymentRevisions("again", 10)).containsExactly(fresh);
+  }
+
+  private static DeploymentRevision rollingOut(
+      String deployment, int revision, String hash, String image, Instant at) {
+    return new DeploymentRevision(
+        deployment,
+        revision,
+        hash,
+        image,
+        9090,
+        null,
+        null,
+        DeploymentRevision.State.ROLLING_OUT,
+        at,
+        at);
   }
 
   private static JsonNode spec(String key, String value) {

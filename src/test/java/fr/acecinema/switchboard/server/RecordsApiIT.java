@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The records endpoints ({@code /records/v1alpha1/events|history|revisions}) on a real API server
- * over a real embedded PostgreSQL: the promised JSON fields, orders, filters, scopes and errors.
+ * The records endpoints ({@code /records/v1alpha1/events|history|revisions|rollouts}) on a real API
+ * server over a real embedded PostgreSQL: the promised JSON fields, orders, filters, scopes and
+ * errors.
  */
 class RecordsApiIT {
   // The test fleets live on loopback, which a hub refuses as Site subnets unless allowed.
@@ -150,6 +151,33 @@ class RecordsApiIT {
     assertThat(items.get(0).path("revision").asLong())
         .isGreaterThan(items.get(1).path("revision").asLong());
     assertThat(items.get(0).path("hash").asText()).isEqualTo("77aa9c0d11aa22bb");
+  }
+
+  @Test
+  void rolloutsOfADeploymentComeNewestFirstWithTheirWholeTemplateAndState() throws IOException {
+    Answer a = get(server, "/records/v1alpha1/rollouts?kind=Deployment&name=api", readToken);
+    assertThat(a.code()).as(a.body().toString()).isEqualTo(200);
+    JsonNode items = a.body().path("items");
+    assertThat(texts(items, "revision")).containsExactly("3", "2", "1");
+    assertThat(texts(items, "state")).containsExactly("RollingOut", "RolledBack", "Complete");
+    JsonNode third = items.get(0);
+    assertThat(third.path("image").asText()).isEqualTo("local/api:3");
+    assertThat(third.path("port").asInt()).isEqualTo(8080);
+    assertThat(third.path("env").path("LOG").asText()).isEqualTo("info");
+    assertThat(third.path("primaryEnv").path("CRON").asText()).isEqualTo("on");
+    assertThat(third.path("time").asText()).isEqualTo("2026-03-01T11:00:00Z");
+    Answer one = get(server, "/records/v1alpha1/rollouts?name=api&limit=1", readToken);
+    assertThat(texts(one.body().path("items"), "revision")).containsExactly("3");
+  }
+
+  @Test
+  void rolloutsNeedTheDeploymentsNameAndAReadToken() throws IOException {
+    Answer unnamed = get(server, "/records/v1alpha1/rollouts", readToken);
+    assertThat(unnamed.code()).isEqualTo(400);
+    assertThat(unnamed.body().path("message").asText()).contains("per Deployment", "name=NAME");
+    Answer backend = get(server, "/records/v1alpha1/rollouts?kind=Backend&name=api", readToken);
+    assertThat(backend.code()).isEqualTo(400);
+    assertThat(get(server, "/records/v1alpha1/rollouts?name=api", null).code()).isEqualTo(401);
   }
 
   @Test

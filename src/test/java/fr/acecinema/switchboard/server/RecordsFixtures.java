@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import fr.acecinema.switchboard.app.Switchboard;
 import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.HealthTransition;
 import fr.acecinema.switchboard.postgres.RecordsRepository;
@@ -11,6 +12,8 @@ import fr.acecinema.switchboard.runtime.ResourceStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -62,6 +65,51 @@ public final class RecordsFixtures {
     records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendDown", "down");
     records.recordEvent("Backend", "api-dijon", EventType.WARNING, "BackendDown", "down");
     records.recordEvent("Site", "dijon", EventType.NORMAL, "SiteReady", "1/1 healthy");
+    for (DeploymentRevision r : rollouts("api")) {
+      records.upsertDeploymentRevision(r);
+    }
+  }
+
+  /**
+   * Three revisions of Deployment {@code name}: 1 (local/api:1, LOG=info) complete, 2 (local/api:2,
+   * port 9090) rolled back, 3 (local/api:3, CRON=on for the primary) rolling out.
+   */
+  public static List<DeploymentRevision> rollouts(String name) {
+    Instant t = Instant.parse("2026-03-01T10:00:00Z");
+    return List.of(
+        new DeploymentRevision(
+            name,
+            1,
+            "a1",
+            "local/api:1",
+            8080,
+            Map.of("LOG", "info"),
+            null,
+            DeploymentRevision.State.COMPLETE,
+            t,
+            t.plusSeconds(40)),
+        new DeploymentRevision(
+            name,
+            2,
+            "b2",
+            "local/api:2",
+            9090,
+            Map.of("LOG", "info"),
+            null,
+            DeploymentRevision.State.ROLLED_BACK,
+            t.plusSeconds(600),
+            t.plusSeconds(720)),
+        new DeploymentRevision(
+            name,
+            3,
+            "c3",
+            "local/api:3",
+            8080,
+            Map.of("LOG", "info"),
+            Map.of("CRON", "on"),
+            DeploymentRevision.State.ROLLING_OUT,
+            t.plusSeconds(3600),
+            t.plusSeconds(3600)));
   }
 
   /** An API server on loopback (port 0) over {@code target} and {@code records}. */

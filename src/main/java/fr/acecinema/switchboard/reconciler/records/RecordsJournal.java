@@ -5,6 +5,7 @@ import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.postgres.ConfigRevision;
 import fr.acecinema.switchboard.postgres.DatabaseException;
 import fr.acecinema.switchboard.postgres.DatabaseUnavailableException;
+import fr.acecinema.switchboard.postgres.DeploymentRevision;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.postgres.Fence;
 import fr.acecinema.switchboard.postgres.HealthTransition;
@@ -20,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The append-only records (health transitions, events, probe minutes, Caddy revisions) on their way
- * to PostgreSQL: callers append and return at once, one thread writes them in order.
+ * The append-only records (health transitions, events, probe minutes, Caddy revisions, Deployment
+ * revisions) on their way to PostgreSQL: callers append and return at once, one thread writes them
+ * in order.
  *
  * <p>While the database is down the entries wait in a bounded buffer ({@code capacity} entries).
  * When it is full the oldest entry is dropped and counted ({@code switchboard.records.dropped}),
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * one entry, a minute of probe aggregates for all backends one entry, so the default 10,000 entries
  * hold a week of 1 s probes of 50 backends that flap every few minutes.
  */
-public final class RecordsJournal implements RevisionRecorder, EventRecorder, AutoCloseable {
+public final class RecordsJournal
+    implements RevisionRecorder, EventRecorder, DeploymentRevisionRecorder, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecordsJournal.class);
   private static final long MIN_BACKOFF_MS = 200;
   private static final long MAX_BACKOFF_MS = 5_000;
@@ -70,6 +73,13 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
           content,
           error == null ? ConfigRevision.Result.APPLIED : ConfigRevision.Result.FAILED,
           error);
+    }
+  }
+
+  record Rollout(DeploymentRevision revision) implements Entry {
+    @Override
+    public void write(RecordsRepository repo) {
+      repo.upsertDeploymentRevision(revision);
     }
   }
 
@@ -143,6 +153,11 @@ public final class RecordsJournal implements RevisionRecorder, EventRecorder, Au
   @Override
   public void pushed(String hash, JsonNode content, String error) {
     append(new Revision(hash, content, error));
+  }
+
+  @Override
+  public void revision(DeploymentRevision revision) {
+    append(new Rollout(revision));
   }
 
   /** Entries waiting to be written. */
