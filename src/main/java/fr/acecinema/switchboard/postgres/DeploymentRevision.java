@@ -50,7 +50,12 @@ public record DeploymentRevision(
     /** Every desired replica of it became ready. */
     COMPLETE("Complete"),
     /** Its rollout overran the progress deadline and the deployment went back. */
-    ROLLED_BACK("RolledBack");
+    ROLLED_BACK("RolledBack"),
+    /**
+     * The spec went back to the previous revision before this one completed ({@code sbctl rollout
+     * undo}); the previous revision's replicas served on.
+     */
+    UNDONE("Undone");
 
     private final String stored;
 

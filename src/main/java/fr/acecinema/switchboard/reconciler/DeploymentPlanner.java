@@ -28,7 +28,8 @@ import java.util.function.Predicate;
  *
  * <ol>
  *   <li><b>Revisions.</b> A change of image, port, env or primaryEnv starts a new revision; a spec
- *       equal to a rolled-back one starts nothing (it waits for another change).
+ *       equal to a rolled-back one starts nothing (it waits for another change); a spec equal to
+ *       the previous revision makes it current again, with the replicas it still has.
  *   <li><b>Placement.</b> Replicas are spread over the eligible sites by priority (lower first, the
  *       first sites get the remainder), or follow {@code perSite}. A site unreachable for {@code
  *       rescheduleAfter} is <i>lost</i>: its replicas are unassigned and placed elsewhere; it gets
@@ -201,11 +202,19 @@ final class DeploymentPlanner {
       st.current = wanted;
       st.rolloutStarted = now.toString();
     } else if (!st.current.hash.equals(wanted.hash) && !wanted.hash.equals(st.failedTemplate)) {
-      // After a rollback the failed revision is the previous one: numbers never repeat.
-      wanted.revision =
-          Math.max(st.current.revision, st.previous == null ? 0 : st.previous.revision) + 1;
-      st.previous = st.current;
-      st.current = wanted;
+      if (st.previous != null && wanted.hash.equals(st.previous.hash)) {
+        // Back to the previous revision (an undo): its replicas, still running while the newer
+        // one was not complete, serve on as they are instead of being replaced.
+        Template back = st.previous;
+        st.previous = st.current;
+        st.current = back;
+      } else {
+        // After a rollback the failed revision is the previous one: numbers never repeat.
+        wanted.revision =
+            Math.max(st.current.revision, st.previous == null ? 0 : st.previous.revision) + 1;
+        st.previous = st.current;
+        st.current = wanted;
+      }
       st.failedTemplate = null;
       st.rolloutStarted = now.toString();
     }

@@ -427,6 +427,28 @@ class DeploymentPlannerTest {
   }
 
   @Test
+  void goingBackToThePreviousRevisionMidRolloutKeepsItsReplicasInsteadOfReplacingThem() {
+    World w = new World(2, "local/api:1");
+    w.rollOut(new ArrayList<>());
+    java.util.Set<String> first = w.names();
+    // A new image that never gets ready: its surge replica starts, nothing old retires.
+    w.spec.image = "local/api:9";
+    w.step();
+    w.later(Duration.ofSeconds(1));
+    w.step();
+    assertThat(w.status.current.revision).isEqualTo(2);
+    assertThat(w.names()).containsAll(first).hasSize(3);
+
+    // Undo: the spec names local/api:1 again.
+    w.spec.image = "local/api:1";
+    w.step();
+    assertThat(w.status.current.revision).isEqualTo(1);
+    assertThat(w.status.previous.image).isEqualTo("local/api:9");
+    assertThat(w.names()).isEqualTo(first);
+    assertThat(w.plan.complete()).isTrue();
+  }
+
+  @Test
   void fewerReplicasRetireTheSurplusNotReadyFirst() {
     World w = new World(3, "local/api:1");
     w.rollOut(new ArrayList<>());

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * deployment_revisions}, through the journal: a new {@code status.current} revision is recorded
  * {@code RollingOut}; {@code Progressing} becoming False {@code RolloutComplete} makes the current
  * revision {@code Complete}; {@code RolledBack} becoming True makes the revision that failed (then
- * {@code status.previous}) {@code RolledBack}. A store listener, not a reconciler: the status keeps
+ * {@code status.previous}) {@code RolledBack}; the current revision going back to the previous one
+ * before it completed makes it {@code Undone}. A store listener, not a reconciler: the status keeps
  * two revisions, the history is the sequence of changes, which a level-triggered reconcile does not
  * see.
  *
@@ -90,6 +91,14 @@ public final class DeploymentRevisions implements ResourceStore.Listener {
         Math.max(before.current.revision, known(before.previous) ? before.previous.revision : 0);
     if (current.revision > seen) {
       out.add(row(name, current, State.ROLLING_OUT, started(after, now), now));
+    }
+    if (!rolledBack
+        && current.revision < before.current.revision
+        && known(after.previous)
+        && after.previous.revision.equals(before.current.revision)
+        && !complete(before)) {
+      // Back to the previous revision before this one completed: an undo, not a new rollout.
+      out.add(row(name, after.previous, State.UNDONE, now, now));
     }
     if (rolledBack
         && !(rolledBack(before)

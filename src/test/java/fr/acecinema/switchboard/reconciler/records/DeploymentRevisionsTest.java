@@ -113,6 +113,19 @@ class DeploymentRevisionsTest {
   }
 
   @Test
+  void goingBackToThePreviousRevisionBeforeTheNewOneCompletedRecordsItUndone() {
+    Template r1 = template(1, "local/api:1");
+    Template r2 = template(2, "local/api:9");
+
+    listener.onChange(
+        KEY,
+        deployment(r2, r1, "Progressing/True/RollingOut"),
+        deployment(r1, r2, "Progressing/True/RollingOut"));
+
+    assertThat(recorded).containsExactly(row(r2, State.UNDONE, NOW));
+  }
+
+  @Test
   void aDeploymentSeenForTheFirstTimeRecordsWhatItsStatusSaysNow() {
     Template r1 = template(1, "local/api:1");
     Template r2 = template(2, "local/api:bad");
