@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import fr.acecinema.switchboard.cli.InProcessSbctl;
 import fr.acecinema.switchboard.testbed.DockerSite;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -349,5 +350,60 @@ class DeploymentsFleetIT {
         "1");
     // The adopted replicas (revision 0) were replaced by revision 1's, numbered after them.
     assertThat(status().path("current").path("revision").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  @Order(7)
+  void anImageMissingOnTheSitesIsReportedAndRolloutUndoBringsThePreviousRevisionBack()
+      throws Exception {
+    String missing = "local/app:missing";
+    underLoad(
+        "image missing on both sites -> reported, then sbctl rollout undo -> previous serves",
+        () -> {
+          apply(missing);
+          await()
+              .atMost(WAIT)
+              .until(
+                  () ->
+                      fleet
+                          .condition("deployments/api", "ReplicaFailure")
+                          .equals("True/ImageNotFound"));
+          String message = conditionMessage(fleet.get("deployments/api"), "ReplicaFailure");
+          System.out.printf("[DeploymentsFleetIT] ReplicaFailure: %s%n", message);
+          assertThat(message).contains(missing, "is not on the Docker engine of site");
+          var undo =
+              InProcessSbctl.run(
+                  Map.of(
+                      "SWITCHBOARD_MANIFESTS",
+                      fleet.manifests.toString(),
+                      "SWITCHBOARD_RECORDS",
+                      "off",
+                      "SWITCHBOARD_DATA_DIR",
+                      dir.resolve("sbctl-data").toString(),
+                      "SWITCHBOARD_ALLOW_SUBNETS",
+                      "169.254.81.0/24,169.254.82.0/24"),
+                  "rollout",
+                  "undo",
+                  "deployment/api");
+          assertThat(undo.code()).as(undo.err()).isZero();
+          assertThat(undo.out()).contains("rolled back to revision 1");
+        },
+        () ->
+            rolledOut(DockerSite.APP_1)
+                && fleet.condition("deployments/api", "ReplicaFailure").startsWith("False/"),
+        "1");
+    // The replicas that served before the bad image are the ones serving after the undo.
+    assertThat(status().path("current").path("revision").asInt()).isEqualTo(1);
+    assertThat(status().path("replicas").findValues("revision"))
+        .allSatisfy(r -> assertThat(r.asInt()).isEqualTo(1));
+  }
+
+  private static String conditionMessage(JsonNode resource, String type) {
+    for (JsonNode c : resource.at("/status/conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c.path("message").asText();
+      }
+    }
+    return "";
   }
 }
