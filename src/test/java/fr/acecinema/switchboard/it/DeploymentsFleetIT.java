@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeploymentsFleetIT {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final int RATE = 100;
+  private static final int RATE = 200;
 
   @TempDir static Path dir;
   private static AgentFleet fleet;
@@ -273,24 +273,37 @@ class DeploymentsFleetIT {
         .until(() -> status().path("replicas").toString().contains("\"primary\":true"));
     fleet.print("site cut -> primary duty on thory", cut);
 
-    long healed = System.nanoTime();
-    fleet.dijon.heal();
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                perSite().equals(Map.of("dijon", "2/2/2", "thory", "1/1/1"))
-                    && !status().path("lostSites").has("dijon"));
-    fleet.print("heal -> replicas back on dijon, surplus gone", healed);
-    // Thory's surplus containers and dijon's old ones are drained, stopped and removed.
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                fleet.dijon.running().stream().filter(n -> n.startsWith("api-r")).count() == 2
-                    && fleet.thory.running().stream().filter(n -> n.startsWith("api-r")).count()
-                        == 1);
-    fleet.print("heal -> every site runs exactly its replicas", healed);
+    // The heal under load: dijon's replicas come back and thory's surplus leaves without a gap.
+    AgentFleet.Load load =
+        fleet.loadWhile(
+            RATE,
+            "/version",
+            Duration.ofMinutes(3),
+            l -> {
+              long healed = System.nanoTime();
+              fleet.dijon.heal();
+              await()
+                  .atMost(WAIT)
+                  .until(
+                      () ->
+                          perSite().equals(Map.of("dijon", "2/2/2", "thory", "1/1/1"))
+                              && !status().path("lostSites").has("dijon"));
+              fleet.print("heal -> replicas back on dijon, surplus gone", healed);
+              // Thory's surplus containers and dijon's old ones are drained, stopped and removed.
+              await()
+                  .atMost(WAIT)
+                  .until(
+                      () ->
+                          fleet.dijon.running().stream().filter(n -> n.startsWith("api-r")).count()
+                                  == 2
+                              && fleet.thory.running().stream()
+                                      .filter(n -> n.startsWith("api-r"))
+                                      .count()
+                                  == 1);
+              fleet.print("heal -> every site runs exactly its replicas", healed);
+            });
+    System.out.printf("[DeploymentsFleetIT] heal and surplus removal: load %s%n", load);
+    assertThat(load.failed()).as("failed requests %s", load.failures()).isZero();
     assertThat(versions()).containsOnly("2");
     int reads = primaryReads.get();
     await().atMost(WAIT).until(() -> primaryReads.get() > reads + 2);
