@@ -79,9 +79,21 @@ class TwoHubsIT {
     return c;
   }
 
-  @Test
-  void theLeadersKillMovesTheLeaseAndTheOtherHubsClientsLoseNothingWithOneWebhookPerTransition()
-      throws Exception {
+  /** What both drills start from. */
+  private record Fleet(
+      ScratchPostgres pg,
+      Database db,
+      ResourceTable table,
+      LoopbackBackend small,
+      Hub a,
+      Hub b,
+      OkHttpClient client) {}
+
+  /**
+   * The database, two backends (big, small) of service api declared as rows, the webhook receiver,
+   * hub-a leading and hub-b following, both Caddies answering and the statuses written.
+   */
+  private Fleet fleet() throws Exception {
     assumeThat(ScratchPostgres.available()).as("PostgreSQL 15 server binaries").isTrue();
     ScratchPostgres pg = closing(ScratchPostgres.start());
     Database db = closing(Database.open(pg.jdbcUrl(), temp.resolve("test-data")));
@@ -136,6 +148,19 @@ class TwoHubsIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> rowCondition(table, "small", "Ready").equals("True"));
 
+    return new Fleet(pg, db, table, small, a, b, client);
+  }
+
+  @Test
+  void theLeadersKillMovesTheLeaseAndTheOtherHubsClientsLoseNothingWithOneWebhookPerTransition()
+      throws Exception {
+    Fleet f = fleet();
+    ResourceTable table = f.table();
+    Database db = f.db();
+    LoopbackBackend small = f.small();
+    Hub a = f.a();
+    Hub b = f.b();
+    OkHttpClient client = f.client();
     // Transition 1, seen by both hubs, told once (by hub-a).
     int before = webhooks.size();
     small.close();
@@ -190,6 +215,48 @@ class TwoHubsIT {
     assertThat(events(db, "small")).containsExactly("BackendDown x1", "BackendUp x1");
     // Health history resumes on the new leader: small's recovery, once.
     assertThat(transitions(db, "small")).containsOnlyOnce("Unhealthy->Healthy");
+  }
+
+  @Test
+  void restartingPostgresqlUnderLoadLeavesBothHubsRoutingAndOneHubLeadsAfter() throws Exception {
+    Fleet f = fleet();
+    OpenLoad loadA =
+        OpenLoad.start(f.client(), url(f.a()), "api.test", RATE, Duration.ofSeconds(60));
+    OpenLoad loadB =
+        OpenLoad.start(f.client(), url(f.b()), "api.test", RATE, Duration.ofSeconds(60));
+    List<OpenLoad.Sample> onA;
+    List<OpenLoad.Sample> onB;
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> loadB.snapshot().size() >= 2L * RATE);
+      long restarted = System.nanoTime();
+      f.pg().restart();
+      System.out.printf(
+          "[TwoHubsIT] PostgreSQL restarted in %d ms%n",
+          Duration.ofNanos(System.nanoTime() - restarted).toMillis());
+      // A transition after the restart: the leader (whichever) writes it; one webhook.
+      int before = webhooks.size();
+      f.small().close();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> rowCondition(f.table(), "small", "Ready").equals("False"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> webhooks.size() > before);
+      long more = loadB.snapshot().size() + 2L * RATE;
+      await().atMost(Duration.ofSeconds(10)).until(() -> loadB.snapshot().size() >= more);
+    } finally {
+      onB = loadB.stop(Duration.ofSeconds(10));
+      onA = loadA.stop(Duration.ofSeconds(10));
+    }
+    List<String> leaders = new ArrayList<>();
+    for (Hub h : List.of(f.a(), f.b())) {
+      leaders.add(h.name() + " " + leader(h));
+    }
+    System.out.printf(
+        "[TwoHubsIT] PostgreSQL restart under load: hub-a's Caddy %s, hub-b's Caddy %s; %s%n",
+        outcomes(onA), outcomes(onB), leaders);
+    assertThat(onA.stream().filter(OpenLoad.Sample::failed).toList()).as("failed on A").isEmpty();
+    assertThat(onB.stream().filter(OpenLoad.Sample::failed).toList()).as("failed on B").isEmpty();
+    assertThat(leaders.stream().filter(l -> l.endsWith("True/Leading"))).hasSize(1);
+    assertThat(told("BackendDown", "small")).isEqualTo(1);
   }
 
   private Hub hub(String name, String databaseUrl, String hookUrl) throws IOException {
