@@ -42,6 +42,15 @@ public final class RecordsArchive {
   private static final int FORMAT_VERSION = 1;
   private static final String HEADER = "backup.json";
   private static final String FLYWAY_TABLE = "flyway_schema_history";
+
+  /**
+   * Tables of the running hubs' coordination, not records (who leads, what each hub sees now): not
+   * backed up, and left alone by a restore; a restored database starts without a leader and the
+   * hubs write their views again within a second.
+   */
+  public static final java.util.Set<String> COORDINATION =
+      java.util.Set.of("leases", "hubs", "hub_views");
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What a backup holds: when, from which schema and build, rows per table. */
@@ -287,15 +296,21 @@ public final class RecordsArchive {
     }
   }
 
-  /** The records' tables in the current schema (all but Flyway's), in a stable order. */
+  /**
+   * The records' tables in the current schema (all but Flyway's and the hubs' {@link
+   * #COORDINATION}), in a stable order.
+   */
   private static List<String> tables(Connection c) throws SQLException {
     return Jdbc.query(
-        c,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema ="
-            + " current_schema() AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY"
-            + " table_name",
-        Jdbc.strings(FLYWAY_TABLE),
-        r -> r.getString(1));
+            c,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema ="
+                + " current_schema() AND table_type = 'BASE TABLE' AND table_name <> ? ORDER BY"
+                + " table_name",
+            Jdbc.strings(FLYWAY_TABLE),
+            r -> r.getString(1))
+        .stream()
+        .filter(t -> !COORDINATION.contains(t))
+        .toList();
   }
 
   private static List<String> columns(Connection c, String table) throws SQLException {
