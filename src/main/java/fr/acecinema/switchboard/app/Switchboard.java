@@ -15,6 +15,7 @@ import fr.acecinema.switchboard.notify.Notifier;
 import fr.acecinema.switchboard.notify.Transitions;
 import fr.acecinema.switchboard.notify.Webhooks;
 import fr.acecinema.switchboard.operator.HostVerdicts;
+import fr.acecinema.switchboard.operator.HubViews;
 import fr.acecinema.switchboard.operator.Leadership;
 import fr.acecinema.switchboard.operator.OperatorSettings;
 import fr.acecinema.switchboard.operator.ProcessConditions;
@@ -28,6 +29,7 @@ import fr.acecinema.switchboard.probe.Prober;
 import fr.acecinema.switchboard.probe.SocketKiller;
 import fr.acecinema.switchboard.reconciler.BackendReconciler;
 import fr.acecinema.switchboard.reconciler.DeploymentReconciler;
+import fr.acecinema.switchboard.reconciler.HubViewSource;
 import fr.acecinema.switchboard.reconciler.Indexes;
 import fr.acecinema.switchboard.reconciler.ProbedHealth;
 import fr.acecinema.switchboard.reconciler.Router;
@@ -116,6 +118,8 @@ public final class Switchboard implements Running {
   private final Declarations declarations;
   private final OkHttpClient http;
   private final RecordsPlane records;
+  // What each hub sees, shared through the database; null unless hubs share the fleet.
+  private final HubViews hubViews;
   private final StandaloneRuntime runtime;
   private final StandaloneRuntime recordsRuntime;
   private final ProbeScheduler probes;
@@ -175,6 +179,18 @@ public final class Switchboard implements Running {
     declarations.onWriteFailure((key, e) -> runtime.statusWriteFailed(key));
     declarations.onContestChange(runtime::republish);
     recordsRuntime = records == null ? null : recordsRuntime(settings, records);
+    hubViews =
+        records == null || records.leadership().isEmpty()
+            ? null
+            : new HubViews(
+                settings.records().leader().hub(),
+                records::database,
+                key -> this.runtime.enqueue(key),
+                Duration.ofSeconds(1),
+                settings.records().leader().lease());
+    if (hubViews != null) {
+      store.addListener(hubViews);
+    }
     if (records != null && records.leadership().isPresent()) {
       Leadership leadership = records.leadership().get();
       declarations.publishOnlyWhile(leadership::leading);
@@ -233,13 +249,16 @@ public final class Switchboard implements Running {
             (site, verdict) -> runtime.enqueue(site));
     routing = settings.routing().enabled() ? new RoutingState() : null;
 
+    HubViewSource views = hubViews == null ? HubViewSource.NONE : hubViews;
     runtime.register(
         new BackendReconciler(probes, heartbeat, clock, settings.probeStatusRefresh())
+            .withHubViews(views)
             .controller());
     runtime.register(new ServiceReconciler(clock, routing).controller());
     agents.onReport(site -> runtime.enqueue(new ResourceKey("Site", site)));
     runtime.register(
         new SiteReconciler(clock, tunnels, heartbeat, agents, settings.probeStatusRefresh())
+            .withHubViews(views)
             .controller());
     runtime.register(new DeploymentReconciler(clock, store, agents, this::leading).controller());
     router = routing == null ? null : router(settings);
@@ -328,6 +347,9 @@ public final class Switchboard implements Running {
       sb.tunnels.start();
       if (sb.records != null) {
         sb.records.start();
+      }
+      if (sb.hubViews != null) {
+        sb.hubViews.start();
       }
       sb.files.start();
       if (sb.routing != null) {
@@ -678,6 +700,7 @@ public final class Switchboard implements Running {
     closeQuietly(resolver);
     closeQuietly(tunnels);
     closeQuietly(recordsRuntime);
+    closeQuietly(hubViews);
     closeQuietly(records);
     http.dispatcher().executorService().shutdown();
     http.connectionPool().evictAll();

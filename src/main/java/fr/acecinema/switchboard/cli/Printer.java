@@ -44,7 +44,8 @@ public final class Printer {
               new Column("ROLE", r -> r.spec().path("role").asText(r.rejected() ? "-" : "primary")),
               new Column("WEIGHT", r -> r.spec().path("weight").asText(r.rejected() ? "-" : "1")),
               new Column("HEALTH", r -> text(r.status().path("health").path("state"))),
-              new Column("MANAGED-BY", r -> text(r.labels().path(ManagedBy.LABEL)))),
+              new Column("MANAGED-BY", r -> text(r.labels().path(ManagedBy.LABEL))),
+              new Column("HUBS", Printer::hubs)),
           "Service",
           List.of(
               new Column("HOSTS", Printer::hosts),
@@ -66,7 +67,8 @@ public final class Printer {
                   "MAINTENANCE",
                   r -> r.spec().path("maintenance").asText(r.rejected() ? "-" : "false")),
               new Column("BACKENDS", Printer::siteBackends),
-              new Column("AGENT", Printer::siteAgent)),
+              new Column("AGENT", Printer::siteAgent),
+              new Column("HUBS", Printer::hubs)),
           "Deployment",
           List.of(
               new Column("SERVICE", r -> text(r.spec().path("service"))),
@@ -264,6 +266,24 @@ public final class Printer {
   }
 
   /** The site's agent: its host and whether it heartbeats ({@code AgentConnected}); else "-". */
+  /** {@code status.hubs} as {@code hub-a=True,hub-b=False(HostUnreachable)}; {@code -} without. */
+  private static String hubs(ResourceRow r) {
+    JsonNode hubs = r.status().path("hubs");
+    if (!hubs.isArray() || hubs.isEmpty()) {
+      return "-";
+    }
+    List<String> out = new java.util.ArrayList<>();
+    for (JsonNode h : hubs) {
+      String ready = h.path("ready").asText("Unknown");
+      out.add(
+          h.path("hub").asText("?")
+              + "="
+              + ready
+              + ("True".equals(ready) ? "" : "(" + h.path("reason").asText("?") + ")"));
+    }
+    return String.join(",", out);
+  }
+
   private static String siteAgent(ResourceRow r) {
     JsonNode agent = r.status().path("agent");
     if (agent.isMissingNode()) {

@@ -58,6 +58,7 @@ import java.util.Set;
  */
 public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Backend> {
   private final ProbeScheduler probes;
+  private HubViewSource hubViews = HubViewSource.NONE;
   private final HostHeartbeat heartbeat;
   private final Clock clock;
   private final Duration probeTimeRefresh;
@@ -130,6 +131,7 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
       conditions.set(ACCEPTED, false, rejection.reason, rejection.message);
       conditions.unknown(HEALTHY, rejection.reason, "not probed: " + rejection.message);
       conditions.set(READY, false, rejection.reason, rejection.message);
+      status.hubs = hubViews.views("Backend", key.name(), status.condition(READY).orElse(null));
       return UpdateControl.patchStatus(backend);
     }
 
@@ -194,7 +196,17 @@ public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Bac
       var h = status.condition(HEALTHY).orElseThrow();
       conditions.set(READY, false, h.reason, h.message);
     }
+    status.hubs = hubViews.views("Backend", key.name(), status.condition(READY).orElse(null));
     return UpdateControl.patchStatus(backend);
+  }
+
+  /**
+   * Puts what every hub sees into {@code status.hubs} (hubs sharing a fleet); a change of another
+   * hub's view enqueues the backend.
+   */
+  public BackendReconciler withHubViews(HubViewSource views) {
+    this.hubViews = views;
+    return this;
   }
 
   @Override

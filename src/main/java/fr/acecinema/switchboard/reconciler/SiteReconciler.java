@@ -59,12 +59,22 @@ import java.util.Set;
  */
 public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
   private final Clock clock;
+  private HubViewSource hubViews = HubViewSource.NONE;
   private final TunnelMonitor tunnels;
   private final HostHeartbeat heartbeat;
   private final AgentRegistry agents;
   private final Duration agentRefresh;
 
   /** Without tunnel monitoring or heartbeat: a declared peer gets TunnelUp Unknown. */
+  /**
+   * Puts what every hub sees into {@code status.hubs} (hubs sharing a fleet); a change of another
+   * hub's view enqueues the site.
+   */
+  public SiteReconciler withHubViews(HubViewSource views) {
+    this.hubViews = views;
+    return this;
+  }
+
   public SiteReconciler(Clock clock) {
     this(clock, null, null);
   }
@@ -182,6 +192,8 @@ public final class SiteReconciler implements Reconciler<Site>, Cleaner<Site> {
       conditions.set(READY, true, BACKENDS_READY, healthy + " of " + total + " backends healthy");
     }
     Optional<Duration> lookAgain = AgentVerdict.apply(site, status, agents, now, agentRefresh);
+    status.hubs =
+        hubViews.views("Site", site.getMetadata().getName(), status.condition(READY).orElse(null));
     UpdateControl<Site> control = UpdateControl.patchStatus(site);
     return lookAgain.map(d -> control.rescheduleAfter(d.toMillis())).orElse(control);
   }

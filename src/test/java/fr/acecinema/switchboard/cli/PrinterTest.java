@@ -44,8 +44,21 @@ class PrinterTest {
         Printer.table(List.of(backend("api-dijon", 2, "True", "ProbeSucceeded", 2)), true, NOW);
     assertThat(out.lines().toList())
         .containsExactly(
-            "NAME        READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    MANAGED-BY   SOURCE",
-            "api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   -            backends.yaml:12 (document 2)");
+            "NAME        READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    MANAGED-BY   HUBS   SOURCE",
+            "api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   -            -      backends.yaml:12 (document 2)");
+  }
+
+  @Test
+  void wideShowsWhatEachHubSeesWithTheReasonOfThoseThatDoNotSeeItReady() {
+    ResourceRow r = Rows.site("dijon");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) r.status())
+        .set(
+            "hubs",
+            Rows.json(
+                "[{'hub':'hub-a','ready':'True','reason':'BackendsReady'},"
+                    + "{'hub':'hub-b','ready':'False','reason':'Unreachable'}]"));
+    String out = Printer.table(List.of(r), true, NOW);
+    assertThat(out).contains("hub-a=True,hub-b=False(Unreachable)");
   }
 
   @Test
@@ -107,11 +120,11 @@ class PrinterTest {
     assertThat(out)
         .isEqualTo(
             """
-            NAME         READY   REASON          AGE   SUBNET          PRIORITY   MAINTENANCE   BACKENDS      AGENT   SOURCE
-            site/dijon   True    BackendsReady   60m   10.200.0.0/24   10         false         1/1 healthy   -       sites.yaml:1
+            NAME         READY   REASON          AGE   SUBNET          PRIORITY   MAINTENANCE   BACKENDS      AGENT   HUBS   SOURCE
+            site/dijon   True    BackendsReady   60m   10.200.0.0/24   10         false         1/1 healthy   -       -      sites.yaml:1
 
-            NAME                READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    MANAGED-BY   SOURCE
-            backend/api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   -            backends.yaml:12 (document 2)
+            NAME                READY   REASON           AGE   SERVICE   SITE    ADDRESS            ROLE      WEIGHT   HEALTH    MANAGED-BY   HUBS   SOURCE
+            backend/api-dijon   True    ProbeSucceeded   5m    api       dijon   10.200.0.23:8080   primary   10       Healthy   -            -      backends.yaml:12 (document 2)
 
             NAME              READY   REASON            MESSAGE
             <broken.yaml:3>   False   YamlSyntaxError   broken.yaml:3: mapping values are not allowed here; indent the key under its parent

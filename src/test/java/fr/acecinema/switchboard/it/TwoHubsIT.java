@@ -143,10 +143,13 @@ class TwoHubsIT {
     for (Hub h : List.of(a, b)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> answers(client, h).equals("200"));
     }
-    // The leader wrote the statuses into the rows.
+    // The leader wrote the statuses into the rows, with what each hub sees.
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> rowCondition(table, "small", "Ready").equals("True"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> rowHubs(table, "small").equals("hub-a=True,hub-b=True"));
 
     return new Fleet(pg, db, table, small, a, b, client);
   }
@@ -343,6 +346,21 @@ class TwoHubsIT {
                 }
               }
               return "";
+            })
+        .orElse("");
+  }
+
+  /** {@code status.hubs} of a Backend's row, as {@code hub=ready,…}. */
+  private static String rowHubs(ResourceTable table, String backend) {
+    return table
+        .get("Backend", backend)
+        .map(
+            row -> {
+              List<String> out = new ArrayList<>();
+              for (JsonNode h : row.status().path("hubs")) {
+                out.add(h.path("hub").asText() + "=" + h.path("ready").asText());
+              }
+              return String.join(",", out);
             })
         .orElse("");
   }

@@ -6,11 +6,20 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /** The observed state of a {@link Backend}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "health"})
+@JsonPropertyOrder({"observedGeneration", "conditions", "health", "hubs"})
 public class BackendStatus extends ResourceStatus {
   /** The probed health of the backend. */
   @JsonPropertyDescription("The probed health of the backend.")
   public Health health;
+
+  /**
+   * Hubs sharing the fleet ({@code --leader-election on}): {@code Ready} as each hub sees it, the
+   * writing hub first; absent with one hub.
+   */
+  @JsonPropertyDescription(
+      "Hubs sharing the fleet (--leader-election on): Ready as each hub sees it, the writing hub"
+          + " first; absent with one hub.")
+  public java.util.List<HubView> hubs;
 
   /** Health as seen by the hub's probes. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -7,7 +7,7 @@ import java.util.List;
 
 /** The observed state of a {@link Site}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"observedGeneration", "conditions", "backends", "tunnel", "agent"})
+@JsonPropertyOrder({"observedGeneration", "conditions", "backends", "tunnel", "agent", "hubs"})
 public class SiteStatus extends ResourceStatus {
   /** How many of the site's backends are healthy, out of how many. */
   @JsonPropertyDescription("How many of the site's backends are healthy, out of how many.")
@@ -21,6 +21,15 @@ public class SiteStatus extends ResourceStatus {
   /** The site's agent as it last reported, when one runs ({@code sbctl agent}). */
   @JsonPropertyDescription("The site's agent as it last reported, when one runs (sbctl agent).")
   public AgentStatus agent;
+
+  /**
+   * Hubs sharing the fleet ({@code --leader-election on}): {@code Ready} as each hub sees it, the
+   * writing hub first; absent with one hub.
+   */
+  @JsonPropertyDescription(
+      "Hubs sharing the fleet (--leader-election on): Ready as each hub sees it, the writing hub"
+          + " first; absent with one hub.")
+  public List<HubView> hubs;
 
   /** Healthy/total backend counts. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
