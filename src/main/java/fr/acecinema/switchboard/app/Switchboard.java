@@ -146,6 +146,9 @@ public final class Switchboard implements Running {
   private volatile ApiServer health;
   private volatile InetSocketAddress healthListen;
   private volatile boolean ready;
+  // The manifests scanned and the table listed once (or given up on): decisions made before would
+  // be made on part of the fleet (a Deployment's first plan without its sites or replicas).
+  private volatile boolean fleetKnown;
   private volatile boolean stopping;
 
   private Switchboard(OperatorSettings settings, MeterRegistry meters) throws IOException {
@@ -260,7 +263,9 @@ public final class Switchboard implements Running {
         new SiteReconciler(clock, tunnels, heartbeat, agents, settings.probeStatusRefresh())
             .withHubViews(views)
             .controller());
-    runtime.register(new DeploymentReconciler(clock, store, agents, this::leading).controller());
+    runtime.register(
+        new DeploymentReconciler(clock, store, agents, this::leading, () -> fleetKnown)
+            .controller());
     router = routing == null ? null : router(settings);
 
     declarations.registerWriter(
@@ -352,9 +357,7 @@ public final class Switchboard implements Running {
         sb.hubViews.start();
       }
       sb.files.start();
-      if (sb.routing != null) {
-        sb.startRouting();
-      }
+      sb.whenFleetKnown();
       sb.ready = true;
       log.info("switchboard running: {} resources from {}", sb.store.size(), settings.manifests());
       return sb;
@@ -544,7 +547,7 @@ public final class Switchboard implements Running {
    * Caddy config without the missing services: 404s for routes that were serving (measured: 70
    * answers 404 in a restart under load before this).
    */
-  private void startRouting() {
+  private void whenFleetKnown() {
     CompletableFuture<Void> table =
         records == null ? CompletableFuture.completedFuture(null) : records.tableListed();
     table
@@ -553,11 +556,12 @@ public final class Switchboard implements Running {
             () -> {
               if (records != null && !records.tableListed().isDone()) {
                 log.warn(
-                    "routing starts without the resources table (not listed after {} s):"
-                        + " services declared only in rows are not routed until it is",
+                    "routing and Deployments start without the resources table (not listed after"
+                        + " {} s): services declared only in rows are not routed until it is",
                     ROUTER_WAIT.toSeconds());
               }
-              if (!stopping) {
+              fleetKnown = true;
+              if (routing != null && !stopping) {
                 store.put(Router.instance());
               }
             });

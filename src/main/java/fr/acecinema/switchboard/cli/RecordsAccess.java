@@ -93,7 +93,9 @@ final class RecordsAccess {
               + portFile
               + " does not exist; start `sbctl run` with the same --data-dir ("
               + dataDir
-              + "), or give --database-url / SWITCHBOARD_DATABASE_URL");
+              + "), or give --database-url / SWITCHBOARD_DATABASE_URL. A hub that has just"
+              + " started writes it once its embedded database is up (RecordsSynced on /readyz):"
+              + " try again in a few seconds");
     }
     String text = Files.readString(portFile).strip();
     int port;

@@ -51,10 +51,12 @@ import java.util.Set;
  * {@code Healthy} ({@code ProbeSucceeded}, {@code ProbeFailed}, {@code ProbePending}); {@code
  * Ready}: healthy and taking traffic ({@code Serving}), or why not ({@code Draining}, {@code
  * SiteMaintenance}, the health reason). A backend that is not accepted is never probed: the subnet
- * check is what keeps the hub from probing arbitrary hosts. Requeue: none of its own; health
- * transitions, Site and Service spec changes and the runtime's resync enqueue it. The probe time
- * and latency, which change every probe, are refreshed in the status only on a transition or once
- * {@code probeTimeRefresh} has passed, so files are not rewritten every probe.
+ * check is what keeps the hub from probing arbitrary hosts. With hubs sharing the fleet, {@code
+ * status.hubs} holds every hub's {@code Ready} ({@link HubViewSource}). Requeue: none of its own;
+ * health transitions, Site and Service spec changes, a change of another hub's view and the
+ * runtime's resync enqueue it. The probe time and latency, which change every probe, are refreshed
+ * in the status only on a transition or once {@code probeTimeRefresh} has passed, so files are not
+ * rewritten every probe.
  */
 public final class BackendReconciler implements Reconciler<Backend>, Cleaner<Backend> {
   private final ProbeScheduler probes;

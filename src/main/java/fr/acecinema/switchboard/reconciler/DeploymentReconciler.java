@@ -58,7 +58,8 @@ import java.util.stream.Collectors;
  * PortInUse}, {@code Exited}, for replicas its sites' agents report failing; True {@code
  * InsufficientCapacity} when the sites' {@code maxReplicas} leave no room for some replicas; False
  * {@code ReplicasRunning} once neither holds). A Site's {@code maxReplicas} counts the replicas of
- * every Deployment: Deployments place one at a time against each other's last plan. Requeue: every
+ * every Deployment: Deployments place one at a time against each other's last plan. Nothing is
+ * decided before the whole fleet is read (after a start: every second until then). Requeue: every
  * second while a rollout, a retirement or a held primary is under way; every 10 s while replicas
  * have no room (another Deployment freeing some does not enqueue this one); at the next deadline
  * (progress, reschedule, lease) otherwise; and on any change of a Site, of its Service, or of a
@@ -90,6 +91,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   private final AgentRegistry agents;
   private final Instant started;
   private final java.util.function.BooleanSupplier leading;
+  private final java.util.function.BooleanSupplier fleetKnown;
   // Per site, since when this process has seen it reachable or not (shared by every Deployment).
   private final java.util.concurrent.ConcurrentMap<String, SiteState> siteStates =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -101,22 +103,27 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
    *     the hub takes no agent reports
    */
   public DeploymentReconciler(Clock clock, ResourceStore store, AgentRegistry agents) {
-    this(clock, store, agents, () -> true);
+    this(clock, store, agents, () -> true, () -> true);
   }
 
   /**
    * @param leading whether this hub decides (hubs sharing a database: only the leader does; the
    *     others leave the status as it is, and the new leader reconciles everything again)
+   * @param fleetKnown whether the whole fleet is in the store (the sources read once): a plan on
+   *     part of it would unassign replicas of sites not read yet, or start again replicas it would
+   *     have adopted
    */
   public DeploymentReconciler(
       Clock clock,
       ResourceStore store,
       AgentRegistry agents,
-      java.util.function.BooleanSupplier leading) {
+      java.util.function.BooleanSupplier leading,
+      java.util.function.BooleanSupplier fleetKnown) {
     this.clock = clock;
     this.store = store;
     this.agents = agents;
     this.leading = leading;
+    this.fleetKnown = fleetKnown;
     this.started = clock.instant();
   }
 
@@ -147,6 +154,9 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   public UpdateControl<Deployment> reconcile(Deployment deployment, Context<Deployment> context) {
     if (!leading.getAsBoolean()) {
       return UpdateControl.noUpdate();
+    }
+    if (!fleetKnown.getAsBoolean()) {
+      return UpdateControl.<Deployment>noUpdate().rescheduleAfter(WHILE_MOVING.toMillis());
     }
     DeploymentSpec spec = deployment.getSpec();
     DeploymentStatus previous = deployment.getStatus();

@@ -49,10 +49,11 @@ import java.util.Set;
  * backend's host stopped answering the heartbeat, see {@code probe.HostHeartbeat}, and its status
  * says so), {@code NoHealthyBackends}; {@code AgentConnected} (only for a site that runs an agent,
  * see {@link AgentVerdict}) — {@code Heartbeating}, {@code HeartbeatMissed} (a warning: Ready does
- * not depend on it), {@code AwaitingHeartbeat}, with {@code status.agent}. Requeue: while its agent
- * is connected, when a missed heartbeat would turn it False; otherwise none: backend changes,
- * tunnel verdict changes (the monitor's listener), agent reports and the runtime's resync enqueue
- * it.
+ * not depend on it), {@code AwaitingHeartbeat}, with {@code status.agent}. With hubs sharing the
+ * fleet, {@code status.hubs} holds every hub's {@code Ready} ({@link HubViewSource}). Requeue:
+ * while its agent is connected, when a missed heartbeat would turn it False; otherwise none:
+ * backend changes, tunnel verdict changes (the monitor's listener), agent reports, a change of
+ * another hub's view and the runtime's resync enqueue it.
  *
  * <p>Router contract: a backend takes traffic only while its site's tunnel is not judged down and
  * its host answers the heartbeat; the router reads both directly, not this condition.

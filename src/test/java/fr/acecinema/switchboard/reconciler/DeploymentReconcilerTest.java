@@ -240,6 +240,28 @@ class DeploymentReconcilerTest {
   }
 
   @Test
+  void nothingIsDecidedBeforeTheWholeFleetIsRead() {
+    var known = new java.util.concurrent.atomic.AtomicBoolean();
+    var store = ReconcilerHarness.indexedStore();
+    var h =
+        new ReconcilerHarness<>(
+            new DeploymentReconciler(clock, store, null, () -> true, known::get).controller(),
+            store);
+    h.put(
+        siteWithAgent("dijon", "10.200.0.0/24", 10),
+        Fleet.service("api", "api.example"),
+        deployment("api", "api", "local/api:1", 1));
+
+    var early = h.reconcile("api");
+    assertThat(early.resource().getStatus().current).isNull();
+    assertThat(early.resource().getStatus().conditions).isEmpty();
+    assertThat(early.rescheduleAfter()).contains(Duration.ofSeconds(1));
+
+    known.set(true);
+    assertThat(h.reconcile("api").resource().getStatus().replicas).hasSize(1);
+  }
+
+  @Test
   void sitesWithoutAnAgentTakeNoReplicas() {
     var h = fleet();
     h.put(
