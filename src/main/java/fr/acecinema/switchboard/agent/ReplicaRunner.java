@@ -198,7 +198,7 @@ final class ReplicaRunner {
       LOG.debug("cannot list the deployments: {}", e.getMessage());
       return !now.isBefore(dueAt);
     }
-    Map<String, Assigned> next = assignments(site, deployments);
+    Map<String, Assigned> next = assignments(site, deployments, assigned);
     boolean changed = !next.equals(assigned);
     assigned = next;
     drainPeriods = drainPeriods(deployments);
@@ -272,11 +272,30 @@ final class ReplicaRunner {
     return List.copyOf(reports.values());
   }
 
-  /** The replicas of {@code site} in the deployments' status, by name. */
-  static Map<String, Assigned> assignments(String site, List<Deployment> deployments) {
+  /**
+   * The replicas of {@code site} in the deployments' status, by name. A Deployment listed without a
+   * status the hub planned ({@code status.current} absent: its file was just rewritten by hand, and
+   * the hub writes the status back within moments) keeps what {@code before} assigned of it: no
+   * status is no instruction, and reading it as "run nothing" would drain every replica and leave a
+   * primary fenced on the default lease instead of its own.
+   */
+  static Map<String, Assigned> assignments(
+      String site, List<Deployment> deployments, Map<String, Assigned> before) {
     Map<String, Assigned> out = new TreeMap<>();
     for (Deployment d : deployments) {
-      if (d.getStatus() == null || d.getStatus().replicas == null) {
+      if (d.getStatus() == null || d.getStatus().current == null) {
+        if (before != null) {
+          String name = d.getMetadata().getName();
+          before.forEach(
+              (replica, a) -> {
+                if (a.deployment().equals(name)) {
+                  out.put(replica, a);
+                }
+              });
+        }
+        continue;
+      }
+      if (d.getStatus().replicas == null) {
         continue;
       }
       for (Replica r : d.getStatus().replicas) {

@@ -71,9 +71,34 @@ class ReplicaRunnerTest {
     spec.drainPeriod = drainPeriod;
     d.setSpec(spec);
     DeploymentStatus status = new DeploymentStatus();
+    status.current = new DeploymentStatus.Template();
+    status.current.revision = 2;
+    status.current.hash = "t2";
+    status.current.image = IMAGE;
     status.replicas = new ArrayList<>(List.of(replicas));
     d.setStatus(status);
     return d;
+  }
+
+  @Test
+  void aDeploymentListedWithoutItsStatusKeepsItsReplicasAndThePrimarysLease() throws Exception {
+    Replica primary = replica("api-r2-7", "dijon", true);
+    primary.lease = "5s";
+    assign(deployment("api", null, primary));
+    turn(T0);
+    assertThat(engine.calls()).containsExactly("create api-r2-7", "start api-r2-7");
+    String id = engine.byName("api-r2-7").orElseThrow().id();
+
+    // Its file was just rewritten by hand: the hub serves it without a status for a moment.
+    Deployment bare = deployment("api", null);
+    bare.setStatus(null);
+    assign(bare);
+    turn(T0.plusSeconds(1));
+    assertThat(runner.draining(id)).as("no status is no instruction: nothing retired").isFalse();
+
+    // Then the hub is cut off: the primary is fenced at the end of its own lease, not the default.
+    assertThat(runner.fenceOverdue(T0.plusSeconds(6))).isEmpty();
+    assertThat(runner.fenceOverdue(T0.plusMillis(6_001))).containsExactly("api-r2-7");
   }
 
   private void assign(Deployment... deployments) {

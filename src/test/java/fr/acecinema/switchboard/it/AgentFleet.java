@@ -187,6 +187,22 @@ final class AgentFleet implements AutoCloseable {
         System.err.println("[" + name + "] cleanup: " + e);
       }
     }
+    keepAgentLogs();
+  }
+
+  /** The agents' logs, kept in target/testbed-logs for a failure's post-mortem. */
+  private void keepAgentLogs() {
+    try (var logs = Files.list(dir)) {
+      Path keep = Files.createDirectories(Path.of("target", "testbed-logs"));
+      for (Path f : logs.filter(p -> p.getFileName().toString().contains("-agent-")).toList()) {
+        Files.copy(
+            f,
+            keep.resolve(name + "-" + f.getFileName()),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (java.io.IOException e) {
+      System.err.println("[" + name + "] agent logs not kept: " + e);
+    }
   }
 
   /**
