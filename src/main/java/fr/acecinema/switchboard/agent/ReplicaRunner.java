@@ -132,6 +132,9 @@ final class ReplicaRunner {
   private volatile Map<String, Assigned> assigned;
   private Map<String, Duration> drainPeriods = Map.of();
   private volatile Instant listedAt;
+  // The shortest lease of the primary containers the last pass saw, assigned or not (the fence
+  // thread asks the engine only once one of them may have run out).
+  private volatile Duration shortestContainerLease = DEFAULT_LEASE;
   private Instant dueAt = Instant.MAX;
   // The last pass left a fenced primary: the next listing that succeeds calls for a pass.
   private boolean fencedAny;
@@ -222,9 +225,11 @@ final class ReplicaRunner {
       return List.of();
     }
     Duration shortest =
-        known.values().stream()
-            .filter(a -> a.replica().isPrimary())
-            .map(a -> parsed(a.replica().lease, DEFAULT_LEASE))
+        java.util.stream.Stream.concat(
+                known.values().stream()
+                    .filter(a -> a.replica().isPrimary())
+                    .map(a -> parsed(a.replica().lease, DEFAULT_LEASE)),
+                java.util.stream.Stream.of(shortestContainerLease))
             .min(Duration::compareTo)
             .orElse(DEFAULT_LEASE);
     if (!now.isAfter(listed.plus(shortest))) {
@@ -237,8 +242,8 @@ final class ReplicaRunner {
       if (owner.isEmpty() || !owner.get().primary() || c.state() != DockerContainer.State.RUNNING) {
         continue;
       }
-      Assigned a = known == null ? null : known.get(c.name());
-      Duration lease = a == null ? DEFAULT_LEASE : parsed(a.replica().lease, DEFAULT_LEASE);
+      Assigned a = known.get(c.name());
+      Duration lease = a == null ? containerLease(c) : parsed(a.replica().lease, DEFAULT_LEASE);
       if (fenced(lease, now)) {
         LOG.warn(
             "primary replica {} stopped: the hub has not answered for {} (its lease is {})",
@@ -250,6 +255,14 @@ final class ReplicaRunner {
       }
     }
     return stopped;
+  }
+
+  /**
+   * A primary container's own lease (its label), for one the hub no longer lists: the hub counts on
+   * it being stopped by then. {@link #DEFAULT_LEASE} for a container created without one.
+   */
+  private static Duration containerLease(DockerContainer c) {
+    return parsed(c.labels().get(ReplicaLabels.LEASE), DEFAULT_LEASE);
   }
 
   /** When {@link #refresh} should run again at the latest (a deadline of the last pass). */
@@ -337,8 +350,14 @@ final class ReplicaRunner {
     containers.forEach(c -> byName.put(c.name(), c));
     List<Action> out = new ArrayList<>();
     portsInUse.clear();
+    Duration shortestLease = DEFAULT_LEASE;
     for (DockerContainer c : containers) {
-      if (ReplicaLabels.read(c.labels()).isPresent()) {
+      Optional<ReplicaLabels.Owner> replica = ReplicaLabels.read(c.labels());
+      if (replica.isPresent() && replica.get().primary()) {
+        Duration lease = containerLease(c);
+        shortestLease = lease.compareTo(shortestLease) < 0 ? lease : shortestLease;
+      }
+      if (replica.isPresent()) {
         try {
           portsInUse.add(Integer.parseInt(c.labels().getOrDefault(ContainerLabels.PORT, "")));
         } catch (NumberFormatException e) {
@@ -346,6 +365,7 @@ final class ReplicaRunner {
         }
       }
     }
+    shortestContainerLease = shortestLease;
     reports.clear();
     dueAt = Instant.MAX;
     fencedAny = false;
@@ -364,7 +384,7 @@ final class ReplicaRunner {
       }
       if (owner.get().primary()
           && c.state() == DockerContainer.State.RUNNING
-          && fenced(DEFAULT_LEASE, now)) {
+          && fenced(containerLease(c), now)) {
         out.add(new Action.Stop(c, "fenced: the hub has not answered for " + silence(now)));
       } else if (assigned != null) {
         leaving.add(c.id());
@@ -634,7 +654,8 @@ final class ReplicaRunner {
                   r.revision == null ? 0 : r.revision,
                   r.isPrimary(),
                   r.service,
-                  port.getAsInt()),
+                  port.getAsInt(),
+                  r.isPrimary() ? r.lease : null),
               host,
               port.getAsInt(),
               r.port));

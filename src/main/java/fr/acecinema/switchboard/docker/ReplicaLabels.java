@@ -28,6 +28,13 @@ public final class ReplicaLabels {
   public static final String PRIMARY = PREFIX + "primary";
 
   /**
+   * On a primary: its lease ({@code 30s}), how long it may run without its agent reaching the hub.
+   * On the container itself, so the agent fences it on its own lease even once the hub no longer
+   * lists it (retired while the site is cut off), as the hub counts on.
+   */
+  public static final String LEASE = PREFIX + "lease";
+
+  /**
    * Whose replica a container is.
    *
    * @param deployment the Deployment's name
@@ -38,9 +45,25 @@ public final class ReplicaLabels {
 
   private ReplicaLabels() {}
 
-  /** Every label of a replica's container. */
+  /** Every label of a replica's container (no lease). */
   public static Map<String, String> of(
       String deployment, String replica, int revision, boolean primary, String service, int port) {
+    return of(deployment, replica, revision, primary, service, port, null);
+  }
+
+  /**
+   * Every label of a replica's container.
+   *
+   * @param lease a primary's lease as the hub wrote it ({@code 30s}); null for none
+   */
+  public static Map<String, String> of(
+      String deployment,
+      String replica,
+      int revision,
+      boolean primary,
+      String service,
+      int port,
+      String lease) {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(DEPLOYMENT, deployment);
     labels.put(REPLICA, replica);
@@ -48,6 +71,9 @@ public final class ReplicaLabels {
     labels.put(PRIMARY, Boolean.toString(primary));
     labels.put(ContainerLabels.SERVICE, service);
     labels.put(ContainerLabels.PORT, Integer.toString(port));
+    if (lease != null) {
+      labels.put(LEASE, lease);
+    }
     return labels;
   }
 

@@ -81,6 +81,24 @@ class ReplicaRunnerTest {
   }
 
   @Test
+  void aRetiredPrimaryIsFencedOnItsOwnLeaseWhenTheHubIsLostDuringItsDrain() throws Exception {
+    Replica primary = replica("api-r2-7", "dijon", true);
+    primary.lease = "5s";
+    assign(deployment("api", null, primary));
+    turn(T0);
+    assertThat(engine.created.get("api-r2-7").labels()).containsEntry(ReplicaLabels.LEASE, "5s");
+
+    // The hub retires it; its Backend is never seen drained (the site is cut off from now on).
+    assign(deployment("api", null));
+    turn(T0.plusSeconds(1));
+    assertThat(runner.draining(engine.byName("api-r2-7").orElseThrow().id())).isTrue();
+
+    // The hub counts on its lease (5s) from the last listing; the container says so itself.
+    assertThat(runner.fenceOverdue(T0.plusSeconds(6))).isEmpty();
+    assertThat(runner.fenceOverdue(T0.plusMillis(6_001))).containsExactly("api-r2-7");
+  }
+
+  @Test
   void aDeploymentListedWithoutItsStatusKeepsItsReplicasAndThePrimarysLease() throws Exception {
     Replica primary = replica("api-r2-7", "dijon", true);
     primary.lease = "5s";
@@ -170,7 +188,7 @@ class ReplicaRunnerTest {
     assertThat(spec.env()).containsExactlyInAnyOrderEntriesOf(Map.of("PORT", "8080", "CRON", "on"));
     assertThat(spec.labels())
         .containsExactlyInAnyOrderEntriesOf(
-            ReplicaLabels.of("api", "api-r2-7", 2, true, "api", ReplicaRunner.FIRST_PORT));
+            ReplicaLabels.of("api", "api-r2-7", 2, true, "api", ReplicaRunner.FIRST_PORT, "30s"));
     assertThat(spec.hostAddress()).isEqualTo("10.200.0.5");
     assertThat(spec.hostPort()).isEqualTo(ReplicaRunner.FIRST_PORT);
     assertThat(spec.containerPort()).isEqualTo(8080);

@@ -166,9 +166,10 @@ class SiteAgentIT {
         {"apiVersion":"switchboard.acecinema.fr/v1alpha1","kind":"Deployment",
          "metadata":{"name":"api"},
          "spec":{"service":"api","image":"%s","port":18093,"drainPeriod":"2s"},
-         "status":{"replicas":[%s]}}
+         "status":{"current":{"revision":1,"hash":"r1","image":"%s","port":18093},
+                   "replicas":[%s]}}
         """
-        .formatted(DockerSite.IMAGE, String.join(",", replicas));
+        .formatted(DockerSite.IMAGE, DockerSite.IMAGE, String.join(",", replicas));
   }
 
   /** A replica of site lab serving on {@code port}; the primary holds a lease of 3 s. */
