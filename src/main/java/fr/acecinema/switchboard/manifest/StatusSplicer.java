@@ -143,6 +143,15 @@ public final class StatusSplicer {
         throw new IllegalArgumentException(
             "cannot write status: the status key does not start its line");
       }
+      if (spans.statusKeyStart() - from != spans.indent()) {
+        // An explicit key ("?" on the line above, found by ManifestParserFuzzTest): replacing its
+        // lines would leave the "?" to swallow the new status.
+        throw unwritableLine(
+            text,
+            spans.statusKeyStart(),
+            ": the status key is not a plain key at the document's indentation (an explicit '?'"
+                + " key?); write it as 'status:' in line with the other top-level keys");
+      }
       int ownedEnd = ownedEnd(text, spans.statusValueEnd(), spans.indent());
       int after = afterTerminator(text, ownedEnd);
       return text.substring(0, from)

@@ -71,10 +71,12 @@ class ManifestParserFuzzTest {
     } catch (IllegalArgumentException e) {
       // Documented refusals left for a block mapping: `--- status: x` on a marker's line; a
       // lone CR, which YAML reads as a line break but the splicer's line model does not; a
-      // `--- key: |` document ending the file with no final line break.
+      // `--- key: |` document ending the file with no final line break; a status written as an
+      // explicit key ("?" on the line above it).
       assertThat(e.getMessage())
           .containsAnyOf(
               "does not start its line",
+              "not a plain key at the document's indentation",
               "lone CR",
               "Unicode line break",
               "without a final line break");
