@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * the two hubs never both count themselves leader. Another hub takes the lease at its first request
  * after the expiry: at most one lease plus one {@code renewEvery} after the leader's last renewal.
  * A hub stopping releases the lease (the other takes over at its next request). A write to the
- * database carries the term's epoch ({@link LeaseTable#HELD}), so a leader deposed while its
- * request was in flight writes nothing.
+ * database carries the term's epoch ({@link #fence()}, checked by {@link LeaseTable#hold}), so a
+ * leader deposed while its request was in flight writes nothing.
  */
 public final class Leadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Leadership.class);

@@ -127,13 +127,4 @@ public final class LeaseTable {
       }
     }
   }
-
-  /**
-   * A condition for the WHERE clause of a write only the leader may make: true only while the lease
-   * {@code ?} is held by {@code ?} in epoch {@code ?} (three parameters, in that order). Checked in
-   * the write's own statement, so a hub deposed meanwhile writes nothing.
-   */
-  public static final String HELD =
-      "EXISTS (SELECT 1 FROM leases WHERE name = ? AND holder = ? AND epoch = ?"
-          + " AND expires_at > now())";
 }

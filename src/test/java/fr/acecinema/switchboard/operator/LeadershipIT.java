@@ -166,22 +166,26 @@ class LeadershipIT {
     assertThat(fencedWrite(second)).as("the leader's write").isEqualTo(1);
   }
 
-  /** A write only the leader may make: touches the lease row under {@link LeaseTable#HELD}. */
+  /**
+   * A write only the leader may make, as the product makes them ({@link Database#fenced}): touches
+   * the lease row; 0 when the fence refuses the term.
+   */
   private static int fencedWrite(Leadership.Term term) {
-    return db.withConnection(
-        "fenced write",
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE leases SET renewed_at = renewed_at WHERE name = ? AND "
-                      + LeaseTable.HELD)) {
-            s.setString(1, LeaseTable.FLEET);
-            s.setString(2, LeaseTable.FLEET);
-            s.setString(3, term.hub());
-            s.setLong(4, term.epoch());
-            return s.executeUpdate();
-          }
-        });
+    try {
+      return db.fenced(c -> LeaseTable.hold(c, LeaseTable.FLEET, term.hub(), term.epoch()))
+          .withConnection(
+              "fenced write",
+              c -> {
+                try (PreparedStatement s =
+                    c.prepareStatement(
+                        "UPDATE leases SET renewed_at = renewed_at WHERE name = ?")) {
+                  s.setString(1, LeaseTable.FLEET);
+                  return s.executeUpdate();
+                }
+              });
+    } catch (fr.acecinema.switchboard.postgres.Fence.DeposedException e) {
+      return 0;
+    }
   }
 
   @Test
