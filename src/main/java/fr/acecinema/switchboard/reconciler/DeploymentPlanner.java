@@ -39,7 +39,8 @@ import java.util.function.Predicate;
  *       maxSurge} above the desired count); old ones are retired only while the ready replicas stay
  *       at least the desired count less {@code maxUnavailable} (BlueGreen: all at once, once every
  *       new replica is ready). Surplus replicas (a lost site came back) leave the same way, so
- *       nothing is removed before its replacement serves.
+ *       nothing is removed before its replacement serves. A replica not ready leaves without
+ *       counting, once it has been so for {@link #NOT_READY_GRACE}.
  *   <li><b>Primary.</b> With a primaryEnv, one replica holds it. A new holder is created only when
  *       no replica is assigned as primary and every former holder is gone: its Backend deleted by
  *       its agent, or its agent silent for longer than the holder's lease plus {@link #FENCE_STOP},
@@ -57,6 +58,14 @@ final class DeploymentPlanner {
    * stop call itself. A former holder's duty is free only after lease + this.
    */
   static final Duration FENCE_STOP = Duration.ofSeconds(12);
+
+  /**
+   * How long a replica that was serving may be not ready before a plan retires it for that alone.
+   * One slow probe under load turns a Backend not ready for a fraction of a second; retiring on
+   * that moved the primary duty and cost a replica mid-rollout (seen in DeploymentsFleetIT: a 150
+   * ms probe timeout, Healthy again 270 ms later).
+   */
+  static final Duration NOT_READY_GRACE = Duration.ofSeconds(10);
 
   private DeploymentPlanner() {}
 
@@ -91,9 +100,18 @@ final class DeploymentPlanner {
     }
   }
 
-  /** What the planner needs to know of one replica: whether its Backend exists and serves. */
-  record ReplicaView(boolean registered, boolean ready) {
-    static final ReplicaView ABSENT = new ReplicaView(false, false);
+  /**
+   * What the planner needs to know of one replica: whether its Backend exists and serves.
+   *
+   * @param notReadySince since when its Backend is not ready, when it is registered and not ready
+   *     (the Ready condition's last transition); null otherwise
+   */
+  record ReplicaView(boolean registered, boolean ready, Instant notReadySince) {
+    static final ReplicaView ABSENT = new ReplicaView(false, false, null);
+
+    ReplicaView(boolean registered, boolean ready) {
+      this(registered, ready, null);
+    }
   }
 
   /**
@@ -134,6 +152,8 @@ final class DeploymentPlanner {
    * @param available ready replicas reach the desired count less maxUnavailable
    * @param heldPrimary a primary is wanted but waits for its former holder to be gone
    * @param lookAgainIn when a deadline (progress, reschedule, lease) falls, if any
+   * @param adopted the registered replicas this plan took over as revision 0 (a Deployment without
+   *     a planned status); empty on every other plan
    */
   record Plan(
       DeploymentStatus status,
@@ -146,7 +166,8 @@ final class DeploymentPlanner {
       boolean heldPrimary,
       int readyReplicas,
       int updatedReplicas,
-      Optional<Duration> lookAgainIn) {}
+      Optional<Duration> lookAgainIn,
+      List<Replica> adopted) {}
 
   /** The template hash of {@code spec}: image, port, env and primaryEnv. */
   static Template template(DeploymentSpec spec, int revision) {
@@ -183,6 +204,7 @@ final class DeploymentPlanner {
     // or its status was lost while the hub was down) adopts them as an older revision: they keep
     // serving, the primary keeps its duty, and they retire as the new replicas become ready.
     List<Replica> previousReplicas = new ArrayList<>(prev.replicas);
+    List<Replica> adoptedReplicas = new ArrayList<>();
     if (st.current == null) {
       for (Replica r : in.registered()) {
         Replica adopted = new Replica();
@@ -192,6 +214,7 @@ final class DeploymentPlanner {
         adopted.revision = 0;
         adopted.primary = r.primary;
         previousReplicas.add(adopted);
+        adoptedReplicas.add(adopted);
       }
     }
 
@@ -359,6 +382,12 @@ final class DeploymentPlanner {
     boolean cutOver = !blueGreen || newReady + slack >= desiredTotal;
     for (Replica r : candidates) {
       boolean counts = ready.test(r);
+      Duration stillInGrace = graceLeft(in.replicas().apply(r), now);
+      if (!counts && stillInGrace != null) {
+        // Not ready for a moment only: kept (not counted) until it serves again or the grace ends.
+        deadlines.add(stillInGrace);
+        continue;
+      }
       if (!counts || (cutOver && readyNow - 1 >= minReady - slack)) {
         retiring.add(r);
         if (counts) {
@@ -421,7 +450,8 @@ final class DeploymentPlanner {
         primaryHeld,
         readyCount,
         updated,
-        lookAgain);
+        lookAgain,
+        List.copyOf(adoptedReplicas));
   }
 
   /**
@@ -498,6 +528,19 @@ final class DeploymentPlanner {
   }
 
   /** Not ready first (they cost nothing), primaries last (the duty moves as late as it can). */
+  /**
+   * What is left of {@link #NOT_READY_GRACE} for a registered replica that stopped being ready;
+   * null when it serves, is not registered, or has been not ready longer (or since an unknown
+   * time).
+   */
+  private static Duration graceLeft(ReplicaView seen, Instant now) {
+    if (seen.ready() || !seen.registered() || seen.notReadySince() == null) {
+      return null;
+    }
+    Duration left = NOT_READY_GRACE.minus(Duration.between(seen.notReadySince(), now));
+    return left.isNegative() || left.isZero() ? null : left;
+  }
+
   private static Comparator<Replica> retireOrder(Predicate<Replica> ready) {
     return Comparator.<Replica, Boolean>comparing(ready::test)
         .thenComparing(Replica::isPrimary)

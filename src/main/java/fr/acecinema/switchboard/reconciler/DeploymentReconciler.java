@@ -40,6 +40,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a Deployment: decides which replicas each site's agent runs ({@link
@@ -66,6 +68,8 @@ import java.util.stream.Collectors;
  * Backend of its Service.
  */
 public final class DeploymentReconciler implements Reconciler<Deployment> {
+  private static final Logger log = LoggerFactory.getLogger(DeploymentReconciler.class);
+
   /** Shortest rescheduleAfter: a primary's lease is half of it and must cover agent heartbeats. */
   static final Duration MIN_RESCHEDULE_AFTER = Duration.ofSeconds(10);
 
@@ -207,6 +211,19 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
                   now),
               settings);
       placed.put(name, bySite(plan.status().replicas));
+    }
+    if (!plan.adopted().isEmpty()) {
+      // Once per lost status: the one trace of it once the adopted replicas are replaced.
+      log.info(
+          "Deployment {} has no planned status (declared again, or its status was lost): adopted {}"
+              + " running replica(s) as revision 0 ({}); revision {} replaces them as it gets"
+              + " ready",
+          name,
+          plan.adopted().size(),
+          plan.adopted().stream()
+              .map(r -> r.site + "/" + r.name + (r.isPrimary() ? " (primary)" : ""))
+              .collect(Collectors.joining(", ")),
+          plan.status().current.revision);
     }
     DeploymentStatus status = plan.status();
     status.observedGeneration = Conditions.generation(deployment);
@@ -565,7 +582,23 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   private DeploymentPlanner.ReplicaView replica(String site, String name) {
     return store
         .get(Backend.class, "Backend", BackendNames.of(site, name))
-        .map(b -> new DeploymentPlanner.ReplicaView(true, Conditions.isTrue(b.getStatus(), READY)))
+        .map(
+            b -> {
+              Optional<Condition> ready =
+                  b.getStatus() == null ? Optional.empty() : b.getStatus().condition(READY);
+              boolean serves = ready.map(Condition::isTrue).orElse(false);
+              return new DeploymentPlanner.ReplicaView(
+                  true, serves, serves ? null : ready.map(c -> since(c)).orElse(null));
+            })
         .orElse(DeploymentPlanner.ReplicaView.ABSENT);
+  }
+
+  /** When {@code c} last changed; null when the status does not say (an unparsable time). */
+  private static Instant since(Condition c) {
+    try {
+      return c.lastTransitionTime == null ? null : Instant.parse(c.lastTransitionTime);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 }

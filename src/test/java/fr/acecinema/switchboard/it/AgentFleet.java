@@ -76,6 +76,7 @@ final class AgentFleet implements AutoCloseable {
     this.dir = dir;
     this.name = name;
     DockerSite.requireRoot();
+    started(new HubLog(name));
     dijon = started(DockerSite.start());
     dijon.link(DIJON_HUB_END, DIJON, 24);
     dijon.importImages();

@@ -8,6 +8,7 @@ import fr.acecinema.switchboard.api.v1alpha1.DeploymentStatus.Replica;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,9 @@ class DeploymentPlannerTest {
     final Set<String> registered = new HashSet<>();
     final Set<String> ready = new HashSet<>();
     final Set<String> draining = new HashSet<>();
+
+    /** Since when a registered replica is not ready, as its Backend's Ready condition says. */
+    final Map<String, Instant> notReadySince = new HashMap<>();
 
     /** Replicas whose Backends the agents registered but that the status may not list. */
     final List<Replica> strangers = new ArrayList<>();
@@ -87,7 +91,9 @@ class DeploymentPlannerTest {
                   List.copyOf(sites.values()),
                   r ->
                       new DeploymentPlanner.ReplicaView(
-                          registered.contains(r.name), ready.contains(r.name)),
+                          registered.contains(r.name),
+                          ready.contains(r.name),
+                          ready.contains(r.name) ? null : notReadySince.get(r.name)),
                   // Registered as long as their Backend exists, as the reconciler lists them.
                   strangers.stream().filter(r -> registered.contains(r.name)).toList(),
                   now),
@@ -446,6 +452,58 @@ class DeploymentPlannerTest {
     assertThat(w.status.previous.image).isEqualTo("local/api:9");
     assertThat(w.names()).isEqualTo(first);
     assertThat(w.plan.complete()).isTrue();
+  }
+
+  @Test
+  void theFirstPlanWithoutAStatusReportsWhatItAdoptedAndLaterPlansReportNothing() {
+    World w = new World(1, "local/api:1");
+    Replica running = new Replica();
+    running.name = "api-r3-4";
+    running.site = "dijon";
+    running.service = "api";
+    w.strangers.add(running);
+    w.registered.add("api-r3-4");
+    w.ready.add("api-r3-4");
+    assertThat(w.step().adopted())
+        .extracting(r -> r.name + "@" + r.site + "/" + r.revision)
+        .containsExactly("api-r3-4@dijon/0");
+    assertThat(w.step().adopted()).isEmpty();
+  }
+
+  @Test
+  void anOldReplicaNotReadyForAMomentMidRolloutIsKeptAndRetiredOnlyOnceTheGraceIsOver() {
+    World w = new World(3, "local/api:1");
+    String blip = midRolloutOldReplica(w);
+    // One slow probe: an old replica's Backend is not ready since now.
+    w.ready.remove(blip);
+    w.notReadySince.put(blip, w.now);
+    w.later(Duration.ofSeconds(1));
+    w.step();
+    assertThat(w.names()).contains(blip);
+    assertThat(w.plan.lookAgainIn())
+        .hasValueSatisfying(d -> assertThat(d).isLessThan(Duration.ofSeconds(10)));
+    // Still not ready when the grace is over: retired for it.
+    w.later(DeploymentPlanner.NOT_READY_GRACE);
+    w.step();
+    assertThat(w.names()).doesNotContain(blip);
+  }
+
+  @Test
+  void aReplicaNotReadySinceAnUnknownTimeIsRetiredAtOnceAsBefore() {
+    World w = new World(3, "local/api:1");
+    String old = midRolloutOldReplica(w);
+    w.ready.remove(old);
+    w.step();
+    assertThat(w.names()).doesNotContain(old);
+  }
+
+  /** Rolls {@code w} out, starts a rollout to a new image; returns a replica of the old one. */
+  private static String midRolloutOldReplica(World w) {
+    w.rollOut(new ArrayList<>());
+    w.spec.image = "local/api:2";
+    w.step();
+    assertThat(w.perSite(2)).isNotEmpty();
+    return w.status.replicas.stream().filter(r -> r.revision == 1).findFirst().get().name;
   }
 
   @Test
