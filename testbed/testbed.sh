@@ -3,11 +3,17 @@
 # userspace WireGuard (wireguard-go) over veth "internet" links that exist only inside the
 # namespaces. Needs root.
 #
-#   testbed.sh up                  create everything (removes leftovers of a crashed run first)
+#   testbed.sh up                  create everything (removes leftovers of a crashed run first);
+#                                  SBTB_HUBS=2 adds a second hub (sbhub2) with its own links and
+#                                  WireGuard peers to every site
 #   testbed.sh down                remove everything; idempotent
-#   testbed.sh cut blackhole SITE  silent cut: the hub drops every packet to/from the site's /24
+#   testbed.sh cut blackhole SITE [HUB]
+#                                  silent cut: the hub (sbhub unless HUB) drops every packet
+#                                  to/from the site's /24; the other hub, if any, keeps the site
 #   testbed.sh cut off SITE        the site's tunnel and every process in its namespace are gone
 #   testbed.sh heal SITE           undo either cut (processes killed by "off" are not restarted)
+#   testbed.sh isolate HUB         the hub's namespace loses every link (its VPS is gone from the
+#                                  network; its processes keep running, unreachable)
 #   testbed.sh delay on SITE MIN_MS MAX_MS
 #                                  every datagram from the site to the hub is held a uniformly
 #                                  random MIN..MAX ms (netem is not available): delay_relay.py in
@@ -26,9 +32,15 @@
 #                  (10.200.N.0/25 is local on the site's loopback).
 #   delay relay    site N: 192.168.77.(4N+2):51821 (to/from the hub) and 127.0.0.1:51822 (to/from
 #                  the site's wg, which listens on 51820 on every address of the site)
+#   second hub     (SBTB_HUBS=2) veth sbtb-root2 (root ns) 169.254.77.5/30 <-> sbtb-hub (sbhub2)
+#                  169.254.77.6/30, plus a route to 169.254.77.1 (what the root namespace serves
+#                  both hubs: a database, a webhook receiver); veth 192.168.78.(4N+1)/30 (hub 2) <->
+#                  192.168.78.(4N+2)/30 (site N, sbtb-hub2); WireGuard sbtbwg-hub2 10.200.254.1,
+#                  a second peer on each site's interface (AllowedIPs 10.200.254.1/32)
 set -euo pipefail
 
 readonly HUB=sbhub
+readonly HUB2=sbhub2
 readonly SITES=(dijon thory)
 readonly STATE=${SBTB_STATE:-/run/switchboard-testbed}
 readonly ROOT_IF=sbtb-root
@@ -82,11 +94,12 @@ kill_ns_processes() {
 
 down() {
   local ns
-  for ns in "$HUB" $(for s in "${SITES[@]}"; do ns_of "$s"; done); do
+  for ns in "$HUB" "$HUB2" $(for s in "${SITES[@]}"; do ns_of "$s"; done); do
     kill_ns_processes "$ns"
     ip netns del "$ns" 2>/dev/null || true
   done
   ip link del "$ROOT_IF" 2>/dev/null || true
+  ip link del "${ROOT_IF}2" 2>/dev/null || true
   rm -f /var/run/wireguard/sbtbwg-*.sock
   rm -rf "$STATE"
 }
@@ -111,6 +124,48 @@ configure_site_wg() {
   in_ns "$ns" ip addr add "10.200.$n.254/24" dev "$wg"
   in_ns "$ns" ip link set "$wg" up
   in_ns "$ns" ip route add 10.200.255.1/32 dev "$wg"
+  if two_hubs; then
+    in_ns "$ns" wg set "$wg" peer "$(cat "$STATE/hub2.pub")" allowed-ips 10.200.254.1/32 \
+      endpoint "192.168.78.$((4 * n + 1)):$WG_PORT" persistent-keepalive "$KEEPALIVE"
+    in_ns "$ns" ip route add 10.200.254.1/32 dev "$wg"
+  fi
+}
+
+two_hubs() { [ -f "$STATE/hubs" ] && [ "$(cat "$STATE/hubs")" = 2 ]; }
+
+# The second hub: its namespace, its link to the root namespace, its WireGuard interface. Its
+# peers are added per site (add_site_to_hub2).
+up_hub2() {
+  local wg
+  ip netns add "$HUB2"
+  in_ns "$HUB2" ip link set lo up
+  ip link add "${ROOT_IF}2" type veth peer name sbtb-hub netns "$HUB2"
+  ip addr add 169.254.77.5/30 dev "${ROOT_IF}2"
+  ip link set "${ROOT_IF}2" up
+  in_ns "$HUB2" ip addr add 169.254.77.6/30 dev sbtb-hub
+  in_ns "$HUB2" ip link set sbtb-hub up
+  in_ns "$HUB2" ip route add 169.254.77.1/32 via 169.254.77.5
+  in_ns "$HUB2" sysctl -qw net.ipv4.ip_forward=0
+  wg=$(wg_of hub2)
+  start_wg "$HUB2" hub2
+  in_ns "$HUB2" ip addr add 10.200.254.1/32 dev "$wg"
+  in_ns "$HUB2" ip link set "$wg" up
+}
+
+# SITE's link to the second hub and its peer there (the site's own peer is configure_site_wg's).
+add_site_to_hub2() {
+  local site=$1 n ns
+  n=$(site_index "$site")
+  ns=$(ns_of "$site")
+  ip link add "sbtb2-$site" netns "$HUB2" type veth peer name sbtb-hub2 netns "$ns"
+  in_ns "$HUB2" ip addr add "192.168.78.$((4 * n + 1))/30" dev "sbtb2-$site"
+  in_ns "$HUB2" ip link set "sbtb2-$site" up
+  in_ns "$ns" ip addr add "192.168.78.$((4 * n + 2))/30" dev sbtb-hub2
+  in_ns "$ns" ip link set sbtb-hub2 up
+  in_ns "$HUB2" wg set "$(wg_of hub2)" peer "$(cat "$STATE/$site.pub")" \
+    allowed-ips "10.200.$n.0/24" endpoint "192.168.78.$((4 * n + 2)):$WG_PORT" \
+    persistent-keepalive "$KEEPALIVE"
+  in_ns "$HUB2" ip route add "10.200.$n.0/24" dev "$(wg_of hub2)"
 }
 
 up() {
@@ -118,8 +173,10 @@ up() {
   # A half-built testbed is worse than none: undo everything if any step fails.
   trap 'echo "testbed.sh: up failed, removing what was created" >&2; down' ERR
   mkdir -p "$STATE"
-  local site n ns wg
-  for name in hub "${SITES[@]}"; do
+  local site n ns wg hubs=${SBTB_HUBS:-1}
+  [[ $hubs == 1 || $hubs == 2 ]] || die "SBTB_HUBS is 1 or 2 (got '$hubs')"
+  echo "$hubs" >"$STATE/hubs"
+  for name in hub hub2 "${SITES[@]}"; do
     (umask 077 && wg genkey >"$STATE/$name.key")
     wg pubkey <"$STATE/$name.key" >"$STATE/$name.pub"
   done
@@ -137,6 +194,9 @@ up() {
   start_wg "$HUB" hub
   in_ns "$HUB" ip addr add 10.200.255.1/32 dev "$wg"
   in_ns "$HUB" ip link set "$wg" up
+  if two_hubs; then
+    up_hub2
+  fi
 
   for site in "${SITES[@]}"; do
     n=$(site_index "$site")
@@ -152,35 +212,44 @@ up() {
     in_ns "$HUB" wg set "$wg" peer "$(cat "$STATE/$site.pub")" allowed-ips "10.200.$n.0/24" \
       endpoint "192.168.77.$((4 * n + 2)):$WG_PORT" persistent-keepalive "$KEEPALIVE"
     in_ns "$HUB" ip route add "10.200.$n.0/24" dev "$wg"
+    if two_hubs; then
+      add_site_to_hub2 "$site"
+    fi
     configure_site_wg "$site"
   done
 
-  wait_handshakes
+  wait_handshakes "$HUB" hub
+  if two_hubs; then
+    wait_handshakes "$HUB2" hub2
+    echo "testbed up: hubs $HUB (169.254.77.2) and $HUB2 (169.254.77.6), sites ${SITES[*]}"
+  else
+    echo "testbed up: hub $HUB (169.254.77.2 from the root namespace), sites ${SITES[*]}"
+  fi
   trap - ERR
-  echo "testbed up: hub $HUB (169.254.77.2 from the root namespace), sites ${SITES[*]}"
 }
 
-# Waits (max 5 s) until every site peer has completed a WireGuard handshake with the hub.
+# Waits (max 5 s) until every site peer has completed a WireGuard handshake with hub NS (NAME).
 wait_handshakes() {
-  local _ missing
+  local ns=$1 name=$2 _ missing
   for _ in $(seq 1 50); do
-    missing=$(in_ns "$HUB" wg show "$(wg_of hub)" latest-handshakes | awk '$2 == 0' | wc -l)
+    missing=$(in_ns "$ns" wg show "$(wg_of "$name")" latest-handshakes | awk '$2 == 0' | wc -l)
     [ "$missing" = 0 ] && return 0
     sleep 0.1
   done
-  die "WireGuard handshake with a site did not complete within 5 s"
+  die "WireGuard handshake of $name with a site did not complete within 5 s"
 }
 
 cut() {
-  local mode=$1 site=$2 n
+  local mode=$1 site=$2 hub=${3:-$HUB} n
   n=$(site_index "$site")
+  [[ $hub == "$HUB" || $hub == "$HUB2" ]] || die "unknown hub '$hub' ($HUB or $HUB2)"
   case "$mode" in
     blackhole)
       # A real "ip route blackhole" fails local sends at once (EINVAL, measured), which Caddy
       # sees as an instant dial error: not silent. DROP in the hub loses packets like a dead
       # link does: connects and requests on pooled connections hang until their timeouts.
-      in_ns "$HUB" iptables -I OUTPUT -d "10.200.$n.0/24" -j DROP
-      in_ns "$HUB" iptables -I INPUT -s "10.200.$n.0/24" -j DROP
+      in_ns "$hub" iptables -I OUTPUT -d "10.200.$n.0/24" -j DROP
+      in_ns "$hub" iptables -I INPUT -s "10.200.$n.0/24" -j DROP
       ;;
     off)
       in_ns "$(ns_of "$site")" ip link del "$(wg_of "$site")" 2>/dev/null || true
@@ -192,10 +261,13 @@ cut() {
 }
 
 heal() {
-  local site=$1 n
+  local site=$1 n hub
   n=$(site_index "$site")
-  while in_ns "$HUB" iptables -D OUTPUT -d "10.200.$n.0/24" -j DROP 2>/dev/null; do :; done
-  while in_ns "$HUB" iptables -D INPUT -s "10.200.$n.0/24" -j DROP 2>/dev/null; do :; done
+  for hub in "$HUB" "$HUB2"; do
+    ip netns list | grep -qw "^$hub" || continue
+    while in_ns "$hub" iptables -D OUTPUT -d "10.200.$n.0/24" -j DROP 2>/dev/null; do :; done
+    while in_ns "$hub" iptables -D INPUT -s "10.200.$n.0/24" -j DROP 2>/dev/null; do :; done
+  done
   if ! in_ns "$(ns_of "$site")" ip link show "$(wg_of "$site")" >/dev/null 2>&1; then
     configure_site_wg "$site"
   fi
@@ -204,6 +276,15 @@ heal() {
     # shellcheck disable=SC2046
     delay_on "$site" $(cat "$STATE/delay-$site")
   fi
+}
+
+# Every link of hub namespace HUB goes down (lo stays): the hub's processes live on, unreachable.
+isolate() {
+  local hub=$1 link
+  [[ $hub == "$HUB" || $hub == "$HUB2" ]] || die "unknown hub '$hub' ($HUB or $HUB2)"
+  for link in $(in_ns "$hub" ip -o link show | awk -F': ' '{sub(/@.*/, "", $2); print $2}'); do
+    [ "$link" = lo ] || in_ns "$hub" ip link set "$link" down
+  done
 }
 
 relay_pidfile() { echo "$STATE/relay-$1.pid"; }
@@ -317,7 +398,8 @@ flock -w 120 9 || die "another testbed.sh holds /run/switchboard-testbed.lock fo
 case "$cmd" in
   up) up ;;
   down) down ;;
-  cut) [ $# = 2 ] || die "usage: cut blackhole|off SITE"; cut "$1" "$2" ;;
+  cut) [ $# = 2 ] || [ $# = 3 ] || die "usage: cut blackhole|off SITE [HUB]"; cut "$@" ;;
+  isolate) [ $# = 1 ] || die "usage: isolate HUB"; isolate "$1" ;;
   heal) [ $# = 1 ] || die "usage: heal SITE"; heal "$1" ;;
   delay)
     case "${1:-} $#" in
@@ -328,5 +410,5 @@ case "$cmd" in
     ;;
   exec) [ $# -ge 2 ] || die "usage: exec NS CMD..."; ns=$1; shift; exec 9>&-; exec ip netns exec "$ns" "$@" ;;
   status) status ;;
-  *) die "usage: testbed.sh up|down|cut blackhole|off SITE|heal SITE|delay on SITE MIN MAX|delay off SITE|exec NS CMD...|status" ;;
+  *) die "usage: testbed.sh up|down|cut blackhole|off SITE [HUB]|heal SITE|isolate HUB|delay on SITE MIN MAX|delay off SITE|exec NS CMD...|status" ;;
 esac

@@ -36,6 +36,24 @@ public final class HubOperator implements AutoCloseable {
    */
   public static HubOperator start(
       Path manifests, String caddyAdmin, String caddyListen, String... extraArgs) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--manifests=" + manifests.toAbsolutePath(),
+                "--listen=127.0.0.1:" + CaddyProcess.freePort(),
+                "--records=off",
+                "--caddy-admin=" + caddyAdmin,
+                "--caddy-listen=" + caddyListen,
+                "--caddy-auto-https=off"));
+    args.addAll(List.of(extraArgs));
+    return startIn(Testbed.HUB, args);
+  }
+
+  /**
+   * {@code sbctl run} with exactly {@code runArgs} (plus a {@code --data-dir} of its own) inside
+   * namespace {@code ns}, e.g. {@link Testbed#HUB2}.
+   */
+  public static HubOperator startIn(String ns, List<String> runArgs) {
     Path jar = Path.of("target", "switchboard.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
@@ -50,27 +68,28 @@ public final class HubOperator implements AutoCloseable {
                   "ip",
                   "netns",
                   "exec",
-                  Testbed.HUB,
+                  ns,
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                   "-XX:+UseSerialGC",
                   "-Xmx256m",
                   "-jar",
                   jar.toString(),
                   "run",
-                  "--manifests=" + manifests.toAbsolutePath(),
-                  "--data-dir=" + data,
-                  "--listen=127.0.0.1:" + CaddyProcess.freePort(),
-                  "--records=off",
-                  "--caddy-admin=" + caddyAdmin,
-                  "--caddy-listen=" + caddyListen,
-                  "--caddy-auto-https=off"));
-      cmd.addAll(List.of(extraArgs));
-      Process p =
-          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                  "--data-dir=" + data));
+      cmd.addAll(runArgs);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().keySet().removeIf(k -> k.startsWith("SWITCHBOARD_"));
+      Process p = pb.redirectOutput(log.toFile()).start();
       return new HubOperator(p, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** SIGKILL, as a crash: nothing of the operator's shutdown runs. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
   }
 
   public boolean alive() {

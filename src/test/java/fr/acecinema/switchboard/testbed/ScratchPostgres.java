@@ -11,20 +11,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away cluster of the system's PostgreSQL (Debian's {@code postgresql-15}), owned by the
- * {@code postgres} user in a temp dir, listening on 127.0.0.1 only, trust authentication for its
- * superuser {@code soak}: an external database a test can restart for real. Needs root (to run the
- * server as {@code postgres}). Removed on {@link #close()} and by a shutdown hook.
+ * {@code postgres} user in a temp dir, listening on 127.0.0.1 (and one testbed address when asked),
+ * trust authentication for its superuser {@code soak}: an external database a test can restart for
+ * real. Needs root (to run the server as {@code postgres}). Removed on {@link #close()} and by a
+ * shutdown hook.
  */
 public final class ScratchPostgres implements AutoCloseable {
   private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
   private final Path dir;
   private final int port;
+  private final String listen;
   private final Thread hook;
 
-  private ScratchPostgres(Path dir, int port) {
+  private ScratchPostgres(Path dir, int port, String listen) {
     this.dir = dir;
     this.port = port;
+    this.listen = listen;
     this.hook = new Thread(this::stopAndRemove, "scratch-postgres-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
   }
@@ -36,10 +39,21 @@ public final class ScratchPostgres implements AutoCloseable {
 
   /** Creates the cluster and starts it; fails with the tool's output when it cannot. */
   public static ScratchPostgres start() {
+    return start(null, null);
+  }
+
+  /**
+   * As {@link #start()}, listening also on {@code address} (a testbed address of the root
+   * namespace) for clients of {@code clients} (a CIDR, e.g. the hubs' links), trusted as the
+   * loopback ones are.
+   */
+  public static ScratchPostgres start(String address, String clients) {
     try {
       Path dir = Files.createTempDirectory("sb-scratch-pg-");
       run(List.of("chown", "postgres:postgres", dir.toString()));
-      ScratchPostgres pg = new ScratchPostgres(dir, CaddyProcess.freePort());
+      ScratchPostgres pg =
+          new ScratchPostgres(
+              dir, CaddyProcess.freePort(), address == null ? "127.0.0.1" : "127.0.0.1," + address);
       asPostgres(
           BIN.resolve("initdb").toString(),
           "-D",
@@ -49,6 +63,12 @@ public final class ScratchPostgres implements AutoCloseable {
           "-U",
           "soak",
           "--no-sync");
+      if (clients != null) {
+        Files.writeString(
+            pg.data().resolve("pg_hba.conf"),
+            "host all all " + clients + " trust\n",
+            java.nio.file.StandardOpenOption.APPEND);
+      }
       pg.pgCtl("start");
       return pg;
     } catch (IOException e) {
@@ -58,7 +78,12 @@ public final class ScratchPostgres implements AutoCloseable {
 
   /** JDBC URL of the cluster's {@code postgres} database as its superuser. */
   public String jdbcUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=soak";
+    return jdbcUrl("127.0.0.1");
+  }
+
+  /** As {@link #jdbcUrl()}, reaching the server at {@code host}. */
+  public String jdbcUrl(String host) {
+    return "jdbc:postgresql://" + host + ":" + port + "/postgres?user=soak";
   }
 
   /** A fast restart: open sessions are ended, the server is down for a moment. */
@@ -81,7 +106,7 @@ public final class ScratchPostgres implements AutoCloseable {
         "fast",
         "-w",
         "-o",
-        "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir + " -c fsync=off",
+        "-p " + port + " -c listen_addresses=" + listen + " -k " + dir + " -c fsync=off",
         action);
   }
 

@@ -24,6 +24,17 @@ public final class Testbed implements AutoCloseable {
   public static final String HUB = "sbhub";
   public static final String HUB_ADDRESS = "169.254.77.2";
 
+  /** The second hub ({@link #up(int)} with 2), and its address from the root namespace. */
+  public static final String HUB2 = "sbhub2";
+
+  public static final String HUB2_ADDRESS = "169.254.77.6";
+
+  /**
+   * The root namespace's end of the first hub's link, which both hubs reach: where a test serves
+   * what the hubs share (a database, a webhook receiver).
+   */
+  public static final String ROOT_ADDRESS = "169.254.77.1";
+
   /** How a site is cut. */
   public enum Cut {
     /** The hub silently drops the site's traffic (connections hang, nothing refused). */
@@ -35,6 +46,7 @@ public final class Testbed implements AutoCloseable {
   private record BackendSpec(String site, String address, int port, String name) {}
 
   private final Path script;
+  private int hubs = 1;
   private final Map<BackendSpec, Process> backends = new ConcurrentHashMap<>();
   private final List<BackendSpec> killed = new CopyOnWriteArrayList<>();
   private final Thread hook;
@@ -90,6 +102,14 @@ public final class Testbed implements AutoCloseable {
 
   /** Brings the testbed up (removing leftovers of a crashed run first). */
   public static Testbed up() {
+    return up(1);
+  }
+
+  /**
+   * As {@link #up()}, with {@code hubs} hubs (1 or 2): the second, {@link #HUB2}, has its own links
+   * and WireGuard peers to every site.
+   */
+  public static Testbed up(int hubs) {
     if (!"root".equals(System.getProperty("user.name"))) {
       throw new IllegalStateException(
           "the multi-site testbed needs root (network namespaces, wireguard-go); run as root");
@@ -99,6 +119,7 @@ public final class Testbed implements AutoCloseable {
       throw new IllegalStateException(script + " is missing or not executable");
     }
     Testbed tb = new Testbed(script);
+    tb.hubs = hubs;
     try {
       tb.session = Session.acquire();
       tb.run("up");
@@ -210,6 +231,16 @@ public final class Testbed implements AutoCloseable {
     }
   }
 
+  /** {@code hub} alone drops every packet to and from {@code site} (the other hub keeps it). */
+  public void blackhole(String site, String hub) {
+    run("cut", "blackhole", site, hub);
+  }
+
+  /** Every link of {@code hub}'s namespace goes down: its processes run on, unreachable. */
+  public void isolate(String hub) {
+    run("isolate", hub);
+  }
+
   /** Undoes a cut, restarting backends an {@code off} cut killed. */
   public void heal(String site) {
     run("heal", site);
@@ -262,7 +293,9 @@ public final class Testbed implements AutoCloseable {
     cmd.add(script.toString());
     cmd.addAll(List.of(args));
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      pb.environment().put("SBTB_HUBS", Integer.toString(hubs));
+      Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
