@@ -122,7 +122,10 @@ class ApiEndToEndIT {
             "--caddy-listen",
             "127.0.0.1:" + caddyPort,
             "--caddy-auto-https",
-            "off");
+            "off",
+            // Nothing here tests the stop's grace period (SbctlJarIT does): close at once.
+            "--shutdown-grace",
+            "0s");
     String base = "http://127.0.0.1:" + port;
     await().atMost(Duration.ofSeconds(20)).until(() -> status(base + "/readyz", null) == 200);
     // /readyz lists the process conditions of the real operator: records and routing are on.
@@ -238,6 +241,8 @@ class ApiEndToEndIT {
               }
             });
 
+    // Our idle keep-alive connections would hold the listener's graceful close for 1 s.
+    http.connectionPool().evictAll();
     assertThat(run.stop(Duration.ofSeconds(20))).isZero();
   }
 

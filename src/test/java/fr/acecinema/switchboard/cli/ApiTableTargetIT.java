@@ -95,6 +95,9 @@ class ApiTableTargetIT {
             "1s",
             "--caddy-sync",
             "off",
+            // Nothing here tests the stop's grace period (SbctlJarIT does): close at once.
+            "--shutdown-grace",
+            "0s",
             "--api-target",
             "table");
     String base = "http://127.0.0.1:" + port;
@@ -221,6 +224,8 @@ class ApiTableTargetIT {
                         .asInt(-1)
                     == 0);
 
+    // Our idle keep-alive connections would hold the listener's graceful close for 1 s.
+    http.connectionPool().evictAll();
     assertThat(run.stop(Duration.ofSeconds(30))).isZero();
   }
 

@@ -102,7 +102,10 @@ class DashboardIT {
             "off",
             // The test fleet lives on loopback, refused as a Site subnet unless allowed.
             "--allow-subnets",
-            "127.0.0.0/8");
+            "127.0.0.0/8",
+            // Nothing here tests the stop's grace period (SbctlJarIT does): close at once.
+            "--shutdown-grace",
+            "0s");
 
     await().atMost(Duration.ofSeconds(30)).until(() -> healthz(port) == 200);
     browser = chromium();

@@ -120,10 +120,11 @@ class RolloutUndoIT {
 
   @AfterAll
   static void stop() {
+    // Idle keep-alive connections first: the server's graceful stop would wait for them (1 s).
+    HTTP.connectionPool().evictAll();
     server.close();
     db.close();
     HTTP.dispatcher().executorService().shutdown();
-    HTTP.connectionPool().evictAll();
   }
 
   @BeforeEach

@@ -150,14 +150,20 @@ class TokenCommandsIT {
         .map(TokenStore.Token::name)
         .contains("twin");
 
-    List<Result> revokes =
-        parallel(List.of(List.of("token", "revoke", "twin"), List.of("token", "revoke", "twin")));
+    // The revoke of a name that never existed runs in the same batch: one JVM start less.
+    List<Result> batch =
+        parallel(
+            List.of(
+                List.of("token", "revoke", "twin"),
+                List.of("token", "revoke", "twin"),
+                List.of("token", "revoke", "nobody")));
+    List<Result> revokes = batch.subList(0, 2);
     assertThat(revokes.stream().filter(r -> r.code() == 0)).as("%s", revokes).hasSize(1);
     Result lost = revokes.stream().filter(r -> r.code() != 0).findFirst().orElseThrow();
     assertThat(lost.code()).as("%s", lost).isEqualTo(1);
     assertThat(lost.err()).as("%s", lost).contains("no token with id or name 'twin'");
 
-    Result missing = parallel(List.of(List.of("token", "revoke", "nobody"))).get(0);
+    Result missing = batch.get(2);
     assertThat(missing.code()).as("%s", missing).isEqualTo(1);
     assertThat(missing.err())
         .as("%s", missing)

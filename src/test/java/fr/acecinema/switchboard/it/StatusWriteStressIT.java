@@ -41,6 +41,10 @@ class StatusWriteStressIT {
   private static final int EDITS = 300;
   private static final String STATUS_BLOCK = "(?m)^status:\\n(  .*\\n)*";
   private static final long FLAP_NANOS = 150_000_000L;
+  // Awaitility's default polls every 100 ms and first looks after 100 ms: most of the ~240 waits
+  // for the operator to see an edit (a few tens of ms) were that first 100 ms. One read and parse
+  // of one small file per poll.
+  private static final Duration EDIT_POLL = Duration.ofMillis(10);
 
   @TempDir Path dir;
   private final ManifestParser parser = new ManifestParser();
@@ -122,7 +126,10 @@ class StatusWriteStressIT {
     operator = OperatorITSupport.start(OperatorITSupport.loopbackFleet(dir));
     for (int i = 0; i < FILES; i++) {
       int f = i;
-      await().atMost(Duration.ofSeconds(20)).until(() -> statusGeneration(f) == generation(f));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(EDIT_POLL)
+          .until(() -> statusGeneration(f) == generation(f));
     }
 
     Random random = new Random(7);
@@ -160,6 +167,7 @@ class StatusWriteStressIT {
         int edit = n;
         await()
             .atMost(Duration.ofSeconds(10))
+            .pollInterval(EDIT_POLL)
             .untilAsserted(
                 () ->
                     assertThat(statusGeneration(edited))
@@ -179,7 +187,10 @@ class StatusWriteStressIT {
     // while the backends keep flapping and statuses keep being written.
     for (int i = 0; i < FILES; i++) {
       int f = i;
-      await().atMost(Duration.ofSeconds(20)).until(() -> statusGeneration(f) == generation(f));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(EDIT_POLL)
+          .until(() -> statusGeneration(f) == generation(f));
     }
     await()
         .during(Duration.ofSeconds(2))

@@ -69,6 +69,8 @@ class FleetTargetIT {
 
   @AfterEach
   void stop() {
+    // Idle keep-alive connections first: the server's graceful stop would wait for them (1 s).
+    HTTP.connectionPool().evictAll();
     if (server != null) {
       server.close();
     }

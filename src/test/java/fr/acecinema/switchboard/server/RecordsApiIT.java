@@ -68,11 +68,12 @@ class RecordsApiIT {
 
   @AfterAll
   static void stop() {
+    // Idle keep-alive connections first: each server's graceful stop would wait for them (1 s).
+    HTTP.connectionPool().evictAll();
     server.close();
     withoutDatabase.close();
     db.close();
     HTTP.dispatcher().executorService().shutdown();
-    HTTP.connectionPool().evictAll();
   }
 
   record Answer(int code, JsonNode body, String retryAfter) {}
