@@ -243,6 +243,20 @@
         const tone = c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : 'unknown';
         return ui.badge(c.status === 'True' ? 'Ready' : `Not ready: ${c.reason}`, tone, c.message);
       },
+      /** What each hub sees of o (hubs sharing a database: status.hubs), or '-' without. */
+      hubs(o) {
+        const views = (o.status || {}).hubs || [];
+        if (!views.length) return '-';
+        return el('span', {class: 'hubs'}, views.map(v => ui.badge(
+          v.ready === 'True' ? v.hub : `${v.hub}: ${v.reason || v.ready}`,
+          v.ready === 'True' ? 'ok' : v.ready === 'False' ? 'bad' : 'unknown',
+          `${v.hub} sees it ${v.ready === 'True' ? 'ready' : 'not ready'}`
+            + (v.since ? ' since ' + v.since : ''))));
+      },
+      /** Whether any of items carries per-hub views (a fleet run by two hubs). */
+      anyHubs(items) {
+        return items.some(o => ((o.status || {}).hubs || []).length > 0);
+      },
       table(headers, items, cells, attrs) {
         return el('table', {},
           el('thead', {}, el('tr', {}, headers.map(h => el('th', {scope: 'col'}, h)))),

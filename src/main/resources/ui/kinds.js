@@ -27,7 +27,8 @@ window.SWITCHBOARD_KINDS = [
               : tunnel && tunnel.latestHandshake ? 'handshake ' + ui.ago(tunnel.latestHandshake)
                 : 'no handshake yet'),
             ui.el('dt', {}, 'Subnet, priority'),
-            ui.el('dd', {}, `${s.spec.subnet || '-'}, ${s.spec.priority ?? '-'}`)),
+            ui.el('dd', {}, `${s.spec.subnet || '-'}, ${s.spec.priority ?? '-'}`),
+            ui.anyHubs([s]) ? [ui.el('dt', {}, 'Hubs'), ui.el('dd', {}, ui.hubs(s))] : ''),
           ui.el('div', {class: 'actions'},
             ui.historyButton(s),
             ui.action(s, maintenance
@@ -60,8 +61,11 @@ window.SWITCHBOARD_KINDS = [
     plural: 'backends',
     title: 'Backends',
     render(backends, ui) {
+      // Two hubs sharing the fleet: a column of what each sees (one hub: no column).
+      const hubs = ui.anyHubs(backends);
       return ui.table(
-        ['Backend', 'Service', 'Site', 'Address', 'Role', 'Weight', 'Health', 'Latency', 'Ready', 'Actions'],
+        ['Backend', 'Service', 'Site', 'Address', 'Role', 'Weight', 'Health', 'Latency', 'Ready',
+          ...(hubs ? ['Hubs'] : []), 'Actions'],
         backends,
         b => {
           const health = ((b.status || {}).health) || {};
@@ -78,6 +82,7 @@ window.SWITCHBOARD_KINDS = [
               health.lastError || ''),
             health.latencyMillis === undefined ? '-' : health.latencyMillis + ' ms',
             ui.readyBadge(ui.condition(b, 'Ready')),
+            ...(hubs ? [ui.hubs(b)] : []),
             ui.el('div', {class: 'actions'},
               ui.historyButton(b),
               ui.action(b, drained

@@ -23,6 +23,8 @@ import fr.acecinema.switchboard.operator.Readiness;
 import fr.acecinema.switchboard.operator.RecordsPlane;
 import fr.acecinema.switchboard.operator.RecordsSettings;
 import fr.acecinema.switchboard.operator.TransitionTimes;
+import fr.acecinema.switchboard.postgres.EventRecord;
+import fr.acecinema.switchboard.postgres.RecordsRepository;
 import fr.acecinema.switchboard.probe.HostHeartbeat;
 import fr.acecinema.switchboard.probe.ProbeScheduler;
 import fr.acecinema.switchboard.probe.Prober;
@@ -71,6 +73,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -121,6 +124,8 @@ public final class Switchboard implements Running {
   // What each hub sees, shared through the database; null unless hubs share the fleet.
   private final HubViews hubViews;
   private final StandaloneRuntime runtime;
+  // Told what changed while no hub led, when this hub takes the lead (hubs sharing a database).
+  private final Transitions told;
   private final StandaloneRuntime recordsRuntime;
   private final ProbeScheduler probes;
   private final HostVerdicts hostVerdicts;
@@ -154,7 +159,7 @@ public final class Switchboard implements Running {
   private Switchboard(OperatorSettings settings, MeterRegistry meters) throws IOException {
     this.meters = meters;
     Indexes.register(store);
-    declarations = new Declarations(store, mapper, clock);
+    declarations = new Declarations(store, mapper, clock, settings.statusWriteFailingAfter());
     http =
         new OkHttpClient.Builder().followRedirects(false).retryOnConnectionFailure(false).build();
 
@@ -174,7 +179,8 @@ public final class Switchboard implements Running {
       store.addListener(new ConditionEvents(events));
       store.addListener(new DeploymentRevisions(records.journal(), clock));
     }
-    store.addListener(new Transitions(notifier, events, clock));
+    told = new Transitions(notifier, events, clock, this::leading);
+    store.addListener(told);
 
     runtime =
         new StandaloneRuntime(
@@ -204,6 +210,7 @@ public final class Switchboard implements Running {
             if (leadership.leading()) {
               store.keys().forEach(runtime::republish);
               recordsRuntime.resyncAll();
+              Thread.ofVirtual().name("leading-catch-up").start(this::catchUp);
             }
           });
     }
@@ -537,7 +544,8 @@ public final class Switchboard implements Running {
             config.heartbeatTimeout(),
             config.heartbeatMisses(),
             config.killSockets() ? List.of("ss") : List.of()),
-        config.subnetPolicy());
+        config.subnetPolicy(),
+        config.statusWriteFailingAfter());
   }
 
   /**
@@ -565,6 +573,26 @@ public final class Switchboard implements Running {
                 store.put(Router.instance());
               }
             });
+  }
+
+  /**
+   * Tells what changed while no hub led (the previous leader dead, this one not leading yet): the
+   * records say what was told last, the store what this hub sees now.
+   */
+  private void catchUp() {
+    try {
+      Map<ResourceKey, EventRecord> recorded =
+          new RecordsRepository(records.database().orElseThrow()).lastHealthEvents();
+      int late = told.catchUp(key -> Optional.ofNullable(recorded.get(key)));
+      if (late > 0) {
+        log.info("leading: told {} transition(s) that happened while no hub led", late);
+      }
+    } catch (RuntimeException e) {
+      log.warn(
+          "leading: could not compare what was told with what this hub sees ({}); a transition"
+              + " that happened while no hub led may go untold",
+          e.toString());
+    }
   }
 
   private static InetSocketAddress resolverAddress(String hostPort) {

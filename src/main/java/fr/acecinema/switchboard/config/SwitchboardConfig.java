@@ -105,6 +105,18 @@ public class SwitchboardConfig {
   Duration probeStatusRefresh;
 
   @Option(
+      names = "--status-write-failing-after",
+      paramLabel = "DURATION",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      scope = ScopeType.INHERIT,
+      description =
+          "How long every status write into one file (or row) must fail before /readyz says so"
+              + " (StatusWritten=False, StatusWriteFailing, naming the file); a write that succeeds"
+              + " in between starts the count again.")
+  Duration statusWriteFailingAfter;
+
+  @Option(
       names = "--resync",
       paramLabel = "DURATION",
       defaultValue = "30s",
@@ -514,6 +526,10 @@ public class SwitchboardConfig {
     return probeStatusRefresh;
   }
 
+  public Duration statusWriteFailingAfter() {
+    return statusWriteFailingAfter;
+  }
+
   /** Number of reconcile workers. */
   public int workers() {
     return workers;
@@ -817,6 +833,13 @@ public class SwitchboardConfig {
               + databaseUrl().replaceAll("(://[^:/@]+:)[^@]*@", "$1***@")
               + "'; write postgresql://USER:PASSWORD@HOST:5432/DB or jdbc:postgresql://HOST:PORT/DB,"
               + " or leave it empty for the embedded database");
+    }
+    if (statusWriteFailingAfter.compareTo(Duration.ofSeconds(1)) < 0
+        || statusWriteFailingAfter.compareTo(Duration.ofHours(1)) > 0) {
+      out.add(
+          "--status-write-failing-after / SWITCHBOARD_STATUS_WRITE_FAILING_AFTER is "
+              + statusWriteFailingAfter
+              + "; use between 1s and 1h");
     }
     if (recordsBuffer < 100 || recordsBuffer > 10_000_000) {
       out.add(

@@ -4,6 +4,7 @@ import fr.acecinema.switchboard.api.ResourceKey;
 import fr.acecinema.switchboard.api.v1alpha1.Condition;
 import fr.acecinema.switchboard.api.v1alpha1.ConditionTypes;
 import fr.acecinema.switchboard.api.v1alpha1.ResourceStatus;
+import fr.acecinema.switchboard.postgres.EventRecord;
 import fr.acecinema.switchboard.postgres.EventType;
 import fr.acecinema.switchboard.reconciler.records.EventRecorder;
 import fr.acecinema.switchboard.runtime.ResourceStore;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns what the store hears about Backends and Sites into the transitions people are told about:
@@ -49,21 +51,45 @@ public final class Transitions implements ResourceStore.Listener {
     PENDING
   }
 
-  private record Known(State state, State health) {}
+  /**
+   * @param ready the last Ready condition seen
+   * @param sawUp whether this process ever saw it serve
+   */
+  private record Known(State state, State health, Condition ready, boolean sawUp) {}
+
+  /** A health transition this process told, and when. */
+  private record Told(String type, java.time.Instant at) {}
 
   private final Notifier notifier;
   private final EventRecorder events;
   private final Clock clock;
+  private final java.util.function.BooleanSupplier telling;
   private final Map<ResourceKey, Known> known = new HashMap<>();
+  // The last health transition told by this process while it was telling: the records may not
+  // have it yet (the journal writes behind), and a catch-up must not tell it twice.
+  private final Map<ResourceKey, Told> told = new HashMap<>();
 
   /**
    * @param notifier where webhooks go
    * @param events where the events journal goes
    */
   public Transitions(Notifier notifier, EventRecorder events, Clock clock) {
+    this(notifier, events, clock, () -> true);
+  }
+
+  /**
+   * @param telling whether what is published reaches anyone now (hubs sharing a database: only
+   *     while this hub leads)
+   */
+  public Transitions(
+      Notifier notifier,
+      EventRecorder events,
+      Clock clock,
+      java.util.function.BooleanSupplier telling) {
     this.notifier = notifier;
     this.events = events;
     this.clock = clock;
+    this.telling = telling;
   }
 
   @Override
@@ -74,6 +100,7 @@ public final class Transitions implements ResourceStore.Listener {
     }
     if (current == null) {
       known.remove(key);
+      told.remove(key);
       return;
     }
     Condition ready = ready(current);
@@ -83,10 +110,12 @@ public final class Transitions implements ResourceStore.Listener {
     State health = now == State.UP || now == State.DOWN ? now : null;
     if (before == null) {
       // First sight (start-up reads the status the previous process wrote): nothing happened.
-      known.put(key, new Known(now, health));
+      known.put(key, new Known(now, health, ready, now == State.UP));
       return;
     }
-    known.put(key, new Known(now, health(now, before.health())));
+    known.put(
+        key,
+        new Known(now, health(now, before.health()), ready, before.sawUp() || now == State.UP));
     if (now == before.state()) {
       return;
     }
@@ -118,8 +147,64 @@ public final class Transitions implements ResourceStore.Listener {
     }
   }
 
+  /**
+   * Tells, when this hub starts leading (hubs sharing a database), the Down or Up of every backend
+   * and site whose health differs from what was last told: a change that happened after the
+   * previous leader died and before this hub led was told by nobody. The last thing told of an
+   * object is its last health event in the records ({@code lastTold}, e.g. {@code BackendDown}); an
+   * object never told anything counts as told up when this hub saw it serve. Drained objects and
+   * sites in maintenance are left to their own events. An event the previous leader sent but had
+   * not recorded yet when it died is told again (at least once, never lost).
+   *
+   * @param recorded the object's last Down or Up event in the records; empty when it has none
+   * @return how many transitions were told late
+   */
+  public synchronized int catchUp(
+      java.util.function.Function<ResourceKey, Optional<EventRecord>> recorded) {
+    int late = 0;
+    for (Map.Entry<ResourceKey, Known> e : Map.copyOf(known).entrySet()) {
+      ResourceKey key = e.getKey();
+      Known k = e.getValue();
+      if ((k.state() != State.UP && k.state() != State.DOWN) || k.ready() == null) {
+        continue;
+      }
+      Optional<Told> here = Optional.ofNullable(told.get(key));
+      Optional<String> last =
+          recorded
+              .apply(key)
+              .filter(r -> here.isEmpty() || r.lastSeen().isAfter(here.get().at()))
+              .map(EventRecord::reason)
+              .or(() -> here.map(Told::type));
+      boolean toldDown = last.map(r -> r.endsWith("Down")).orElse(!k.sawUp());
+      if (k.state() == State.DOWN && !toldDown) {
+        publish(key, null, late(k.ready()), key.kind() + "Down", EventType.WARNING);
+        late++;
+      } else if (k.state() == State.UP && toldDown && last.isPresent()) {
+        publish(key, null, late(k.ready()), key.kind() + "Up", EventType.NORMAL);
+        late++;
+      }
+    }
+    return late;
+  }
+
+  /** {@code ready}, its message saying why it is told now. */
+  private static Condition late(Condition ready) {
+    Condition c = new Condition();
+    c.type = ready.type;
+    c.status = ready.status;
+    c.reason = ready.reason;
+    c.lastTransitionTime = ready.lastTransitionTime;
+    c.message =
+        (ready.message == null || ready.message.isEmpty() ? "" : ready.message + " ")
+            + "(told by the hub that took the lead: it changed while no hub led)";
+    return c;
+  }
+
   private void publish(
       ResourceKey key, Condition was, Condition ready, String type, EventType eventType) {
+    if ((type.endsWith("Down") || type.endsWith("Up")) && telling.getAsBoolean()) {
+      told.put(key, new Told(type, clock.instant()));
+    }
     notifier.publish(
         WebhookEvent.of(
             type,

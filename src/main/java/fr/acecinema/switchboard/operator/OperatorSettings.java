@@ -24,6 +24,8 @@ import java.util.function.Consumer;
  *     ended
  * @param subnets which Site subnets are accepted ({@code --allow-subnets}); tests and the demo on
  *     loopback allow theirs explicitly
+ * @param statusWriteFailingAfter how long every status write of one file must fail before {@code
+ *     /readyz} says so ({@code --status-write-failing-after})
  */
 public record OperatorSettings(
     Path manifests,
@@ -35,7 +37,11 @@ public record OperatorSettings(
     RecordsSettings records,
     RouterSettings routing,
     HeartbeatSettings heartbeat,
-    SubnetPolicy subnets) {
+    SubnetPolicy subnets,
+    Duration statusWriteFailingAfter) {
+
+  /** The default of {@code --status-write-failing-after}. */
+  public static final Duration STATUS_WRITE_FAILING_AFTER = Duration.ofSeconds(30);
 
   /** Default WireGuard reading, no records, no routing (Caddy untouched). */
   public OperatorSettings(
@@ -54,7 +60,8 @@ public record OperatorSettings(
         null,
         RouterSettings.disabled(),
         HeartbeatSettings.defaults(),
-        SubnetPolicy.SITES_ONLY);
+        SubnetPolicy.SITES_ONLY,
+        STATUS_WRITE_FAILING_AFTER);
   }
 
   /** Defaults for tests: no HTTP endpoint, 4 workers, 30 s resync and refresh, no routing. */
@@ -93,6 +100,11 @@ public record OperatorSettings(
     return copy(p -> p.subnets = s);
   }
 
+  /** The same settings, judging status writes failing after {@code d} of failures. */
+  public OperatorSettings withStatusWriteFailingAfter(Duration d) {
+    return copy(p -> p.statusWriteFailingAfter = d);
+  }
+
   /** These settings with what {@code change} sets on a copy of their parts. */
   private OperatorSettings copy(Consumer<Parts> change) {
     Parts p = new Parts(this);
@@ -107,7 +119,8 @@ public record OperatorSettings(
         p.records,
         p.routing,
         p.heartbeat,
-        p.subnets);
+        p.subnets,
+        p.statusWriteFailingAfter);
   }
 
   /** The components of a settings record, to change one of them (the record stays immutable). */
@@ -122,6 +135,7 @@ public record OperatorSettings(
     RouterSettings routing;
     HeartbeatSettings heartbeat;
     SubnetPolicy subnets;
+    Duration statusWriteFailingAfter;
 
     Parts(OperatorSettings s) {
       manifests = s.manifests;
@@ -134,6 +148,7 @@ public record OperatorSettings(
       routing = s.routing;
       heartbeat = s.heartbeat;
       subnets = s.subnets;
+      statusWriteFailingAfter = s.statusWriteFailingAfter;
     }
   }
 

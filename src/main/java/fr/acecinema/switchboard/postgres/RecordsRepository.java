@@ -316,16 +316,39 @@ public final class RecordsRepository {
           ps.setString(4, name);
           ps.setInt(5, limit);
         },
-        rs ->
-            new EventRecord(
-                rs.getString("object_kind"),
-                rs.getString("object_name"),
-                EventType.fromStored(rs.getString("type")),
-                rs.getString("reason"),
-                rs.getString("message"),
-                rs.getInt("count"),
-                rs.getTimestamp("first_seen").toInstant(),
-                rs.getTimestamp("last_seen").toInstant()));
+        RecordsRepository::event);
+  }
+
+  private static EventRecord event(java.sql.ResultSet rs) throws java.sql.SQLException {
+    return new EventRecord(
+        rs.getString("object_kind"),
+        rs.getString("object_name"),
+        EventType.fromStored(rs.getString("type")),
+        rs.getString("reason"),
+        rs.getString("message"),
+        rs.getInt("count"),
+        rs.getTimestamp("first_seen").toInstant(),
+        rs.getTimestamp("last_seen").toInstant());
+  }
+
+  /**
+   * The last health event of every backend and site that has one: its reason ({@code BackendDown},
+   * {@code BackendUp}, {@code SiteDown}, {@code SiteUp}) by object. What a hub taking the lead
+   * compares with what it sees ({@code Transitions.catchUp}).
+   */
+  public java.util.Map<fr.acecinema.switchboard.api.ResourceKey, EventRecord> lastHealthEvents() {
+    java.util.Map<fr.acecinema.switchboard.api.ResourceKey, EventRecord> out =
+        new java.util.HashMap<>();
+    Jdbc.query(
+            db,
+            "last health events",
+            "SELECT DISTINCT ON (object_kind, object_name) * FROM events"
+                + " WHERE reason IN ('BackendDown', 'BackendUp', 'SiteDown', 'SiteUp')"
+                + " ORDER BY object_kind, object_name, last_seen DESC, id DESC",
+            ps -> {},
+            RecordsRepository::event)
+        .forEach(e -> out.put(new fr.acecinema.switchboard.api.ResourceKey(e.kind(), e.name()), e));
+    return out;
   }
 
   /** Deletes events not seen for longer than {@code keep}; returns how many rows went. */

@@ -69,10 +69,22 @@ public final class Declarations implements DeclarationSink, StatusPublisher {
   private volatile java.util.function.Consumer<ResourceKey> contestChanged = key -> {};
 
   public Declarations(ResourceStore store, ObjectMapper mapper, Clock clock) {
+    this(store, mapper, clock, java.time.Duration.ofSeconds(30));
+  }
+
+  /**
+   * @param writesFailingAfter how long every status write of one location must fail before {@link
+   *     #writeHealth} says so
+   */
+  public Declarations(
+      ResourceStore store,
+      ObjectMapper mapper,
+      Clock clock,
+      java.time.Duration writesFailingAfter) {
     this.store = store;
     this.mapper = mapper;
     this.clock = clock;
-    this.writeHealth = new StatusWriteHealth(clock);
+    this.writeHealth = new StatusWriteHealth(clock, writesFailingAfter);
     this.outbox =
         new StatusOutbox(writers::get, (k, e) -> failureListener.failed(k, e), writeHealth, 8);
   }

@@ -9,32 +9,34 @@ import java.util.TreeMap;
 
 /**
  * Whether status write-back works, for {@code /readyz}: a location (a file) whose every write has
- * failed for {@link #PERSISTENT} turns the process condition {@code StatusWritten} False. One
- * failed write is not news (a file being replaced, a full disk for a moment); a minute of them is a
- * hub that will never show a status, which the documented readiness check must not call healthy
- * (found following the container install: a root-owned manifests directory, every write denied, and
- * {@code /readyz} all True).
+ * failed for a while ({@code --status-write-failing-after}, 30 s by default) turns the process
+ * condition {@code StatusWritten} False. One failed write is not news (a file being replaced, a
+ * full disk for a moment); a minute of them is a hub that will never show a status, which the
+ * documented readiness check must not call healthy (found following the container install: a
+ * root-owned manifests directory, every write denied, and {@code /readyz} all True).
  */
 public final class StatusWriteHealth {
   /** The process condition's type. */
   public static final String TYPE = "StatusWritten";
 
-  /** False: some file's status writes have all failed for {@link #PERSISTENT}. */
+  /** False: some file's status writes have all failed for a while. */
   public static final String FAILING = "StatusWriteFailing";
 
   /** True: no file's writes have been failing for long. */
   public static final String WRITING = "StatusWritesSucceed";
 
-  /** How long every write of a file must fail before the condition turns False. */
-  public static final Duration PERSISTENT = Duration.ofSeconds(30);
-
   private record Failing(Instant since, String error) {}
 
   private final Clock clock;
+  private final Duration persistent;
   private final Map<String, Failing> failing = new TreeMap<>();
 
-  public StatusWriteHealth(Clock clock) {
+  /**
+   * @param persistent how long every write of a file must fail before the condition turns False
+   */
+  public StatusWriteHealth(Clock clock, Duration persistent) {
     this.clock = clock;
+    this.persistent = persistent;
   }
 
   synchronized void succeeded(String location) {
@@ -49,20 +51,20 @@ public final class StatusWriteHealth {
   /** {@code StatusWritten} now. */
   public synchronized Condition condition() {
     Instant now = clock.instant();
-    var persistent =
+    var stuck =
         failing.entrySet().stream()
-            .filter(e -> !e.getValue().since().plus(PERSISTENT).isAfter(now))
+            .filter(e -> !e.getValue().since().plus(persistent).isAfter(now))
             .toList();
-    if (persistent.isEmpty()) {
+    if (stuck.isEmpty()) {
       return new Condition(TYPE, Condition.TRUE, WRITING, "status write-back works");
     }
-    var first = persistent.getFirst();
+    var first = stuck.getFirst();
     return new Condition(
         TYPE,
         Condition.FALSE,
         FAILING,
         "every status write into "
-            + persistent.size()
+            + stuck.size()
             + " file(s) has failed for "
             + Duration.between(first.getValue().since(), now).toSeconds()
             + " s or more, e.g. "

@@ -7,6 +7,7 @@ import fr.acecinema.switchboard.it.TestBackends;
 import fr.acecinema.switchboard.server.Scope;
 import fr.acecinema.switchboard.server.TokenStore;
 import fr.acecinema.switchboard.testbed.CaddyProcess;
+import fr.acecinema.switchboard.testbed.HeadlessChromium;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,13 +20,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.remote.RemoteWebDriver;
 
 /**
@@ -36,26 +33,20 @@ import org.openqa.selenium.remote.RemoteWebDriver;
  * state is kept as {@code target/dashboard-it.png}.
  */
 class DashboardIT {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-
   /** The --bad-bg of dashboard.css: a dead backend's badge. */
   private static final String RED = "rgb(176, 0, 32)";
 
   @TempDir Path dir;
   private final TestBackends backends = new TestBackends();
   private CaddyProcess caddy;
-  private ChromeDriverService driver;
+  private HeadlessChromium chromium;
   private RemoteWebDriver browser;
   private InProcessRun run;
 
   @AfterEach
   void tearDown() throws Exception {
-    if (browser != null) {
-      browser.quit();
-    }
-    if (driver != null) {
-      driver.stop();
+    if (chromium != null) {
+      chromium.close();
     }
     if (run != null) {
       run.stop(Duration.ofSeconds(20));
@@ -68,7 +59,7 @@ class DashboardIT {
 
   @Test
   void showsTheFleetLiveAndDrainsABackendIntoItsManifest() throws Exception {
-    assertThat(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER))
+    assertThat(HeadlessChromium.available())
         .as("chromium and chromium-driver are installed (bin/test installs them as root)")
         .isTrue();
     TestBackends.Backend dijon = backends.start("web-dijon", "127.0.40.2", 0);
@@ -108,7 +99,8 @@ class DashboardIT {
             "0s");
 
     await().atMost(Duration.ofSeconds(30)).until(() -> healthz(port) == 200);
-    browser = chromium();
+    chromium = HeadlessChromium.start(dir);
+    browser = chromium.browser();
     browser.get("http://127.0.0.1:" + port + "/ui/");
     await()
         .atMost(Duration.ofSeconds(20))
@@ -186,63 +178,17 @@ class DashboardIT {
     Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
   }
 
-  /**
-   * Headless chromium that reaches nothing but loopback: no background services, no component
-   * updates, and a resolver that finds no host name at all (the page is opened by IP).
-   */
-  private RemoteWebDriver chromium() throws IOException {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    options.addArguments(
-        "--headless=new",
-        // The tests run as root, where chromium's sandbox cannot start.
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,1600",
-        "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium")),
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-domain-reliability",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost");
-    driver =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(CHROMEDRIVER.toFile())
-            .usingAnyFreePort()
-            .withLogFile(dir.resolve("chromedriver.log").toFile())
-            .build();
-    driver.start();
-    // Plain WebDriver over chromedriver's port: ChromeDriver would also open a DevTools websocket
-    // to the browser, which this test does not use and whose handshake stalls for minutes here.
-    return new RemoteWebDriver(driver.getUrl(), options);
-  }
-
   private String text(String id) {
-    try {
-      return browser.findElement(By.id(id)).getText();
-    } catch (NoSuchElementException | StaleElementReferenceException e) {
-      return "";
-    }
+    return chromium.text(id);
   }
 
   /** The timeline's caption (its summary in words), empty while there is none. */
   private String figure() {
-    try {
-      return browser.findElement(By.cssSelector("#timeline figcaption")).getText();
-    } catch (NoSuchElementException | StaleElementReferenceException e) {
-      return "";
-    }
+    return chromium.text(By.cssSelector("#timeline figcaption"));
   }
 
   private String attribute(String id, String name) {
-    try {
-      return browser.findElement(By.id(id)).getDomAttribute(name);
-    } catch (NoSuchElementException | StaleElementReferenceException e) {
-      return null;
-    }
+    return chromium.attribute(id, name);
   }
 
   private static int healthz(int port) {

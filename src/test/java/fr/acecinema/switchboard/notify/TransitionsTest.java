@@ -159,4 +159,87 @@ class TransitionsTest {
     backend("False/ProbeFailed", "False/ProbeFailed");
     assertThat(hooks).isEmpty();
   }
+
+  /** A follower hub: its transitions reach nobody until it leads; then it catches up. */
+  private final class Follower {
+    final java.util.concurrent.atomic.AtomicBoolean leading =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    final List<String> told = new ArrayList<>();
+    final ResourceStore store = new ResourceStore();
+    final Transitions transitions =
+        new Transitions(
+            e -> {
+              if (leading.get()) {
+                told.add(e.type() + " " + e.name());
+              }
+            },
+            (key, type, reason, message) -> {},
+            Clock.systemUTC(),
+            leading::get);
+
+    Follower() {
+      store.addListener(transitions);
+    }
+
+    void backend(String ready) {
+      Backend b = new Backend();
+      b.getMetadata().setName("api-dijon");
+      b.getMetadata().setGeneration(1L);
+      BackendStatus status = new BackendStatus();
+      status.conditions.add(condition("Ready", ready));
+      b.setStatus(status);
+      store.put(b);
+    }
+
+    int leads(String lastRecorded, java.time.Instant at) {
+      leading.set(true);
+      return transitions.catchUp(
+          key ->
+              java.util.Optional.ofNullable(lastRecorded)
+                  .map(
+                      r ->
+                          new fr.acecinema.switchboard.postgres.EventRecord(
+                              key.kind(), key.name(), EventType.WARNING, r, "", 1, at, at)));
+    }
+  }
+
+  @Test
+  void aHubTakingTheLeadTellsTheDownThatHappenedWhileNoHubLedOnceAndTheUpAfter() {
+    Follower f = new Follower();
+    f.backend("True/Serving");
+    f.backend("False/ProbeFailed"); // the leader is dead; this hub does not lead yet: told nobody
+    assertThat(f.told).isEmpty();
+    assertThat(f.leads("BackendUp", java.time.Instant.now().minusSeconds(60))).isEqualTo(1);
+    assertThat(f.told).containsExactly("BackendDown api-dijon");
+    // Leading on (the records may not have the Down yet): nothing twice, and the Up as usual.
+    assertThat(f.leads("BackendUp", java.time.Instant.now().minusSeconds(60))).isZero();
+    f.backend("True/Serving");
+    assertThat(f.told).containsExactly("BackendDown api-dijon", "BackendUp api-dijon");
+  }
+
+  @Test
+  void aHubTakingTheLeadTellsTheUpOfWhatTheDeadLeaderToldDown() {
+    Follower f = new Follower();
+    f.backend("False/ProbeFailed");
+    f.backend("True/Serving");
+    assertThat(f.leads("BackendDown", java.time.Instant.now())).isEqualTo(1);
+    assertThat(f.told).containsExactly("BackendUp api-dijon");
+  }
+
+  @Test
+  void nothingIsToldLateWhenWhatWasToldLastIsWhatTheHubSees() {
+    Follower neverUp = new Follower();
+    neverUp.backend("False/ProbeFailed"); // first sight down, never told anything: pages nobody
+    assertThat(neverUp.leads(null, null)).isZero();
+    Follower same = new Follower();
+    same.backend("True/Serving");
+    same.backend("False/ProbeFailed");
+    assertThat(same.leads("BackendDown", java.time.Instant.now())).isZero();
+    Follower up = new Follower();
+    up.backend("True/Serving");
+    assertThat(up.leads(null, null)).isZero();
+    assertThat(neverUp.told).isEmpty();
+    assertThat(same.told).isEmpty();
+    assertThat(up.told).isEmpty();
+  }
 }

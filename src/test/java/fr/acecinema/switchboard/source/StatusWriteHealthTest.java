@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class StatusWriteHealthTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-12-02T10:00:00Z"));
-  private final StatusWriteHealth health = new StatusWriteHealth(clock);
+  private final StatusWriteHealth health =
+      new StatusWriteHealth(clock, java.time.Duration.ofSeconds(30));
 
   private void advance(Duration d) {
     clock.advance(d);

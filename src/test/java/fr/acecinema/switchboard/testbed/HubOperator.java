@@ -54,13 +54,25 @@ public final class HubOperator implements AutoCloseable {
    * namespace {@code ns}, e.g. {@link Testbed#HUB2}.
    */
   public static HubOperator startIn(String ns, List<String> runArgs) {
+    try {
+      return startIn(ns, Files.createTempDirectory("sb-hub-operator-"), runArgs);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * As {@link #startIn(String, List)} with {@code data} as its data directory (a test puts tokens
+   * there first); removed with the operator.
+   */
+  public static HubOperator startIn(String ns, Path data, List<String> runArgs) {
     Path jar = Path.of("target", "switchboard.jar").toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar + " is missing: build it first (mvn -B -q package -DskipTests -DskipITs)");
     }
     try {
-      Path data = Files.createTempDirectory("sb-hub-operator-");
+      Files.createDirectories(data);
       Path log = data.resolve("operator.log");
       List<String> cmd =
           new ArrayList<>(

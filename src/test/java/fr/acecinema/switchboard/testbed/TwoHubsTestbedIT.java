@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ResourceTable;
+import fr.acecinema.switchboard.server.Scope;
+import fr.acecinema.switchboard.server.TokenStore;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
 
 /**
  * Two hubs, one fleet, on the multi-site testbed ({@code testbed.sh up} with {@code SBTB_HUBS=2}):
@@ -49,8 +52,12 @@ class TwoHubsTestbedIT {
   private static final int RATE = 100;
   private static final String HOST = "api.acecinema.fr";
 
-  /** One hub: its namespace, its address from the root namespace, its Caddy and operator. */
-  private record Hub(String name, String ns, String address, CaddyProcess caddy, HubOperator op) {
+  /**
+   * One hub: its namespace, its address from the root namespace, its Caddy and operator, and a read
+   * token of its API.
+   */
+  private record Hub(
+      String name, String ns, String address, CaddyProcess caddy, HubOperator op, String token) {
     String url() {
       return "http://" + address + ":8080/load";
     }
@@ -149,9 +156,12 @@ class TwoHubsTestbedIT {
     CaddyProcess caddy =
         CaddyProcess.start(List.of("ip", "netns", "exec", ns), admin, null, ns.equals(Testbed.HUB));
     Path manifests = Files.createDirectories(dir.resolve(name + "-manifests"));
+    Path data = dir.resolve(name + "-data");
+    String token = TokenStore.in(data).create("dashboard", Scope.read).secret();
     HubOperator op =
         HubOperator.startIn(
             ns,
+            data,
             List.of(
                 "--manifests=" + manifests,
                 "--listen=" + address + ":7070",
@@ -165,7 +175,7 @@ class TwoHubsTestbedIT {
                 "--caddy-auto-https=off",
                 "--webhook=http://" + Testbed.ROOT_ADDRESS + ":" + hooks.getAddress().getPort(),
                 "--webhook-secret=two-hubs-testbed-secret-01"));
-    return new Hub(name, ns, address, caddy, op);
+    return new Hub(name, ns, address, caddy, op, token);
   }
 
   @AfterAll
@@ -345,32 +355,56 @@ class TwoHubsTestbedIT {
       long killed = System.nanoTime();
       // Its VPS then drops off the network: its Caddy, which routed on, is gone too.
       tb.isolate(leader.ns());
+      // Transition 2 while no hub leads: the new leader tells it when it takes the lead.
+      tb.stopBackend("thory-api");
       await()
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(100))
           .until(() -> leader(other).equals("True/Leading"));
       tookOver = Duration.ofNanos(System.nanoTime() - killed).toMillis();
-      // Statuses, records and webhooks resume from the new leader: transition 2.
+      await().atMost(Duration.ofSeconds(10)).until(() -> told("BackendDown", "thory-api") == 1);
+      // Statuses, records and webhooks go on from the new leader: transitions 3 and 4.
       tb.restartBackend("thory-spare");
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> rowCondition("thory-spare", "Ready").equals("True"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> told("BackendUp", "thory-spare") == 1);
+      tb.restartBackend("thory-api");
+      for (String backend : List.of("thory-spare", "thory-api")) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> rowCondition(backend, "Ready").equals("True"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> told("BackendUp", backend) == 1);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> told("SiteUp", "thory") == 1);
       onOther.awaitArrivals(Duration.ofSeconds(1));
     } finally {
       samples = onOther.stop(Duration.ofSeconds(10));
     }
-    System.out.printf(
-        "[TwoHubsTestbedIT] default lease (10s): %s led %d ms after %s's SIGKILL (its namespace"
-            + " then cut off); %s's Caddy %d requests %s%n",
-        other.name(), tookOver, leader.name(), other.name(), samples.size(), outcomes(samples));
-    assertThat(failed(samples)).as("failed on %s's Caddy", other.name()).isEmpty();
     List<String> toldNow = new ArrayList<>();
     for (JsonNode w : webhooks.subList(before, webhooks.size())) {
       toldNow.add(w.path("type").asText() + " " + w.path("name").asText());
     }
-    assertThat(toldNow).containsExactly("BackendDown thory-spare", "BackendUp thory-spare");
-    assertThat(events("thory-spare")).containsExactly("BackendDown x1", "BackendUp x1");
+    System.out.printf(
+        "[TwoHubsTestbedIT] default lease (10s): %s led %d ms after %s's SIGKILL (its namespace"
+            + " then cut off); %s's Caddy %d requests %s; webhooks %s%n",
+        other.name(),
+        tookOver,
+        leader.name(),
+        other.name(),
+        samples.size(),
+        outcomes(samples),
+        toldNow);
+    assertThat(failed(samples)).as("failed on %s's Caddy", other.name()).isEmpty();
+    // Exactly one webhook per transition across both hubs, those no hub saw led included: with
+    // thory-api down, thory had no healthy backend left (SiteDown), until they came back.
+    assertThat(toldNow)
+        .containsExactlyInAnyOrder(
+            "BackendDown thory-spare",
+            "BackendDown thory-api",
+            "SiteDown thory",
+            "BackendUp thory-spare",
+            "BackendUp thory-api",
+            "SiteUp thory");
+    for (String backend : List.of("thory-spare", "thory-api")) {
+      assertThat(events(backend)).containsExactly("BackendDown x1", "BackendUp x1");
+    }
     assertThat(transitions("thory-spare")).containsOnlyOnce("Unhealthy->Healthy");
     // The dead hub's view goes silent in the rows; the survivor's stands.
     await()
@@ -379,6 +413,41 @@ class TwoHubsTestbedIT {
             () ->
                 rowHubs("dijon-api")
                     .equals(leader == a ? "hub-b=True,hub-a=Unknown" : "hub-a=True,hub-b=Unknown"));
+    survivorsDashboardShowsBothHubs(other, leader);
+  }
+
+  /** The survivor's dashboard, in a real browser: a badge per hub, the dead one's silent. */
+  private static void survivorsDashboardShowsBothHubs(Hub survivor, Hub dead) throws IOException {
+    assertThat(HeadlessChromium.available())
+        .as("chromium and chromium-driver are installed (bin/test installs them as root)")
+        .isTrue();
+    try (HeadlessChromium chromium = HeadlessChromium.start(dir, survivor.address())) {
+      var browser = chromium.browser();
+      browser.get("http://" + survivor.address() + ":7070/ui/");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
+          .until(() -> browser.findElement(By.id("token")).isDisplayed());
+      browser.findElement(By.id("token")).sendKeys(survivor.token());
+      browser.findElement(By.cssSelector("#login-form button[type=submit]")).click();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> chromium.text("backend-dijon-api").contains(dead.name() + ": HubSilent"));
+      String ok = chromium.text(By.cssSelector("#backend-dijon-api .hubs .badge.ok"));
+      String silent = chromium.text(By.cssSelector("#backend-dijon-api .hubs .badge.unknown"));
+      System.out.printf(
+          "[TwoHubsTestbedIT] %s's dashboard, dijon-api's hubs: %s, %s%n",
+          survivor.name(), ok, silent);
+      assertThat(ok).isEqualTo(survivor.name());
+      assertThat(silent).isEqualTo(dead.name() + ": HubSilent");
+      assertThat(chromium.text("site-dijon")).contains("Hubs").contains(survivor.name());
+      Path shot = Path.of("target", "two-hubs-dashboard.png");
+      Files.createDirectories(shot.getParent());
+      Files.write(
+          shot,
+          ((org.openqa.selenium.TakesScreenshot) browser)
+              .getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+    }
   }
 
   /** The backends that answered 20 requests through {@code h}'s Caddy. */
