@@ -332,7 +332,7 @@ public final class ManifestParser {
     if (key.getLine() == start.getLine() || (at != '!' && at != '&')) {
       return -1;
     }
-    return offsets.chars(key);
+    return offsets.explicitIndicatorAbove(offsets.chars(key));
   }
 
   /** Maps SnakeYAML's code-point indexes to Java char indexes (they differ past emoji etc.). */
@@ -353,6 +353,33 @@ public final class ManifestParser {
     /** The char at {@code pos}, or NUL past the end. */
     char charAt(int pos) {
       return pos < text.length() ? text.charAt(pos) : '\0';
+    }
+
+    /**
+     * Where the {@code ?} of an explicit key stands when it is alone on a line above the key's
+     * content at {@code key} ({@code ?}, blank or comment lines, then {@code " k"}); {@code key}
+     * otherwise. The key starts at its indicator: the mapping's column is the {@code ?}'s, and what
+     * goes before the first key goes before the {@code ?} (found by ManifestParserFuzzTest: a
+     * tagged document whose first key was written so took a status inside the key).
+     */
+    int explicitIndicatorAbove(int key) {
+      int from = text.lastIndexOf('\n', key - 1) + 1;
+      if (!text.substring(from, key).isBlank()) {
+        return key;
+      }
+      while (from > 0) {
+        int lineStart = text.lastIndexOf('\n', from - 2) + 1;
+        String line = text.substring(lineStart, from - 1).strip();
+        if (line.isEmpty() || line.startsWith("#")) {
+          from = lineStart;
+          continue;
+        }
+        if (line.equals("?") || line.startsWith("? #") || line.startsWith("?\t#")) {
+          return text.indexOf('?', lineStart);
+        }
+        return key;
+      }
+      return key;
     }
 
     /** Spaces at the start of the line holding char index {@code pos}. */

@@ -198,6 +198,17 @@ class StatusSplicerTest {
   }
 
   @Test
+  void anExplicitKeyAloneOnItsLineUnderATagLineTakesTheStatusAboveItsIndicator() {
+    // "!x", then "?" alone, then " k:1.2": the keys are at the "?"'s column (0), not the content's
+    // (1). A status at column 1 would be read as part of the key; it goes at column 0.
+    String text = "kind: Site\n---\n!x # note\n? # key below\n\n k:1.2\n";
+    String spliced = splicer.splice(text, 1, status(7));
+    assertThat(spliced).startsWith("kind: Site\n---\n!x # note\n");
+    assertThat(splicer.readStatus(spliced, 1)).contains(status(7));
+    assertThat(splicer.splice(spliced, 1, status(7))).isEqualTo(spliced);
+  }
+
+  @Test
   void quotesStringsThatWouldReadAsOtherTypes() {
     ObjectNode s = JsonNodeFactory.instance.objectNode();
     for (String tricky :
