@@ -1,7 +1,9 @@
 package fr.acecinema.switchboard.cli;
 
 import fr.acecinema.switchboard.agent.AdvertiseAddress;
+import fr.acecinema.switchboard.agent.FailoverHubClient;
 import fr.acecinema.switchboard.agent.HttpHubClient;
+import fr.acecinema.switchboard.agent.HubClient;
 import fr.acecinema.switchboard.agent.SiteAgent;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.docker.DockerJavaEngine;
@@ -51,11 +53,13 @@ final class AgentCommand implements Callable<Integer> {
           spec.commandLine(), String.join("\n       ", problems));
     }
     root.setUpLogging(true);
-    HttpHubClient hub =
-        new HttpHubClient(
-            config.hub().orElseThrow(),
-            config.token(),
-            LocalFleetAccess.trusting(new OkHttpClient(), config));
+    OkHttpClient http = LocalFleetAccess.trusting(new OkHttpClient(), config);
+    List<HubClient> hubs = new ArrayList<>();
+    for (java.net.URI url : config.hubs()) {
+      hubs.add(new HttpHubClient(url, config.token(), http));
+    }
+    // Two hubs sharing the fleet: heartbeats to each, the rest through the one that answers.
+    HubClient hub = hubs.size() == 1 ? hubs.getFirst() : new FailoverHubClient(hubs);
     SiteAgent.Settings settings =
         new SiteAgent.Settings(
             config.site(),
@@ -72,7 +76,9 @@ final class AgentCommand implements Callable<Integer> {
       LOG.info(
           "site agent of {} started: hub {}, Docker engine at {}",
           config.site(),
-          config.hub().orElseThrow(),
+          config.hubs().stream()
+              .map(Object::toString)
+              .collect(java.util.stream.Collectors.joining(", ")),
           engine.socket());
       stop.await();
       LOG.info("site agent of {} stopping; its Backends stay on the hub", config.site());

@@ -436,12 +436,14 @@ public class SwitchboardConfig {
 
   @Option(
       names = "--hub",
-      paramLabel = "URL",
+      paramLabel = "URL[,URL]",
       defaultValue = "",
       scope = ScopeType.INHERIT,
       description =
           "sbctl agent: the hub's API, e.g. https://10.200.0.1:7443, where the agent registers its"
-              + " site's containers as Backends and sends its heartbeats (with --token).")
+              + " site's containers as Backends and sends its heartbeats (with --token). Two hubs"
+              + " sharing the fleet: both, comma-separated; heartbeats go to each, Backends and"
+              + " Deployments are read and written through the first that answers.")
   String hub;
 
   @Option(
@@ -690,11 +692,21 @@ public class SwitchboardConfig {
     return token == null ? "" : token.trim();
   }
 
-  /** The hub's API for {@code sbctl agent}, empty when unset. */
+  /** The (first) hub's API for {@code sbctl agent}, empty when unset. */
   public Optional<URI> hub() {
-    return hub == null || hub.isBlank()
-        ? Optional.empty()
-        : Optional.of(new HttpUrlConverter().convert(hub));
+    return hubs().stream().findFirst();
+  }
+
+  /** Every hub's API for {@code sbctl agent}, in order; empty when unset. */
+  public List<URI> hubs() {
+    if (hub == null || hub.isBlank()) {
+      return List.of();
+    }
+    List<URI> out = new ArrayList<>();
+    for (String url : hub.split(",")) {
+      out.add(new HttpUrlConverter().convert(url.strip()));
+    }
+    return List.copyOf(out);
   }
 
   /** The site of {@code sbctl agent}, empty when unset. */
@@ -732,7 +744,10 @@ public class SwitchboardConfig {
           "--hub / SWITCHBOARD_HUB is not set; give the hub's API, e.g. https://10.200.0.1:7443");
     } else {
       try {
-        hub();
+        List<URI> hubs = hubs();
+        if (new java.util.HashSet<>(hubs).size() < hubs.size()) {
+          out.add("--hub / SWITCHBOARD_HUB names a hub twice: give each hub's API once");
+        }
       } catch (IllegalArgumentException e) {
         out.add("--hub / SWITCHBOARD_HUB: " + e.getMessage());
       }
@@ -858,6 +873,12 @@ public class SwitchboardConfig {
           "--leader-election / SWITCHBOARD_LEADER_ELECTION is on without a shared database: give"
               + " every hub the same --database-url / SWITCHBOARD_DATABASE_URL (records on), or"
               + " turn it off for a single hub");
+    }
+    if (leaderElection() && apiTarget() != ApiTarget.table) {
+      out.add(
+          "--leader-election / SWITCHBOARD_LEADER_ELECTION is on with --api-target file: what"
+              + " agents and API clients create would be files of this hub alone, unseen by the"
+              + " other hubs; add --api-target table / SWITCHBOARD_API_TARGET=table");
     }
     if (leaseDuration().compareTo(Duration.ofSeconds(2)) < 0
         || leaseDuration().compareTo(Duration.ofMinutes(5)) > 0) {

@@ -151,10 +151,11 @@ public final class Transitions implements ResourceStore.Listener {
    * Tells, when this hub starts leading (hubs sharing a database), the Down or Up of every backend
    * and site whose health differs from what was last told: a change that happened after the
    * previous leader died and before this hub led was told by nobody. The last thing told of an
-   * object is its last health event in the records ({@code lastTold}, e.g. {@code BackendDown}); an
-   * object never told anything counts as told up when this hub saw it serve. Drained objects and
-   * sites in maintenance are left to their own events. An event the previous leader sent but had
-   * not recorded yet when it died is told again (at least once, never lost).
+   * object is its last health event in the records ({@code recorded}, e.g. {@code BackendDown}), or
+   * the last this process told, when newer (the journal writes behind); an object never told
+   * anything counts as told up when this hub saw it serve. Drained objects and sites in maintenance
+   * are left to their own events. An event the previous leader sent but had not recorded yet when
+   * it died is told again (at least once, never lost).
    *
    * @param recorded the object's last Down or Up event in the records; empty when it has none
    * @return how many transitions were told late
@@ -177,10 +178,10 @@ public final class Transitions implements ResourceStore.Listener {
               .or(() -> here.map(Told::type));
       boolean toldDown = last.map(r -> r.endsWith("Down")).orElse(!k.sawUp());
       if (k.state() == State.DOWN && !toldDown) {
-        publish(key, null, late(k.ready()), key.kind() + "Down", EventType.WARNING);
+        publish(key, null, toldLate(k.ready()), key.kind() + "Down", EventType.WARNING);
         late++;
       } else if (k.state() == State.UP && toldDown && last.isPresent()) {
-        publish(key, null, late(k.ready()), key.kind() + "Up", EventType.NORMAL);
+        publish(key, null, toldLate(k.ready()), key.kind() + "Up", EventType.NORMAL);
         late++;
       }
     }
@@ -188,7 +189,7 @@ public final class Transitions implements ResourceStore.Listener {
   }
 
   /** {@code ready}, its message saying why it is told now. */
-  private static Condition late(Condition ready) {
+  private static Condition toldLate(Condition ready) {
     Condition c = new Condition();
     c.type = ready.type;
     c.status = ready.status;

@@ -252,4 +252,27 @@ class SwitchboardConfigTest {
     assertThat(c.agentResync()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.agentProblems()).isEmpty();
   }
+
+  @Test
+  void anAgentTakesEveryHubOfAFleetRunByTwoAndRefusesOneNamedTwice() {
+    env.put("SWITCHBOARD_SITE", "dijon");
+    env.put("SWITCHBOARD_TOKEN", "secret");
+    SwitchboardConfig two = parse("--hub", "https://10.200.255.1:7443, https://10.200.254.1:7443");
+    assertThat(two.hubs())
+        .containsExactly(
+            URI.create("https://10.200.255.1:7443"), URI.create("https://10.200.254.1:7443"));
+    assertThat(two.agentProblems()).isEmpty();
+    assertThat(
+            parse("--hub", "https://10.200.255.1:7443,https://10.200.255.1:7443").agentProblems())
+        .containsExactly("--hub / SWITCHBOARD_HUB names a hub twice: give each hub's API once");
+  }
+
+  @Test
+  void leaderElectionNeedsTheTableAsApiTarget() {
+    String db = "--database-url=postgresql://sb:secret@db:5432/switchboard";
+    assertThat(parse(db, "--leader-election=on").problems())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("--api-target table");
+    assertThat(parse(db, "--leader-election=on", "--api-target=table").problems()).isEmpty();
+  }
 }

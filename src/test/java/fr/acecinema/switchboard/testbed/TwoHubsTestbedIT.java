@@ -169,6 +169,7 @@ class TwoHubsTestbedIT {
                 "--insecure-listen",
                 "--database-url=" + pg.jdbcUrl(Testbed.ROOT_ADDRESS),
                 "--leader-election=on",
+                "--api-target=table",
                 "--hub-name=" + name,
                 "--caddy-admin=http://" + admin,
                 "--caddy-listen=" + address + ":8080",

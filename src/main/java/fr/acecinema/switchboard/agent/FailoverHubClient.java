@@ -1,0 +1,157 @@
+package fr.acecinema.switchboard.agent;
+
+import fr.acecinema.switchboard.api.v1alpha1.Deployment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * An agent's hubs when two (or more) hubs share one fleet ({@code sbctl agent --hub A,B}). Every
+ * hub keeps its own memory of the agents' heartbeats, and any of them may lead next: a heartbeat
+ * goes to every hub at once. Reads and writes of Backends and Deployments go to one hub (the fleet
+ * is one table both serve): the one that answered last, else the next in order. A hub that does not
+ * answer costs one timeout, after which the next one answered is kept; a refusal is an answer, not
+ * a reason to ask another hub.
+ */
+public final class FailoverHubClient implements HubClient {
+  /** One call to one hub. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T on(HubClient hub) throws HubException;
+  }
+
+  private final List<HubClient> hubs;
+  // Heartbeats to every hub at once: a hub that hangs until its timeout must not delay the others.
+  private final ExecutorService senders =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hub-report-", 0).factory());
+  private volatile int preferred;
+
+  /**
+   * @param hubs the hubs, in the order they are tried first
+   */
+  public FailoverHubClient(List<HubClient> hubs) {
+    if (hubs.isEmpty()) {
+      throw new IllegalArgumentException("no hub");
+    }
+    this.hubs = List.copyOf(hubs);
+  }
+
+  @Override
+  public String subnet(String site) throws HubException {
+    return first(h -> h.subnet(site));
+  }
+
+  @Override
+  public List<HubBackend> backends() throws HubException {
+    return first(HubClient::backends);
+  }
+
+  @Override
+  public void putBackend(HubBackend backend) throws HubException {
+    first(
+        h -> {
+          h.putBackend(backend);
+          return null;
+        });
+  }
+
+  @Override
+  public void deleteBackend(String name) throws HubException {
+    first(
+        h -> {
+          h.deleteBackend(name);
+          return null;
+        });
+  }
+
+  @Override
+  public List<Deployment> deployments() throws HubException {
+    return first(HubClient::deployments);
+  }
+
+  /**
+   * Sends the heartbeat to every hub at once. It succeeds when one hub accepted it, unless a hub
+   * calls it a replay (the agent then dates the next one later, which every hub accepts); when none
+   * accepted, a refusal is reported before a hub that did not answer.
+   */
+  @Override
+  public void report(String site, AgentReport report) throws HubException {
+    List<Future<HubException>> sent = new ArrayList<>();
+    for (HubClient h : hubs) {
+      sent.add(
+          senders.submit(
+              () -> {
+                try {
+                  h.report(site, report);
+                  return null;
+                } catch (HubException e) {
+                  return e;
+                }
+              }));
+    }
+    boolean accepted = false;
+    HubException replay = null;
+    HubException refused = null;
+    HubException unavailable = null;
+    for (Future<HubException> f : sent) {
+      HubException e = outcome(f);
+      if (e == null) {
+        accepted = true;
+      } else if (e.kind() == HubException.Kind.REPLAY) {
+        replay = e;
+      } else if (e.kind() == HubException.Kind.REFUSED) {
+        refused = e;
+      } else {
+        unavailable = e;
+      }
+    }
+    if (replay != null) {
+      throw replay;
+    }
+    if (!accepted) {
+      throw refused != null ? refused : unavailable;
+    }
+  }
+
+  private static HubException outcome(Future<HubException> f) throws HubException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubException(HubException.Kind.UNAVAILABLE, 0, "interrupted", e);
+    } catch (ExecutionException e) {
+      return new HubException(
+          HubException.Kind.UNAVAILABLE, 0, "heartbeat: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** {@code call} on the preferred hub, then on each next one while none answers. */
+  private <T> T first(Call<T> call) throws HubException {
+    int start = preferred;
+    List<String> silent = new ArrayList<>();
+    HubException last = null;
+    for (int i = 0; i < hubs.size(); i++) {
+      int at = (start + i) % hubs.size();
+      try {
+        T answer = call.on(hubs.get(at));
+        preferred = at;
+        return answer;
+      } catch (HubException e) {
+        if (e.kind() != HubException.Kind.UNAVAILABLE) {
+          preferred = at;
+          throw e;
+        }
+        silent.add(e.getMessage());
+        last = e;
+      }
+    }
+    throw new HubException(
+        HubException.Kind.UNAVAILABLE,
+        last.status(),
+        "no hub answers: " + String.join("; ", silent),
+        last);
+  }
+}
