@@ -262,6 +262,30 @@ class DeploymentReconcilerTest {
   }
 
   @Test
+  void aHubThatDoesNotLeadDecidesNothingAndTheLeaderDecidesEverything() {
+    var leading = new java.util.concurrent.atomic.AtomicBoolean();
+    var store = ReconcilerHarness.indexedStore();
+    var h =
+        new ReconcilerHarness<>(
+            new DeploymentReconciler(clock, store, null, leading::get, () -> true).controller(),
+            store);
+    h.put(
+        siteWithAgent("dijon", "10.200.0.0/24", 10),
+        Fleet.service("api", "api.example"),
+        deployment("api", "api", "local/api:1", 2));
+
+    var following = h.reconcile("api");
+    assertThat(following.resource().getStatus().current).isNull();
+    assertThat(following.resource().getStatus().replicas).isEmpty();
+    assertThat(following.resource().getStatus().conditions).isEmpty();
+    // The follower does not poll: taking the lead republishes every key.
+    assertThat(following.rescheduleAfter()).isEmpty();
+
+    leading.set(true);
+    assertThat(h.reconcile("api").resource().getStatus().replicas).hasSize(2);
+  }
+
+  @Test
   void sitesWithoutAnAgentTakeNoReplicas() {
     var h = fleet();
     h.put(
