@@ -2,6 +2,7 @@ package fr.acecinema.switchboard.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
 import java.time.Duration;
@@ -41,6 +42,52 @@ class FailoverHubClientTest {
     assertThatThrownBy(() -> hubs.report("dijon", report()))
         .isInstanceOfSatisfying(
             HubException.class, e -> assertThat(e.kind()).isEqualTo(HubException.Kind.UNAVAILABLE));
+  }
+
+  @Test
+  void aHubThatHangsDoesNotHoldTheHeartbeatsOnceAnotherAcceptedThem() throws Exception {
+    var release = new java.util.concurrent.CountDownLatch(1);
+    var hanging =
+        new FakeHub() {
+          @Override
+          public void report(String site, AgentReport report) throws HubException {
+            try {
+              release.await(); // a hub cut off: its connect timeout runs
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.report(site, report);
+          }
+        };
+    var client = new FailoverHubClient(List.of(hanging, b));
+    try {
+      var twoBeats =
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                try {
+                  client.report("dijon", report());
+                  client.report("dijon", report());
+                } catch (HubException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      // Both return while the hanging hub still hangs (waiting for it would never end).
+      await().atMost(Duration.ofSeconds(30)).until(twoBeats::isDone);
+      twoBeats.join();
+      assertThat(b.reports).hasSize(2);
+      release.countDown();
+      await().until(() -> hanging.reports.size() == 1);
+      // The second heartbeat was not queued behind the first on the hanging hub.
+      assertThat(hanging.reports).hasSize(1);
+      await()
+          .untilAsserted(
+              () -> {
+                client.report("dijon", report());
+                assertThat(hanging.reports).hasSize(2);
+              });
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test

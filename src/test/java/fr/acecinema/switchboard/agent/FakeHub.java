@@ -12,7 +12,7 @@ import java.util.Map;
  * The hub's API in memory: its Backends, every write it received, every report, and failures a test
  * queues for the next writes.
  */
-final class FakeHub implements HubClient {
+class FakeHub implements HubClient {
   final Map<String, HubBackend> backends = new LinkedHashMap<>();
 
   /** "PUT name" and "DELETE name", in order, failed ones included. */
