@@ -6,6 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import fr.acecinema.switchboard.agent.AgentReport;
+import fr.acecinema.switchboard.agent.FailoverHubClient;
+import fr.acecinema.switchboard.agent.HttpHubClient;
+import fr.acecinema.switchboard.agent.HubBackend;
+import fr.acecinema.switchboard.agent.HubClient;
+import fr.acecinema.switchboard.api.ManagedBy;
+import fr.acecinema.switchboard.api.v1alpha1.BackendSpec;
 import fr.acecinema.switchboard.postgres.Database;
 import fr.acecinema.switchboard.postgres.ResourceTable;
 import fr.acecinema.switchboard.server.Scope;
@@ -21,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +82,11 @@ class TwoHubsTestbedIT {
   private static Path dir;
   private static Hub a;
   private static Hub b;
+  private static String dashboardToken;
+  private static String agentToken;
+  // Set by the takeover test: the hub killed and the one that took over.
+  private static Hub dead;
+  private static Hub survivor;
 
   @BeforeAll
   static void up() throws Exception {
@@ -157,7 +170,16 @@ class TwoHubsTestbedIT {
         CaddyProcess.start(List.of("ip", "netns", "exec", ns), admin, null, ns.equals(Testbed.HUB));
     Path manifests = Files.createDirectories(dir.resolve(name + "-manifests"));
     Path data = dir.resolve(name + "-data");
-    String token = TokenStore.in(data).create("dashboard", Scope.read).secret();
+    // The second hub takes a copy of the first one's tokens, as docs/operations.md says: one
+    // dashboard token and one agent token work on both.
+    if (dashboardToken == null) {
+      dashboardToken = TokenStore.in(data).create("dashboard", Scope.read).secret();
+      agentToken = TokenStore.in(data).create("thory-agent", Scope.agent, "thory").secret();
+    } else {
+      Files.createDirectories(data);
+      Files.copy(dir.resolve("hub-a-data").resolve(TokenStore.FILE), data.resolve(TokenStore.FILE));
+    }
+    String token = dashboardToken;
     HubOperator op =
         HubOperator.startIn(
             ns,
@@ -190,6 +212,10 @@ class TwoHubsTestbedIT {
     }
     a = null;
     b = null;
+    dead = null;
+    survivor = null;
+    dashboardToken = null;
+    agentToken = null;
     if (client != null) {
       client.dispatcher().executorService().shutdownNow();
       client.connectionPool().evictAll();
@@ -346,6 +372,8 @@ class TwoHubsTestbedIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> told("BackendDown", "thory-spare") == 1);
     Hub leader = leader(a).equals("True/Leading") ? a : b;
     Hub other = leader == a ? b : a;
+    dead = leader;
+    survivor = other;
 
     OpenLoad onOther = OpenLoad.start(client, other.url(), HOST, RATE, Duration.ofSeconds(60));
     List<OpenLoad.Sample> samples;
@@ -415,6 +443,67 @@ class TwoHubsTestbedIT {
                 rowHubs("dijon-api")
                     .equals(leader == a ? "hub-b=True,hub-a=Unknown" : "hub-a=True,hub-b=Unknown"));
     survivorsDashboardShowsBothHubs(other, leader);
+  }
+
+  @Test
+  @Order(4)
+  void anAgentGivenBothHubsGoesOnThroughTheSurvivor() throws Exception {
+    assertThat(survivor).as("the takeover test ran").isNotNull();
+    // The agent of thory, as `sbctl agent --hub DEAD,SURVIVOR` builds it: the dead hub first.
+    OkHttpClient http = new OkHttpClient();
+    List<HubClient> hubs = new ArrayList<>();
+    for (Hub h : List.of(dead, survivor)) {
+      hubs.add(new HttpHubClient(URI.create("http://" + h.address() + ":7070"), agentToken, http));
+    }
+    FailoverHubClient agent = new FailoverHubClient(hubs);
+    try {
+      Instant sent = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+      long t0 = System.nanoTime();
+      agent.report(
+          "thory",
+          new AgentReport(
+              "two-hubs-test",
+              "24.0",
+              "thory-host",
+              sent,
+              Duration.ofSeconds(30),
+              List.of(),
+              List.of()));
+      long heartbeat = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+      BackendSpec spec = new BackendSpec();
+      spec.service = "api";
+      spec.site = "thory";
+      spec.address = "10.200.1.46";
+      spec.port = 8080;
+      agent.putBackend(
+          new HubBackend("thory-agent", Map.of(ManagedBy.LABEL, ManagedBy.agent("thory")), spec));
+      long put = Duration.ofNanos(System.nanoTime() - t0).toMillis() - heartbeat;
+      // The survivor leads: it probes the new Backend and writes its status and the heartbeat.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> rowCondition("thory-agent", "Ready").equals("True"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  table
+                      .get("Site", "thory")
+                      .map(row -> row.status().at("/agent/hostName").asText())
+                      .orElse("")
+                      .equals("thory-host"));
+      assertThat(agent.backends()).extracting(HubBackend::name).containsExactly("thory-agent");
+      long t1 = System.nanoTime();
+      agent.deleteBackend("thory-agent");
+      long delete = Duration.ofNanos(System.nanoTime() - t1).toMillis();
+      assertThat(table.get("Backend", "thory-agent")).isEmpty();
+      System.out.printf(
+          "[TwoHubsTestbedIT] agent with --hub %s,%s (the first dead): heartbeat %d ms, first"
+              + " Backend PUT %d ms (fails over to %s), then DELETE %d ms%n",
+          dead.name(), survivor.name(), heartbeat, put, survivor.name(), delete);
+    } finally {
+      http.dispatcher().executorService().shutdownNow();
+      http.connectionPool().evictAll();
+    }
   }
 
   /** The survivor's dashboard, in a real browser: a badge per hub, the dead one's silent. */
