@@ -7,10 +7,12 @@ import fr.acecinema.switchboard.agent.HubClient;
 import fr.acecinema.switchboard.agent.SiteAgent;
 import fr.acecinema.switchboard.config.SwitchboardConfig;
 import fr.acecinema.switchboard.docker.DockerJavaEngine;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +57,7 @@ final class AgentCommand implements Callable<Integer> {
     root.setUpLogging(true);
     OkHttpClient http = LocalFleetAccess.trusting(new OkHttpClient(), config);
     List<HubClient> hubs = new ArrayList<>();
-    for (java.net.URI url : config.hubs()) {
+    for (URI url : config.hubs()) {
       hubs.add(new HttpHubClient(url, config.token(), http));
     }
     // Two hubs sharing the fleet: heartbeats to each, the rest through the one that answers.
@@ -76,9 +78,7 @@ final class AgentCommand implements Callable<Integer> {
       LOG.info(
           "site agent of {} started: hub {}, Docker engine at {}",
           config.site(),
-          config.hubs().stream()
-              .map(Object::toString)
-              .collect(java.util.stream.Collectors.joining(", ")),
+          config.hubs().stream().map(Object::toString).collect(Collectors.joining(", ")),
           engine.socket());
       stop.await();
       LOG.info("site agent of {} stopping; its Backends stay on the hub", config.site());

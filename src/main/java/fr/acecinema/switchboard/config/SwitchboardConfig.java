@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -745,7 +746,7 @@ public class SwitchboardConfig {
     } else {
       try {
         List<URI> hubs = hubs();
-        if (new java.util.HashSet<>(hubs).size() < hubs.size()) {
+        if (Set.copyOf(hubs).size() < hubs.size()) {
           out.add("--hub / SWITCHBOARD_HUB names a hub twice: give each hub's API once");
         }
       } catch (IllegalArgumentException e) {
