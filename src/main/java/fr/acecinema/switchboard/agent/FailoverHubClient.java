@@ -62,20 +62,12 @@ public final class FailoverHubClient implements HubClient {
 
   @Override
   public void putBackend(HubBackend backend) throws HubException {
-    first(
-        h -> {
-          h.putBackend(backend);
-          return null;
-        });
+    firstDoes(h -> h.putBackend(backend));
   }
 
   @Override
   public void deleteBackend(String name) throws HubException {
-    first(
-        h -> {
-          h.deleteBackend(name);
-          return null;
-        });
+    firstDoes(h -> h.deleteBackend(name));
   }
 
   @Override
@@ -170,6 +162,21 @@ public final class FailoverHubClient implements HubClient {
 
   /** What one hub answered a heartbeat: null when it accepted it. */
   private record Answer(HubException error) {}
+
+  /** One write to one hub, which answers nothing but success or a {@link HubException}. */
+  @FunctionalInterface
+  private interface Write {
+    void on(HubClient hub) throws HubException;
+  }
+
+  /** {@code write} as {@link #first} does a call. */
+  private void firstDoes(Write write) throws HubException {
+    first(
+        h -> {
+          write.on(h);
+          return null;
+        });
+  }
 
   /** {@code call} on the preferred hub, then on each next one while none answers. */
   private <T> T first(Call<T> call) throws HubException {

@@ -239,18 +239,29 @@ class DeploymentReconcilerTest {
         .contains("the primary starts once its former holder is gone");
   }
 
-  @Test
-  void nothingIsDecidedBeforeTheWholeFleetIsRead() {
-    var known = new java.util.concurrent.atomic.AtomicBoolean();
+  /**
+   * A reconciler told whether it leads and whether the fleet is read, over dijon (with an agent),
+   * the api Service and a Deployment of {@code replicas}.
+   */
+  private ReconcilerHarness<Deployment> dijonAndApi(
+      java.util.function.BooleanSupplier leading,
+      java.util.function.BooleanSupplier fleetKnown,
+      int replicas) {
     var store = ReconcilerHarness.indexedStore();
     var h =
         new ReconcilerHarness<>(
-            new DeploymentReconciler(clock, store, null, () -> true, known::get).controller(),
-            store);
+            new DeploymentReconciler(clock, store, null, leading, fleetKnown).controller(), store);
     h.put(
         siteWithAgent("dijon", "10.200.0.0/24", 10),
         Fleet.service("api", "api.example"),
-        deployment("api", "api", "local/api:1", 1));
+        deployment("api", "api", "local/api:1", replicas));
+    return h;
+  }
+
+  @Test
+  void nothingIsDecidedBeforeTheWholeFleetIsRead() {
+    var known = new java.util.concurrent.atomic.AtomicBoolean();
+    var h = dijonAndApi(() -> true, known::get, 1);
 
     var early = h.reconcile("api");
     assertThat(early.resource().getStatus().current).isNull();
@@ -264,15 +275,7 @@ class DeploymentReconcilerTest {
   @Test
   void aHubThatDoesNotLeadDecidesNothingAndTheLeaderDecidesEverything() {
     var leading = new java.util.concurrent.atomic.AtomicBoolean();
-    var store = ReconcilerHarness.indexedStore();
-    var h =
-        new ReconcilerHarness<>(
-            new DeploymentReconciler(clock, store, null, leading::get, () -> true).controller(),
-            store);
-    h.put(
-        siteWithAgent("dijon", "10.200.0.0/24", 10),
-        Fleet.service("api", "api.example"),
-        deployment("api", "api", "local/api:1", 2));
+    var h = dijonAndApi(leading::get, () -> true, 2);
 
     var following = h.reconcile("api");
     assertThat(following.resource().getStatus().current).isNull();
